@@ -1,0 +1,1 @@
+"""Custom Rasa actions for Kintsugi, one module per concern."""

@@ -1,0 +1,35 @@
+"""Storage for Kintsugi, spoken in the product's words (Cosmic Python's repository idea).
+
+Callers use these functions; they never see raw sessions.
+"""
+from bot.storage import events
+from bot.storage.couples import (
+    Who,
+    conversations_of,
+    couple_of,
+    create_link_code,
+    first_time_update,
+    forget_partner,
+    identify,
+    partner_by_key,
+    redeem_link_code,
+    set_couple_place,
+    set_share_consent,
+)
+from bot.storage.db import dispose_engines, get_engine, session_scope, upgrade_database
+from bot.storage.events import EventView, events_for, log_event
+from bot.storage.pauses import (
+    DueReminder,
+    PauseView,
+    active_pause,
+    claim_due_reminders,
+    end_pause,
+    mark_reminder_sent,
+    pending_reminders,
+    release_reminder,
+    schedule_reminder,
+    schedule_resume,
+)
+from bot.storage.rules import RuleSet, change_rule, confirm_rules, current_rules, pending_rules, propose_rules, rules_history
+
+__all__ = [name for name in dir() if not name.startswith("_")]

@@ -1,0 +1,268 @@
+"""Who is talking: conversations, partners and couples, linking, consent, forgetting."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.storage.db import session_scope
+from bot.storage.models import (
+    Conversation,
+    Couple,
+    Event,
+    LinkCode,
+    Partner,
+    Pause,
+    ProcessedUpdate,
+    Reminder,
+    RuleConfirmation,
+    RuleVersion,
+    utcnow,
+)
+
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+LINK_CODE_TTL = timedelta(hours=48)
+
+
+@dataclass(frozen=True)
+class Who:
+    """The couple, partner and conversation a message belongs to."""
+
+    conversation_id: str
+    couple_id: int
+    partner_id: int
+    partner_count: int
+    chat_type: str
+    channel: str
+    country: Optional[str]
+    timezone: Optional[str]
+
+
+def _partner_count(session: Session, couple_id: int) -> int:
+    return session.scalar(select(func.count(Partner.id)).where(Partner.couple_id == couple_id)) or 0
+
+
+def _merge_couples(session: Session, source_id: int, target_id: int) -> None:
+    """Move everything of couple ``source_id`` into ``target_id`` and drop the source."""
+    if source_id == target_id:
+        return
+    for model in (Partner, Conversation, Pause, Reminder, Event, LinkCode):
+        session.execute(update(model).where(model.couple_id == source_id).values(couple_id=target_id))
+    # Rules proposed by a partner alone stay history of the target; numbering continues.
+    top = session.scalar(select(func.max(RuleVersion.version)).where(RuleVersion.couple_id == target_id)) or 0
+    for rv in session.scalars(select(RuleVersion).where(RuleVersion.couple_id == source_id)
+                              .order_by(RuleVersion.version)):
+        top += 1
+        rv.couple_id, rv.version = target_id, top
+        if rv.status == "confirmed":
+            rv.status = "superseded"
+    source = session.get(Couple, source_id)
+    target = session.get(Couple, target_id)
+    if source is not None and target is not None:
+        target.therapist_id = target.therapist_id or source.therapist_id
+        target.practice_code = target.practice_code or source.practice_code
+        target.country = target.country or source.country
+        target.timezone = target.timezone or source.timezone
+        session.flush()
+        session.delete(source)
+
+
+def identify(
+    conversation_id: str,
+    partner_key: Optional[str] = None,
+    *,
+    channel: str = "rest",
+    chat_type: str = "private",
+    display_name: Optional[str] = None,
+    language: Optional[str] = None,
+    country: Optional[str] = None,
+    timezone: Optional[str] = None,
+) -> Who:
+    """Find or create the conversation, couple and partner for one message.
+
+    ``partner_key`` names the person (``tg:<user id>``, ``web:<session>:A``); without
+    one the conversation itself stands for a single partner (``rasa shell``, plain REST).
+    A partner already known from another chat joins this conversation's couple
+    when one of the two couples has no one else in it.
+    """
+    conversation_id = conversation_id[:255]
+    partner_key = (partner_key or f"{channel}:{conversation_id}")[:200]
+    with session_scope() as session:
+        conversation = session.get(Conversation, conversation_id)
+        partner = session.scalar(select(Partner).where(Partner.external_id == partner_key))
+        if conversation is None:
+            couple_id = partner.couple_id if partner is not None else None
+            if couple_id is None:
+                couple = Couple(country=country, timezone=timezone)
+                session.add(couple)
+                session.flush()
+                couple_id = couple.id
+            conversation = Conversation(id=conversation_id, couple_id=couple_id, channel=channel,
+                                        chat_type=chat_type)
+            session.add(conversation)
+            session.flush()
+        if partner is None:
+            partner = Partner(couple_id=conversation.couple_id, external_id=partner_key, channel=channel,
+                              display_name=display_name, language=language)
+            session.add(partner)
+            session.flush()
+        elif partner.couple_id != conversation.couple_id:
+            if _partner_count(session, partner.couple_id) == 1:
+                _merge_couples(session, partner.couple_id, conversation.couple_id)
+            elif _partner_count(session, conversation.couple_id) == 0:
+                _merge_couples(session, conversation.couple_id, partner.couple_id)
+            session.flush()
+            session.refresh(conversation)
+            session.refresh(partner)
+        if display_name and partner.display_name != display_name:
+            partner.display_name = display_name[:200]
+        if language and partner.language != language:
+            partner.language = language[:16]
+        couple = session.get(Couple, conversation.couple_id)
+        if country and not couple.country:
+            couple.country = country[:8]
+        if timezone and not couple.timezone:
+            couple.timezone = timezone[:64]
+        conversation.last_active_at = utcnow()
+        if chat_type and conversation.chat_type != chat_type:
+            conversation.chat_type = chat_type
+        return Who(
+            conversation_id=conversation.id,
+            couple_id=conversation.couple_id,
+            partner_id=partner.id,
+            partner_count=_partner_count(session, conversation.couple_id),
+            chat_type=conversation.chat_type,
+            channel=conversation.channel,
+            country=couple.country,
+            timezone=couple.timezone,
+        )
+
+
+def couple_of(conversation_id: str) -> Optional[int]:
+    """The couple id of a conversation, or None when it has never spoken."""
+    with session_scope() as session:
+        conversation = session.get(Conversation, conversation_id)
+        return conversation.couple_id if conversation else None
+
+
+def conversations_of(couple_id: int) -> List[str]:
+    """Every conversation id of a couple (both private chats, the group, the widget)."""
+    with session_scope() as session:
+        return list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
+
+
+def set_couple_place(couple_id: int, *, country: Optional[str] = None, timezone: Optional[str] = None) -> None:
+    """Record the couple's country and time zone (for help lines and reminders)."""
+    with session_scope() as session:
+        couple = session.get(Couple, couple_id)
+        if couple is None:
+            raise LookupError(f"no couple {couple_id}")
+        if country:
+            couple.country = country[:8]
+        if timezone:
+            couple.timezone = timezone[:64]
+
+
+def create_link_code(couple_id: int, partner_id: Optional[int] = None) -> str:
+    """A fresh one-time code the other partner can use to join this couple."""
+    with session_scope() as session:
+        while True:
+            code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8))
+            if session.get(LinkCode, code) is None:
+                break
+        session.add(LinkCode(code=code, couple_id=couple_id, created_by=partner_id,
+                             expires_at=utcnow() + LINK_CODE_TTL))
+        return code
+
+
+def redeem_link_code(code: str, conversation_id: str) -> int:
+    """Join the couple behind ``code`` from ``conversation_id``; returns the couple id.
+
+    Raises ``ValueError`` with a reason a person can read when the code cannot be used.
+    """
+    code = (code or "").strip().upper().replace("-", "").replace(" ", "")
+    with session_scope() as session:
+        link = session.get(LinkCode, code) if code else None
+        if link is None:
+            raise ValueError("unknown code")
+        if link.used_at is not None:
+            raise ValueError("code already used")
+        expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=utcnow().tzinfo)
+        if expires < utcnow():
+            raise ValueError("code expired")
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise ValueError("this chat has not started yet")
+        if conversation.couple_id == link.couple_id:
+            raise ValueError("already linked")
+        _merge_couples(session, conversation.couple_id, link.couple_id)
+        link.used_at = utcnow()
+        return link.couple_id
+
+
+def partner_by_key(partner_key: str) -> Optional[Partner]:
+    """The partner row for an external key, detached, or None."""
+    with session_scope() as session:
+        return session.scalar(select(Partner).where(Partner.external_id == partner_key))
+
+
+def set_share_consent(partner_id: int, share: bool) -> None:
+    """Turn sharing with the couple's therapist on or off for one partner."""
+    with session_scope() as session:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            raise LookupError(f"no partner {partner_id}")
+        partner.consent_share = bool(share)
+        partner.consent_changed_at = utcnow()
+
+
+def forget_partner(partner_id: int) -> List[str]:
+    """Delete a partner and everything they wrote or triggered in our tables.
+
+    Returns the conversation ids that only they used, so the caller can also
+    delete those trackers from Rasa's tracker store.
+    """
+    with session_scope() as session:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            return []
+        couple_id = partner.couple_id
+        session.execute(delete(Event).where(Event.partner_id == partner_id))
+        session.execute(delete(RuleConfirmation).where(RuleConfirmation.partner_id == partner_id))
+        session.execute(update(RuleVersion).where(RuleVersion.proposed_by == partner_id).values(proposed_by=None))
+        session.execute(update(Pause).where(Pause.called_by == partner_id).values(called_by=None))
+        session.delete(partner)
+        session.flush()
+        alone = _partner_count(session, couple_id) == 0
+        solo: List[str] = []
+        if alone:
+            solo = list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
+            session.execute(delete(Couple).where(Couple.id == couple_id))
+        return solo
+
+
+def first_time_update(key: str) -> bool:
+    """Record a channel update key; False when it was handled before (a replay)."""
+    try:
+        with session_scope() as session:
+            session.add(ProcessedUpdate(key=key[:200]))
+        return True
+    except IntegrityError:
+        return False
+
+
+def purge_processed_updates(older_than: timedelta = timedelta(days=2)) -> int:
+    """Forget update keys older than ``older_than``; returns how many went."""
+    with session_scope() as session:
+        result = session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < utcnow() - older_than))
+        return result.rowcount or 0
+
+
+def now() -> datetime:
+    """The storage clock (UTC); one place so tests can reason about it."""
+    return utcnow()

@@ -1,0 +1,190 @@
+"""SQLAlchemy tables for Kintsugi's own data (Rasa's tracker store has its own).
+
+The schema itself is created by Alembic (``bot/storage/migrations``); these
+classes are the single description both the migration and the code use.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base, relationship
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(timezone.utc)
+
+
+class Therapist(Base):
+    __tablename__ = "therapists"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(320), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=True)
+    display_name = Column(String(200), nullable=True)
+    disabled = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class PracticeCode(Base):
+    __tablename__ = "practice_codes"
+    code = Column(String(32), primary_key=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False)
+    label = Column(String(200), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class Couple(Base):
+    __tablename__ = "couples"
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="SET NULL"), nullable=True)
+    practice_code = Column(String(32), nullable=True)
+    country = Column(String(8), nullable=True)
+    timezone = Column(String(64), nullable=True)
+    partners = relationship("Partner", back_populates="couple")
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    # e.g. "tg:12345" for a Telegram user, "web:<session>:A" for a widget partner
+    external_id = Column(String(200), nullable=False, unique=True)
+    display_name = Column(String(200), nullable=True)
+    channel = Column(String(32), nullable=False, default="rest")
+    language = Column(String(16), nullable=True)
+    consent_store = Column(Boolean, nullable=False, default=True)
+    consent_share = Column(Boolean, nullable=False, default=False)
+    consent_changed_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    couple = relationship("Couple", back_populates="partners")
+
+
+class Conversation(Base):
+    """One chat: a Telegram private chat or group, a widget session, a REST sender."""
+
+    __tablename__ = "conversations"
+    id = Column(String(255), primary_key=True)  # Rasa sender id, e.g. "tg-12345"
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    channel = Column(String(32), nullable=False, default="rest")
+    chat_type = Column(String(32), nullable=False, default="private")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_active_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class RuleVersion(Base):
+    """One version of a couple's ground rules; a new version for every change."""
+
+    __tablename__ = "rule_versions"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False)
+    version = Column(Integer, nullable=False)
+    rules = Column(JSON, nullable=False)
+    proposed_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+    proposed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    status = Column(String(16), nullable=False, default="proposed")  # proposed|confirmed|superseded
+    confirmed_at = Column(DateTime(timezone=True), nullable=True)
+    confirmations = relationship("RuleConfirmation", cascade="all, delete-orphan")
+    __table_args__ = (UniqueConstraint("couple_id", "version"),)
+
+
+class RuleConfirmation(Base):
+    __tablename__ = "rule_confirmations"
+    id = Column(Integer, primary_key=True)
+    rule_version_id = Column(Integer, ForeignKey("rule_versions.id", ondelete="CASCADE"), nullable=False)
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    confirmed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    __table_args__ = (UniqueConstraint("rule_version_id", "partner_id"),)
+
+
+class Pause(Base):
+    __tablename__ = "pauses"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False)
+    called_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    resume_at = Column(DateTime(timezone=True), nullable=False)
+    resume_text = Column(String(200), nullable=True)  # what the user said, e.g. "at 8pm"
+    status = Column(String(16), nullable=False, default="active")  # active|resumed|cancelled
+
+
+class Reminder(Base):
+    """A message to deliver to a conversation at a time; claimed by one gateway."""
+
+    __tablename__ = "reminders"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    pause_id = Column(Integer, ForeignKey("pauses.id", ondelete="CASCADE"), nullable=True)
+    kind = Column(String(32), nullable=False, default="resume")  # resume|question
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    status = Column(String(16), nullable=False, default="pending")  # pending|claimed|sent|cancelled|failed
+    claimed_by = Column(String(100), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    details = Column(JSON, nullable=True)
+    __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+
+
+class Event(Base):
+    """The structured log of what happened: flooding, pauses, questions, rules, crises."""
+
+    __tablename__ = "event_log"  # "events" is Rasa's tracker table
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=True, index=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+    type = Column(String(64), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    details = Column(JSON, nullable=True)
+
+
+class LinkCode(Base):
+    """A short code that joins a second private chat to a couple."""
+
+    __tablename__ = "link_codes"
+    code = Column(String(16), primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False)
+    created_by = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ProcessedUpdate(Base):
+    """Channel updates already handled, so a replayed update is handled once."""
+
+    __tablename__ = "processed_updates"
+    key = Column(String(200), primary_key=True)  # e.g. "tg:<bot id>:<update_id>"
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who looked at which couple's data, and when."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="SET NULL"), nullable=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=True, index=True)
+    action = Column(String(64), nullable=False)  # view_list|view_conversation|export|login|...
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    details = Column(JSON, nullable=True)
+    ip = Column(String(64), nullable=True)

@@ -1,0 +1,180 @@
+"""Pauses and the reminders that bring a couple back to the conversation."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import and_, or_, select, update
+
+from bot.storage.db import session_scope
+from bot.storage.models import Conversation, Pause, Reminder, utcnow
+
+MIN_PAUSE = timedelta(minutes=20)
+MAX_PAUSE = timedelta(hours=24)
+CLAIM_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class PauseView:
+    """A pause as the product talks about it."""
+
+    id: int
+    couple_id: int
+    conversation_id: str
+    called_by: Optional[int]
+    started_at: datetime
+    resume_at: datetime
+    resume_text: Optional[str]
+    status: str
+    reminder_conversations: tuple
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A reminder this process has claimed and must now deliver."""
+
+    id: int
+    couple_id: int
+    conversation_id: str
+    kind: str
+    due_at: datetime
+    details: Dict[str, Any]
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def schedule_resume(
+    couple_id: int,
+    conversation_id: str,
+    partner_id: Optional[int],
+    resume_at: datetime,
+    resume_text: Optional[str] = None,
+    *,
+    started_at: Optional[datetime] = None,
+) -> PauseView:
+    """Record a pause and a reminder at ``resume_at`` for every chat of the couple.
+
+    A pause is at least 20 minutes and less than 24 hours; an earlier active pause
+    of the couple is replaced (its reminders cancelled).
+    """
+    started_at = _aware(started_at or utcnow())
+    resume_at = _aware(resume_at)
+    length = resume_at - started_at
+    if length < MIN_PAUSE - timedelta(seconds=1) or length >= MAX_PAUSE:
+        raise ValueError("a pause lasts at least 20 minutes and less than 24 hours")
+    with session_scope() as session:
+        _cancel_active(session, couple_id)
+        pause = Pause(couple_id=couple_id, conversation_id=conversation_id, called_by=partner_id,
+                      started_at=started_at, resume_at=resume_at,
+                      resume_text=(resume_text or "")[:200] or None)
+        session.add(pause)
+        session.flush()
+        chats = list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
+        if conversation_id not in chats:
+            chats.append(conversation_id)
+        for chat in chats:
+            session.add(Reminder(couple_id=couple_id, conversation_id=chat, pause_id=pause.id, kind="resume",
+                                 due_at=resume_at, details={"called_by": partner_id,
+                                                            "from_conversation": conversation_id}))
+        return PauseView(pause.id, couple_id, conversation_id, partner_id, started_at, resume_at,
+                         pause.resume_text, pause.status, tuple(chats))
+
+
+def schedule_reminder(couple_id: int, conversation_id: str, due_at: datetime, kind: str,
+                      details: Optional[Dict[str, Any]] = None) -> int:
+    """A one-off reminder (e.g. a question the couple agreed to talk about later)."""
+    with session_scope() as session:
+        reminder = Reminder(couple_id=couple_id, conversation_id=conversation_id, kind=kind,
+                            due_at=_aware(due_at), details=details or {})
+        session.add(reminder)
+        session.flush()
+        return reminder.id
+
+
+def _cancel_active(session, couple_id: int) -> None:
+    active = list(session.scalars(select(Pause.id).where(Pause.couple_id == couple_id, Pause.status == "active")))
+    if not active:
+        return
+    session.execute(update(Pause).where(Pause.id.in_(active)).values(status="cancelled"))
+    session.execute(update(Reminder).where(Reminder.pause_id.in_(active), Reminder.status == "pending")
+                    .values(status="cancelled"))
+
+
+def active_pause(couple_id: int) -> Optional[PauseView]:
+    """The couple's running pause, or None."""
+    with session_scope() as session:
+        pause = session.scalar(select(Pause).where(Pause.couple_id == couple_id, Pause.status == "active")
+                               .order_by(Pause.id.desc()).limit(1))
+        if pause is None:
+            return None
+        return PauseView(pause.id, pause.couple_id, pause.conversation_id, pause.called_by,
+                         _aware(pause.started_at), _aware(pause.resume_at), pause.resume_text, pause.status, ())
+
+
+def end_pause(couple_id: int) -> Optional[int]:
+    """Mark the running pause as resumed; pending reminders for it are dropped."""
+    with session_scope() as session:
+        pause = session.scalar(select(Pause).where(Pause.couple_id == couple_id, Pause.status == "active")
+                               .order_by(Pause.id.desc()).limit(1))
+        if pause is None:
+            return None
+        pause.status = "resumed"
+        session.execute(update(Reminder).where(Reminder.pause_id == pause.id, Reminder.status == "pending")
+                        .values(status="cancelled"))
+        return pause.id
+
+
+def claim_due_reminders(worker: str, *, now: Optional[datetime] = None, limit: int = 20) -> List[DueReminder]:
+    """Claim due reminders for ``worker``; each reminder is claimed by one worker only.
+
+    A claim that was never marked sent within the lease (its worker died) can be
+    claimed again, so a restart still delivers it.
+    """
+    now = _aware(now or utcnow())
+    due = or_(and_(Reminder.status == "pending", Reminder.due_at <= now),
+              and_(Reminder.status == "claimed", Reminder.claimed_at < now - CLAIM_LEASE))
+    claimed: List[DueReminder] = []
+    with session_scope() as session:
+        query = select(Reminder).where(due).order_by(Reminder.due_at, Reminder.id).limit(limit)
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        for reminder in session.scalars(query).all():
+            # Conditional update: the row is ours only if nobody changed it meanwhile.
+            result = session.execute(
+                update(Reminder)
+                .where(Reminder.id == reminder.id, Reminder.status == reminder.status,
+                       Reminder.attempts == reminder.attempts)
+                .values(status="claimed", claimed_by=worker[:100], claimed_at=now,
+                        attempts=reminder.attempts + 1)
+                .execution_options(synchronize_session=False))
+            if result.rowcount == 1:
+                claimed.append(DueReminder(reminder.id, reminder.couple_id, reminder.conversation_id,
+                                           reminder.kind, _aware(reminder.due_at), dict(reminder.details or {})))
+    return claimed
+
+
+def mark_reminder_sent(reminder_id: int) -> None:
+    """The reminder reached its chat."""
+    with session_scope() as session:
+        session.execute(update(Reminder).where(Reminder.id == reminder_id)
+                        .values(status="sent", sent_at=utcnow()))
+
+
+def release_reminder(reminder_id: int, *, give_up: bool = False) -> None:
+    """Delivery failed: try again later, or stop after too many attempts."""
+    with session_scope() as session:
+        session.execute(update(Reminder).where(Reminder.id == reminder_id)
+                        .values(status="failed" if give_up else "pending", claimed_by=None, claimed_at=None))
+
+
+def pending_reminders(couple_id: int) -> List[DueReminder]:
+    """Reminders of a couple that have not fired yet, soonest first."""
+    with session_scope() as session:
+        return [DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, _aware(r.due_at), dict(r.details or {}))
+                for r in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
+                                                                Reminder.status == "pending")
+                                         .order_by(Reminder.due_at))]
