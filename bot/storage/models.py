@@ -188,3 +188,38 @@ class AuditEntry(Base):
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     details = Column(JSON, nullable=True)
     ip = Column(String(64), nullable=True)
+
+
+class TherapistSession(Base):
+    """A signed-in browser of the review app; the cookie holds the token, we keep its hash."""
+
+    __tablename__ = "therapist_sessions"
+    token_hash = Column(String(64), primary_key=True)  # sha256 hex of the cookie value
+    therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    ip = Column(String(64), nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per email or address, for slowing down and then locking."""
+
+    __tablename__ = "login_throttle"
+    key = Column(String(400), primary_key=True)  # "email:<lower email>" or "ip:<address>"
+    failures = Column(Integer, nullable=False, default=0)
+    first_failure_at = Column(DateTime(timezone=True), nullable=True)
+    last_failure_at = Column(DateTime(timezone=True), nullable=True)
+    locked_until = Column(DateTime(timezone=True), nullable=True)
+
+
+class PasswordToken(Base):
+    """A one-time link that lets a therapist choose a password."""
+
+    __tablename__ = "password_tokens"
+    token_hash = Column(String(64), primary_key=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)

@@ -1,0 +1,108 @@
+"""What every action needs: who is speaking, the responses in domain.yml, help lines."""
+from __future__ import annotations
+
+import logging
+import random
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import storage
+from bot.config import get_settings
+
+log = logging.getLogger(__name__)
+
+FLOW_SLOTS = (
+    "pause_resume_time", "resume_at", "question_text", "question_kind", "question_reworded", "question_choice",
+    "question_timing", "question_when", "rule_pause_signal", "rule_break_length", "rule_resume",
+    "rule_off_limits", "rule_who_asks", "rule_checkin", "change_rule_name", "change_rule_value",
+)
+GROUP_CHAT_TYPES = ("group", "supergroup")
+MAX_TEXT = 4000  # longer messages are cut before any parsing; nothing downstream needs more
+
+
+def metadata(tracker: Tracker) -> Dict[str, Any]:
+    """The channel metadata of the latest user message (partner, chat type, country...)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            data = event.get("metadata") or {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def user_text(tracker: Tracker) -> str:
+    """The latest user message, cut to a safe length."""
+    return (tracker.latest_message.get("text") or "")[:MAX_TEXT]
+
+
+def who(tracker: Tracker) -> storage.Who:
+    """Find or create the couple and partner behind the latest message."""
+    meta = metadata(tracker)
+    channel = str(meta.get("channel") or tracker.get_latest_input_channel() or "rest")[:32]
+    return storage.identify(
+        tracker.sender_id,
+        str(meta["partner_id"]) if meta.get("partner_id") else None,
+        channel=channel,
+        chat_type=str(meta.get("chat_type") or "private")[:32],
+        display_name=str(meta["display_name"])[:200] if meta.get("display_name") else None,
+        language=str(meta["language"])[:16] if meta.get("language") else None,
+        country=str(meta["country"]).upper()[:8] if meta.get("country") else None,
+        timezone=str(meta["timezone"])[:64] if meta.get("timezone") else None,
+    )
+
+
+def is_group(tracker: Tracker) -> bool:
+    """True when the other partner can read every reply in this chat."""
+    return metadata(tracker).get("chat_type") in GROUP_CHAT_TYPES
+
+
+def display_name(tracker: Tracker) -> Optional[str]:
+    """How to address the person who wrote the latest message, if known."""
+    name = metadata(tracker).get("display_name")
+    return str(name)[:60] if name else None
+
+
+def timezone_of(tracker: Tracker, person: Optional[storage.Who] = None) -> str:
+    """The time zone to read and say times in: the message's, the couple's, or the default."""
+    meta = metadata(tracker)
+    return str(meta.get("timezone") or (person.timezone if person else None) or get_settings().default_timezone)
+
+
+def country_of(tracker: Tracker, person: Optional[storage.Who] = None) -> str:
+    """The country whose help lines to show."""
+    meta = metadata(tracker)
+    country = meta.get("country") or (person.country if person else None)
+    if not country and meta.get("language"):
+        from bot.safety.resources import country_from_language
+
+        country = country_from_language(str(meta["language"]))
+    return str(country or get_settings().default_country).upper()
+
+
+def response_text(domain: Dict[Text, Any], name: str, **values: Any) -> str:
+    """One variation of a response from domain.yml, with ``{placeholders}`` filled."""
+    variations = (domain.get("responses") or {}).get(name) or []
+    if not variations:
+        raise KeyError(f"response {name} is missing from domain.yml")
+    text = random.choice(variations).get("text", "")
+    try:
+        return text.format(**values) if values else text
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def clear_flow_slots() -> List[Dict[Text, Any]]:
+    """Events that forget every half-filled flow slot."""
+    from rasa_sdk.events import SlotSet
+
+    return [SlotSet(name, None) for name in FLOW_SLOTS] + [SlotSet("requested_slot", None)]
+
+
+def safe_log_event(conversation_id: str, type: str, **kwargs: Any) -> None:
+    """Log an event; a storage failure is reported but never breaks the conversation."""
+    try:
+        storage.log_event(conversation_id, type, **kwargs)
+    except Exception:  # noqa: BLE001 - the person's conversation must go on
+        log.exception("could not log event %s", type)
+

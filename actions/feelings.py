@@ -1,0 +1,52 @@
+"""Listening: reflect pain kindly, and suggest a pause when talk escalates."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import MAX_TEXT, is_group, metadata, safe_log_event, user_text, who
+from bot.escalation import assess_escalation
+from bot.storage import events
+
+RECENT_TURNS = 6
+
+
+def recent_user_messages(tracker: Tracker, limit: int = RECENT_TURNS) -> List[str]:
+    """The user messages before the latest one in this session, oldest first."""
+    texts: List[str] = []
+    for event in reversed(tracker.events[:-1] if tracker.events else []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user" and event.get("text") and not str(event["text"]).startswith("/"):
+            texts.append(str(event["text"])[:MAX_TEXT])
+            if len(texts) >= limit:
+                break
+    return list(reversed(texts))
+
+
+class ActionListenToFeelings(Action):
+    """Answer painful talk warmly; in a group, stay quiet unless it escalates."""
+
+    def name(self) -> Text:
+        return "action_listen_to_feelings"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        text = user_text(tracker)
+        assessment = assess_escalation(text, recent_user_messages(tracker))
+        if assessment.suggest_pause and not tracker.get_slot("pause_offered"):
+            person = who(tracker)
+            safe_log_event(tracker.sender_id, events.PAUSE_SUGGESTED, partner_id=person.partner_id,
+                           couple_id=person.couple_id,
+                           details={"score": round(assessment.score, 2), "signals": list(assessment.signals)})
+            dispatcher.utter_message(response="utter_suggest_pause")
+            return [SlotSet("pause_offered", True)]
+        addressed = metadata(tracker).get("addressed", True)
+        if is_group(tracker) and not addressed:
+            return []  # partners talking to each other: listen, don't interrupt
+        dispatcher.utter_message(response="utter_reflect_feelings")
+        return []

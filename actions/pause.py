@@ -1,0 +1,149 @@
+"""The "I'm flooded" flow: stop calmly, soothe, agree when to come back, remind both."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
+from bot import storage
+from bot.storage import events
+from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
+from bot.timeparse import describe, parse_duration, parse_when
+
+
+class ActionStartPause(Action):
+    """Stop whatever was going on, say so calmly and offer a short exercise."""
+
+    def name(self) -> Text:
+        return "action_start_pause"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        interrupted = tracker.active_loop.get("name") if tracker.active_loop else None
+        offered = bool(tracker.get_slot("pause_offered"))
+        safe_log_event(tracker.sender_id, events.FLOODING_REPORTED, partner_id=person.partner_id,
+                       couple_id=person.couple_id,
+                       details={"interrupted": interrupted, "after_suggestion": offered,
+                                "trigger": tracker.latest_message.get("intent", {}).get("name")})
+        if offered:
+            safe_log_event(tracker.sender_id, events.PAUSE_ACCEPTED, partner_id=person.partner_id,
+                           couple_id=person.couple_id)
+        if interrupted:
+            safe_log_event(tracker.sender_id, events.FLOW_INTERRUPTED, partner_id=person.partner_id,
+                           couple_id=person.couple_id, details={"flow": interrupted, "by": "pause"})
+        dispatcher.utter_message(response="utter_calm_pause")
+        rules = storage.current_rules(person.couple_id)
+        agreed = (rules.rules.get("break_length") if rules else None)
+        if agreed:
+            dispatcher.utter_message(response="utter_pause_agreed_length", length=agreed)
+        dispatcher.utter_message(response="utter_soothing_exercise")
+        return [ActiveLoop(None), *clear_flow_slots(), SlotSet("pause_offered", None)]
+
+
+class ValidatePauseForm(FormValidationAction):
+    """Read the resume time in the person's words and keep it between 20 minutes and a day."""
+
+    def name(self) -> Text:
+        return "validate_pause_form"
+
+    async def validate_pause_resume_time(self, value: Any, dispatcher: CollectingDispatcher,
+                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Accept a time at least 20 minutes and less than 24 hours away."""
+        text = str(value or "")[:300]
+        tz = timezone_of(tracker)
+        now = datetime.now(timezone.utc)
+        moment = parse_when(text, now, tz)
+        if moment is None and parse_duration(text):
+            moment = now + parse_duration(text)
+        if moment is None:
+            dispatcher.utter_message(response="utter_pause_time_unclear")
+            return {"pause_resume_time": None}
+        if moment - now < MIN_PAUSE:
+            dispatcher.utter_message(response="utter_pause_too_short")
+            return {"pause_resume_time": None}
+        if moment - now >= MAX_PAUSE:
+            dispatcher.utter_message(response="utter_pause_too_long")
+            return {"pause_resume_time": None}
+        return {"pause_resume_time": text, "resume_at": moment.isoformat()}
+
+
+class ActionScheduleResume(Action):
+    """Store the pause and the reminder for both partners, then confirm the time."""
+
+    def name(self) -> Text:
+        return "action_schedule_resume"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        tz = timezone_of(tracker, person)
+        raw = tracker.get_slot("resume_at")
+        try:
+            resume_at = datetime.fromisoformat(raw) if raw else None
+        except ValueError:
+            resume_at = None
+        if resume_at is None:
+            dispatcher.utter_message(response="utter_pause_time_lost")
+            return clear_flow_slots()
+        pause = storage.schedule_resume(person.couple_id, tracker.sender_id, person.partner_id, resume_at,
+                                        tracker.get_slot("pause_resume_time"))
+        safe_log_event(tracker.sender_id, events.RESUME_SCHEDULED, partner_id=person.partner_id,
+                       couple_id=person.couple_id,
+                       details={"pause_id": pause.id, "resume_at": resume_at.isoformat(),
+                                "minutes": int((pause.resume_at - pause.started_at).total_seconds() // 60)})
+        both = "you both" if person.partner_count > 1 or tracker.get_slot("pause_offered") is not None \
+            else "you"
+        dispatcher.utter_message(response="utter_pause_scheduled", who=both,
+                                 when=describe(resume_at, tz=tz))
+        return clear_flow_slots()
+
+
+class ActionResume(Action):
+    """The couple is back: end the pause and check in before going on."""
+
+    def name(self) -> Text:
+        return "action_resume"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        pause_id = storage.end_pause(person.couple_id)
+        safe_log_event(tracker.sender_id, events.RESUMED, partner_id=person.partner_id, couple_id=person.couple_id,
+                       details={"pause_id": pause_id})
+        dispatcher.utter_message(response="utter_welcome_back")
+        dispatcher.utter_message(response="utter_greet")
+        return []
+
+
+class ActionReminderMessage(Action):
+    """Said when a stored reminder fires through the rasa API (web and REST chats)."""
+
+    def name(self) -> Text:
+        return "action_reminder_message"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_reminder")
+        return []
+
+
+class ActionPauseDeclined(Action):
+    """The couple chose to go on after a suggested pause; respect it."""
+
+    def name(self) -> Text:
+        return "action_pause_declined"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        safe_log_event(tracker.sender_id, events.PAUSE_DECLINED, partner_id=person.partner_id,
+                       couple_id=person.couple_id)
+        dispatcher.utter_message(response="utter_pause_declined")
+        return [SlotSet("pause_offered", None)]
+

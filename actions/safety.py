@@ -1,0 +1,228 @@
+"""The safety layer's actions: human help first, a gentle check, and a hold until safe.
+
+A crisis message stops every flow. The person gets a short human message and the
+help lines for their country and the kind of crisis; the event is logged; the
+on-call contact is told; and the regular flows wait (``safety_form``) until the
+person says they are safe. In a group chat, a disclosure of partner violence
+goes only to the person who made it.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import clear_flow_slots, country_of, is_group, metadata, response_text, safe_log_event, who
+from bot.notify import notify_crisis
+from bot.storage import events
+
+log = logging.getLogger(__name__)
+
+CATEGORIES = ("suicide_self_harm", "partner_violence", "harm_to_others", "child_safety", "medical_emergency")
+PRIVATE_CATEGORIES = ("partner_violence",)
+YES = re.compile(r"^\s*(yes|yeah|yep|yup|ya|y|sort of|kind of|kinda|maybe|i think so|a bit|a little|sometimes|"
+                 r"i guess|i don'?t know|idk|not sure|ja|vielleicht)\b", re.I)
+NO = re.compile(r"^\s*(no|nope|nah|not really|no,? i'?m (ok|okay|fine)|i'?m (ok|okay|fine)|nein|never)\b", re.I)
+SAFE = re.compile(r"\b(i'?m safe|i am safe|im safe|safe now|i'?m (ok|okay|fine|alright) now|not in danger|"
+                  r"i'?m out of danger|yes,? (i'?m )?safe|ich bin sicher)\b", re.I)
+
+
+def _category(tracker: Tracker) -> str:
+    value = tracker.get_slot("crisis_category") or next(tracker.get_latest_entity_values("crisis_category"), None)
+    return value if value in CATEGORIES else "general"
+
+
+def _resources(country: str, category: str) -> Dict[str, Any]:
+    """Help lines as text and as structured entries for channels that render links."""
+    from bot.safety.resources import format_resources, resources_for
+
+    found = resources_for(country, None if category == "general" else category)
+    entries = getattr(found, "entries", found)
+    structured = [asdict(e) if is_dataclass(e) else dict(e) for e in entries]
+    return {"text": format_resources(found), "entries": structured,
+            "emergency": getattr(found, "emergency", None), "country": getattr(found, "country", country)}
+
+
+def crisis_message(domain: DomainDict, category: str, country: str, *, lead: Optional[str] = None,
+                   extra: Optional[str] = None) -> Dict[str, Any]:
+    """The custom payload every channel shows as a crisis reply (see docs/contracts.md)."""
+    resources = _resources(country, category)
+    intro = lead or response_text(domain, f"utter_crisis_{category}")
+    parts = [intro, response_text(domain, "utter_resources_intro"), resources["text"]]
+    if extra:
+        parts.append(extra)
+    return {"kintsugi": {"kind": "crisis", "category": category, "country": resources["country"],
+                         "text": "\n\n".join(p for p in parts if p), "resources": resources["entries"],
+                         "emergency": resources["emergency"]}}
+
+
+async def _notify(notice: Dict[str, Any]) -> List[str]:
+    try:
+        return await notify_crisis(notice)
+    except Exception:  # noqa: BLE001 - a failed notice must never cost the person their reply
+        log.exception("crisis notice failed")
+        return []
+
+
+async def route_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                       category: str, *, level: str = "crisis") -> List[EventType]:
+    """Send help, log, notify; privately when a group must not see the disclosure."""
+    person = who(tracker)
+    country = country_of(tracker, person)
+    private = is_group(tracker) and category in PRIVATE_CATEGORIES
+    notice = {"type": "crisis", "level": level, "category": category, "conversation_id": tracker.sender_id,
+              "couple_id": person.couple_id, "partner_id": person.partner_id,
+              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    delivered = await _notify(notice)
+    extra = response_text(domain, "utter_helper_notified", helper="the person on call for your therapist") \
+        if delivered else None
+    if private:
+        payload = crisis_message(domain, category, country, extra=response_text(domain, "utter_private_note"))
+        payload["kintsugi"].update({"audience": "private", "partner_id": metadata(tracker).get("partner_id")})
+        dispatcher.utter_message(json_message=payload)
+        dispatcher.utter_message(response="utter_group_neutral_pause")
+    else:
+        dispatcher.utter_message(json_message=crisis_message(domain, category, country, extra=extra))
+    safe_log_event(tracker.sender_id, events.CRISIS_ROUTED, partner_id=person.partner_id,
+                   couple_id=person.couple_id,
+                   details={"category": category, "level": level, "country": country, "private": private,
+                            "notified": delivered})
+    return [SlotSet("safety_level", "crisis"), SlotSet("safety_private", private)]
+
+
+class ActionSafetyHandoff(Action):
+    """A crisis message: stop every flow and bring human help first."""
+
+    def name(self) -> Text:
+        return "action_safety_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        interrupted = tracker.active_loop.get("name") if tracker.active_loop else None
+        result = await route_crisis(dispatcher, tracker, domain, _category(tracker))
+        return [ActiveLoop(None), *clear_flow_slots(), *result, SlotSet("safety_answer", None)]
+
+
+class ActionSafetyScreen(Action):
+    """An ambiguous message: note it; the safety form asks one gentle, direct question."""
+
+    def name(self) -> Text:
+        return "action_safety_screen"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        interrupted = tracker.active_loop.get("name") if tracker.active_loop else None
+        category = _category(tracker)
+        safe_log_event(tracker.sender_id, events.SAFETY_CHECK, partner_id=person.partner_id,
+                       couple_id=person.couple_id, details={"category": category, "interrupted": interrupted})
+        return [ActiveLoop(None), *clear_flow_slots(), SlotSet("safety_level", "check"), SlotSet("safety_private", False),
+                                            SlotSet("safety_answer", None), SlotSet("crisis_category", category)]
+
+
+class ActionAskSafetyAnswer(Action):
+    """The screening question, or "are you safe right now?" after a crisis."""
+
+    def name(self) -> Text:
+        return "action_ask_safety_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("safety_level") == "crisis":
+            dispatcher.utter_message(response="utter_ask_safety_answer_crisis")
+            return []
+        category = _category(tracker)
+        name = f"utter_screen_{category}" if category in ("suicide_self_harm", "partner_violence") \
+            else "utter_screen_general"
+        dispatcher.utter_message(response=name)
+        return []
+
+
+class ValidateSafetyForm(FormValidationAction):
+    """Hold the conversation until the person says they are safe; escalate on yes or unclear."""
+
+    def name(self) -> Text:
+        return "validate_safety_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        """Nothing to hold in the group when the disclosure went privately."""
+        return [] if tracker.get_slot("safety_private") else ["safety_answer"]
+
+    async def validate_safety_answer(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Read the answer to the safety question."""
+        text = str(value or "")[:500]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        level = tracker.get_slot("safety_level")
+        category = _category(tracker)
+        if intent == "crisis":
+            await route_crisis(dispatcher, tracker, domain, category)
+            return {"safety_answer": None, "safety_level": "crisis"}
+        if level == "check":
+            if NO.search(text) and not YES.search(text) or intent == "deny" or intent == "im_safe":
+                return await self._check_closed(dispatcher, tracker, domain, category)
+            # a yes, or anything unclear, is met with human help
+            events_ = await route_crisis(dispatcher, tracker, domain,
+                                         "suicide_self_harm" if category == "general" else category)
+            return {"safety_answer": None, **{e["name"]: e["value"] for e in events_}}
+        if SAFE.search(text) or intent == "im_safe" or (intent == "affirm" and not NO.search(text)):
+            person = who(tracker)
+            safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
+                           couple_id=person.couple_id, details={"outcome": "safe"})
+            dispatcher.utter_message(response="utter_safety_glad")
+            return {"safety_answer": "safe"}
+        if NO.search(text) or intent == "deny":
+            message = crisis_message(domain, category, country_of(tracker),
+                                     lead=response_text(domain, "utter_safety_no_worry"))
+            dispatcher.utter_message(json_message=message)
+            return {"safety_answer": None}
+        dispatcher.utter_message(response="utter_safety_still_here")
+        return {"safety_answer": None}
+
+    @staticmethod
+    async def _check_closed(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                            category: str) -> Dict[Text, Any]:
+        """A "no" to the screening question: leave the help lines and offer to stay."""
+        person = who(tracker)
+        safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
+                       couple_id=person.couple_id, details={"outcome": "screen_no", "category": category})
+        message = crisis_message(domain, category, country_of(tracker, person),
+                                 lead=response_text(domain, "utter_screen_no"))
+        message["kintsugi"]["kind"] = "resources"
+        dispatcher.utter_message(json_message=message)
+        return {"safety_answer": "no"}
+
+
+class ActionSafetyRelease(Action):
+    """The hold is over; forget the crisis slots so the next check starts fresh."""
+
+    def name(self) -> Text:
+        return "action_safety_release"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        return [SlotSet("safety_answer", None), SlotSet("safety_level", None), SlotSet("safety_private", None),
+                SlotSet("crisis_category", None)]
+
+
+class ActionShowResources(Action):
+    """Help lines for the person's country, any time they ask."""
+
+    def name(self) -> Text:
+        return "action_show_resources"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        message = crisis_message(domain, "general", country_of(tracker),
+                                 lead=response_text(domain, "utter_get_resources"))
+        message["kintsugi"]["kind"] = "resources"
+        dispatcher.utter_message(json_message=message)
+        return []

@@ -1,0 +1,28 @@
+"""Session start: a short welcome that says what Kintsugi is and is not."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+# Slots that describe the couple, not one conversation: they survive a new session.
+CARRIED_OVER = ("pause_signal", "safety_level", "safety_private", "crisis_category")
+
+
+class ActionSessionStart(Action):
+    """Start a session, keep the couple's slots and a safety hold, and welcome new people."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        carried = [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_OVER
+                   if tracker.get_slot(name) is not None]
+        first_time = not any(e.get("event") == "user" for e in tracker.events)
+        if first_time:
+            dispatcher.utter_message(response="utter_welcome")
+        return [SessionStarted(), *carried, ActionExecuted("action_listen")]

@@ -1,0 +1,131 @@
+"""The ``kintsugi`` command: run the stack, train, migrate, classify, manage therapists."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from bot import PROJECT_ROOT
+
+
+def _token_file() -> Path:
+    return PROJECT_ROOT / "var" / "rasa_token"
+
+
+def _local_token() -> str:
+    """The rasa API token: from the environment, or one kept in var/ for this machine."""
+    import secrets
+
+    token = os.environ.get("KINTSUGI_RASA_TOKEN")
+    if token:
+        return token
+    path = _token_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start rasa, the action server and the gateway until Ctrl-C."""
+    from bot.config import get_settings
+    from bot.stack import Stack, train_if_changed
+    from bot.storage import upgrade_database
+
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    model = train_if_changed(force=args.train)
+    stack = Stack(database_url=settings.database_url, model=model, rasa_port=args.rasa_port,
+                  action_port=args.action_port, gateway_port=args.gateway_port, token=_local_token(),
+                  log_dir=PROJECT_ROOT / "var" / "logs")
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        print("Starting the action server, the rasa server and the gateway (logs in var/logs/)...", flush=True)
+        stack.start()
+        print(f"""
+Kintsugi is running.
+  Talk to it over REST:  curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook \\
+                           -d '{{"sender": "me", "message": "I need a break"}}'
+  Or in a terminal:      make shell
+  Web widget demo:       {stack.gateway_url}/demo
+  Therapist review app:  {stack.gateway_url}/review/
+  Health:                {stack.gateway_url}/readyz
+  Telegram:              {"on (polling or webhook)" if settings.telegram_token else
+                          "off. Set TELEGRAM_BOT_TOKEN (from @BotFather) and run again to turn it on."}
+Press Ctrl-C to stop everything.""", flush=True)
+        while not stopping:
+            for name, process in list(stack.processes.items()):
+                if process.poll() is not None:
+                    print(f"The {name} process stopped (exit {process.returncode}); see var/logs/{name}.log",
+                          flush=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+        print("Stopped.", flush=True)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the model when the data changed (or always, with --force)."""
+    from bot.stack import train_if_changed
+
+    train_if_changed(force=args.force)
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Bring the database schema up to date."""
+    from bot.storage import upgrade_database
+
+    upgrade_database()
+    print("Database is up to date.")
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the ``kintsugi`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["safety"]:
+        from bot.safety.cli import classify_main
+
+        return classify_main(argv[1:])
+    if argv[:1] == ["therapist"]:
+        from bot.web.review.cli import therapist_main
+
+        return therapist_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="kintsugi", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="train if needed and start rasa, actions and the gateway")
+    run.add_argument("--train", action="store_true", help="train even when nothing changed")
+    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("KINTSUGI_RASA_PORT", 5005)))
+    run.add_argument("--action-port", type=int, default=int(os.environ.get("KINTSUGI_ACTION_PORT", 5055)))
+    run.add_argument("--gateway-port", type=int, default=int(os.environ.get("KINTSUGI_GATEWAY_PORT", 8080)))
+    run.set_defaults(func=cmd_run)
+    train = sub.add_parser("train", help="train the model when the data changed")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=cmd_train)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+    sub.add_parser("safety", help="safety tools: kintsugi safety classify [FILE]")
+    sub.add_parser("therapist", help="therapist accounts: kintsugi therapist add|list|disable")
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

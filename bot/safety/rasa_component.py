@@ -1,0 +1,111 @@
+"""Rasa NLU component: the safety detector has the last word on the intent.
+
+It runs after the intent classifier (and the fallback classifier), so a crisis
+message is routed to human help even when the trained model reads it as
+something else. It also keeps unaddressed group talk between partners from
+being answered as if it were meant for the bot.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+log = logging.getLogger(__name__)
+
+CRISIS_INTENT = "crisis"
+CHECK_INTENT = "safety_check"
+CATEGORY_ENTITY = "crisis_category"
+GROUP_CHAT_TYPES = ("group", "supergroup")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyGuard(GraphComponent):
+    """Overrides the predicted intent with the rule-based safety assessment."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """Intents that unaddressed group talk may not trigger, and where it goes instead."""
+        return {
+            "group_talk_intent": "couple_talk",
+            "passive_in_group": [
+                "greet", "goodbye", "thanks", "out_of_scope", "bot_challenge", "what_can_you_do",
+                "share_feelings", "nlu_fallback", "affirm", "deny",
+            ],
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+        self._detector = None
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SafetyGuard":
+        """Build the component; the detector loads on first use."""
+        return cls({**cls.get_default_config(), **config})
+
+    @property
+    def detector(self):
+        """The shared safety detector, loaded once."""
+        if self._detector is None:
+            from bot.safety import get_detector
+
+            self._detector = get_detector()
+        return self._detector
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Assess each message and override its intent when safety requires it."""
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        """Nothing to learn: the lexicon is data reviewed by people."""
+        return training_data
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if text.startswith("/"):  # a button payload: the user chose, nothing to detect
+            return
+        assessment = self.detector.assess(text)
+        predicted = (message.get(INTENT) or {}).get("name")
+        if assessment.level == "crisis":
+            self._override(message, CRISIS_INTENT, assessment.category, assessment.match)
+        elif assessment.level == "check":
+            self._override(message, CHECK_INTENT, assessment.category, assessment.match)
+        elif predicted == CRISIS_INTENT:
+            # The model alone never sends a crisis reply; it earns a gentle check instead.
+            self._override(message, CHECK_INTENT, None, None)
+        elif self._is_passive_group_talk(message, predicted):
+            self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
+
+    def _is_passive_group_talk(self, message: Message, predicted: Optional[str]) -> bool:
+        metadata = message.get("metadata") or {}
+        if not isinstance(metadata, dict) or metadata.get("chat_type") not in GROUP_CHAT_TYPES:
+            return False
+        if metadata.get("addressed", True):
+            return False
+        return predicted in self._config["passive_in_group"]
+
+    @staticmethod
+    def _override(message: Message, intent: str, category: Optional[str], match: Optional[str],
+                  confidence: Optional[float] = 1.0) -> None:
+        old = message.get(INTENT) or {}
+        new = {"name": intent, "confidence": confidence if confidence is not None else old.get("confidence", 1.0)}
+        message.set(INTENT, new, add_to_output=True)
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") != intent]
+        message.set(INTENT_RANKING_KEY, [new] + ranking, add_to_output=True)
+        if category:
+            entities = [e for e in (message.get(ENTITIES) or []) if e.get("entity") != CATEGORY_ENTITY]
+            text = message.get(TEXT) or ""
+            start = text.lower().find(match.lower()) if match else -1
+            entity = {"entity": CATEGORY_ENTITY, "value": category, "extractor": "SafetyGuard",
+                      "start": max(start, 0), "end": max(start, 0) + (len(match) if match and start >= 0 else 0)}
+            message.set(ENTITIES, entities + [entity], add_to_output=True)
+        log.debug("intent overridden to %s", intent)

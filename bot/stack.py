@@ -1,0 +1,194 @@
+"""Train when the data changed, and start the rasa server, action server and gateway.
+
+Used by ``kintsugi run`` (``make run``), by the test session and by the benchmark,
+so the three processes are always started the same way.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from bot import PROJECT_ROOT
+
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/stories")
+MODEL_NAME = "kintsugi"
+VENV_BIN = Path(sys.executable).parent
+
+
+def rasa_bin() -> str:
+    """The rasa executable of this environment."""
+    candidate = VENV_BIN / "rasa"
+    return str(candidate) if candidate.exists() else "rasa"
+
+
+def fingerprint(root: Path = PROJECT_ROOT, inputs: Sequence[str] = TRAINING_INPUTS) -> str:
+    """A hash of everything training depends on, including our NLU component's code."""
+    digest = hashlib.sha256()
+    paths: List[Path] = []
+    for name in list(inputs) + ["bot/safety/rasa_component.py"]:
+        path = root / name
+        paths.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    for path in paths:
+        if path.exists():
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, force: bool = False,
+                     env: Optional[Dict[str, str]] = None) -> Path:
+    """Train the model unless one built from exactly this data exists; returns its path."""
+    out = out or root / "models"
+    out.mkdir(parents=True, exist_ok=True)
+    model = out / f"{MODEL_NAME}.tar.gz"
+    stamp = out / f"{MODEL_NAME}.fingerprint"
+    current = fingerprint(root)
+    if not force and model.exists() and stamp.exists() and stamp.read_text().strip() == current:
+        print(f"Model is up to date ({model.relative_to(root) if model.is_relative_to(root) else model}).")
+        return model
+    print("Training the model (the data changed)...", flush=True)
+    started = time.monotonic()
+    subprocess.run([rasa_bin(), "train", "--config", "config.yml", "--domain", "domain.yml",
+                    "--data", "data/nlu", "data/stories", "--out", str(out), "--fixed-model-name", MODEL_NAME],
+                   cwd=root, check=True, env={**os.environ, **(env or {})})
+    stamp.write_text(current)
+    print(f"Trained in {time.monotonic() - started:.0f} s.", flush=True)
+    return model
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
+    """Wait until ``url`` answers 200, or fail with a clear message."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url.split('?')[0]} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            last = str(exc)
+        time.sleep(0.3)
+    raise TimeoutError(f"{url.split('?')[0]} did not answer within {timeout:.0f} s ({last})")
+
+
+@dataclass
+class Stack:
+    """The three Kintsugi processes on chosen ports with one database."""
+
+    database_url: str
+    model: Path
+    rasa_port: int = 5005
+    action_port: int = 5055
+    gateway_port: Optional[int] = 8080
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    root: Path = PROJECT_ROOT
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    log_dir: Optional[Path] = None
+    processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the rasa server."""
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> Optional[str]:
+        """Base URL of the gateway, when one runs."""
+        return f"http://127.0.0.1:{self.gateway_port}" if self.gateway_port else None
+
+    def env(self) -> Dict[str, str]:
+        """Environment shared by the three processes."""
+        return {**os.environ, "KINTSUGI_DATABASE_URL": self.database_url, "KINTSUGI_RASA_URL": self.rasa_url,
+                "KINTSUGI_RASA_TOKEN": self.token, "KINTSUGI_ACTION_PORT": str(self.action_port),
+                "KINTSUGI_GATEWAY_PORT": str(self.gateway_port or 0), "PYTHONUNBUFFERED": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
+                "PYTHONPATH": str(self.root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                **self.extra_env}
+
+    def _endpoints(self) -> Path:
+        """endpoints.yml with the action server's port filled in."""
+        text = (self.root / "endpoints.yml").read_text()
+        text = text.replace("http://127.0.0.1:5055/webhook", f"http://127.0.0.1:{self.action_port}/webhook")
+        folder = self.log_dir or (self.root / "var")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"endpoints.{self.rasa_port}.yml"
+        path.write_text(text)
+        return path
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        out = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(args, cwd=self.root, env=self.env(), stdout=out, stderr=subprocess.STDOUT if out
+                                   else None, start_new_session=True)
+        self.processes[name] = process
+        return process
+
+    def start_actions(self) -> None:
+        """Start the action server."""
+        process = self._spawn("actions", [rasa_bin(), "run", "actions", "--actions", "actions",
+                                          "--port", str(self.action_port)])
+        wait_for(f"http://127.0.0.1:{self.action_port}/health", 120, process)
+
+    def start_rasa(self, extra_args: Sequence[str] = ()) -> None:
+        """Start the rasa server (REST and socket.io channels, API behind the token)."""
+        process = self._spawn("rasa", [
+            rasa_bin(), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
+            "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()), "--credentials",
+            "credentials.yml", "--cors", "*", *extra_args])
+        wait_for(f"{self.rasa_url}/status?token={self.token}", 240, process)
+
+    def start_gateway(self) -> None:
+        """Start the gateway (widget, review app, Telegram, reminders)."""
+        if not self.gateway_port:
+            return
+        process = self._spawn("gateway", [sys.executable, "-m", "bot.gateway"])
+        wait_for(f"{self.gateway_url}/healthz", 60, process)
+
+    def start(self) -> "Stack":
+        """Start all three, action server first."""
+        self.start_actions()
+        self.start_rasa()
+        self.start_gateway()
+        return self
+
+    def stop(self, name: Optional[str] = None, sig: int = signal.SIGTERM) -> None:
+        """Stop one process, or all of them, and wait for them to go."""
+        names = [name] if name else list(self.processes)
+        for key in names:
+            process = self.processes.get(key)
+            if process is not None and process.poll() is None:
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    pass
+        for key in names:
+            process = self.processes.pop(key, None)
+            if process is None:
+                continue
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)

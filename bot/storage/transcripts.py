@@ -1,0 +1,284 @@
+"""A couple's transcript for their therapist: Rasa's tracker events joined with our event log.
+
+Who may be seen:
+- a user message is shown when its writer (metadata ``partner_id``, see
+  ``partners.external_id``) shares with the therapist; otherwise a placeholder
+  says a message was withheld. A run of withheld messages is one placeholder.
+- a bot message follows the message it answers: shown, withheld or gone with
+  it, because a reply can quote what was said. A reply sent privately to one
+  partner follows that partner's choice.
+- messages of deleted partners (no partner row any more) are gone, with no
+  placeholder; so are the replies to them.
+- logged events of a partner who does not share keep their type and time (a
+  therapist should know a crisis happened) but lose their details.
+Text search only ever looks at what is shown, so it cannot reveal withheld words.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from sqlalchemy import column, inspect, select, table
+
+from bot.storage.db import session_scope
+from bot.storage.events import CRISIS_ROUTED, ESCALATION_NOTICED, SAFETY_CHECK
+from bot.storage.models import Conversation, Event, Partner
+from bot.storage.rules import rules_history
+from bot.storage.practice import PartnerLabel, labels_of
+from bot.storage.therapists import as_utc, aware
+
+MESSAGE = "message"  # the filter name for what people wrote and what the bot answered
+FLAGGED_EVENTS = frozenset({CRISIS_ROUTED, SAFETY_CHECK, ESCALATION_NOTICED})
+MAX_ITEMS = 5000
+
+# Rasa 3.6 SQLTrackerStore's table, described here without touching Rasa's own metadata.
+RASA_EVENTS = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"),
+                    column("intent_name"), column("action_name"), column("data"))
+
+
+@dataclass(frozen=True)
+class ConversationInfo:
+    """One chat of the couple."""
+
+    id: str
+    channel: str
+    chat_type: str
+
+
+@dataclass(frozen=True)
+class TranscriptItem:
+    """One line of a transcript: a message, a logged event or a withheld placeholder."""
+
+    key: str
+    kind: str  # "message" | "event" | "withheld"
+    at: datetime
+    conversation_id: str
+    who: str  # "partner" | "bot" | "system"
+    partner: Optional[PartnerLabel] = None
+    text: Optional[str] = None
+    event_type: Optional[str] = None
+    details: Dict[str, Any] = field(default_factory=dict)
+    flagged: bool = False
+    private_to: Optional[PartnerLabel] = None
+    count: int = 1  # messages behind a withheld placeholder
+    details_withheld: bool = False
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a therapist may read of one couple, oldest first."""
+
+    couple_id: int
+    partners: Tuple[PartnerLabel, ...]
+    conversations: Tuple[ConversationInfo, ...]
+    items: Tuple[TranscriptItem, ...]
+    truncated: bool
+
+    @property
+    def flagged(self) -> Tuple[TranscriptItem, ...]:
+        """The moments that need a look first (crises, safety checks, escalation)."""
+        return tuple(item for item in self.items if item.flagged)
+
+
+@dataclass(frozen=True)
+class RuleVersionView:
+    """One version of the ground rules as the therapist sees it."""
+
+    version: int
+    status: str  # proposed | confirmed | superseded
+    rules: Dict[str, str]
+    proposed_by: Optional[PartnerLabel]
+    proposed_at: datetime
+    confirmed_by: Tuple[PartnerLabel, ...]
+    confirmed_at: Optional[datetime]
+    withheld: bool  # a proposal only a non-sharing partner stands behind
+
+
+def rules_for_review(couple_id: int) -> List[RuleVersionView]:
+    """Every version of the couple's rules, newest first; words nobody shared stay hidden.
+
+    A version both partners confirmed is a joint agreement and is shown; a
+    proposal is hidden unless someone behind it shares.
+    """
+    with session_scope() as session:
+        labels = labels_of(session, couple_id)
+    views = []
+    for rs in rules_history(couple_id):
+        backers = [labels[p] for p in (rs.proposed_by, *rs.confirmed_by) if p in labels]
+        withheld = rs.confirmed_at is None and not any(p.consent_share for p in backers)
+        views.append(RuleVersionView(rs.version, rs.status, {} if withheld else dict(rs.rules),
+                                     labels.get(rs.proposed_by), aware(rs.proposed_at),
+                                     tuple(labels[p] for p in rs.confirmed_by if p in labels),
+                                     aware(rs.confirmed_at), withheld))
+    return views
+
+
+def _epoch(moment: Optional[datetime]) -> Optional[float]:
+    return as_utc(moment).timestamp() if moment is not None else None
+
+
+def _payload(row: Any) -> Dict[str, Any]:
+    try:
+        data = json.loads(row.data or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _metadata(data: Dict[str, Any]) -> Dict[str, Any]:
+    meta = data.get("metadata") or (data.get("parse_data") or {}).get("metadata") or {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _bot_content(data: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any], Optional[str], bool]:
+    """Text, details, private recipient key and crisis flag of a bot event."""
+    extra = data.get("data") or {}
+    custom = (extra.get("custom") or {}) if isinstance(extra, dict) else {}
+    kintsugi = custom.get("kintsugi") if isinstance(custom, dict) else None
+    details: Dict[str, Any] = {}
+    text = data.get("text")
+    private, crisis = None, False
+    if isinstance(kintsugi, dict):
+        text = text or kintsugi.get("text")
+        crisis = kintsugi.get("kind") == "crisis"
+        if kintsugi.get("audience") == "private":
+            private = str(kintsugi.get("partner_id") or "") or None
+        resources = kintsugi.get("resources")
+        if isinstance(resources, list) and resources:
+            details["resources"] = [" ".join(str(v) for v in r.values() if v) if isinstance(r, dict) else str(r)
+                                    for r in resources][:20]
+    buttons = extra.get("buttons") if isinstance(extra, dict) else None
+    if isinstance(buttons, list) and buttons:
+        details["buttons"] = [str(b.get("title", "")) if isinstance(b, dict) else str(b) for b in buttons][:20]
+    return (str(text) if text is not None else None), details, private, crisis
+
+
+def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo],
+              labels: Dict[int, PartnerLabel], since: Optional[datetime], until: Optional[datetime]) -> List[TranscriptItem]:
+    if not conversations or not inspect(session.connection()).has_table("events"):
+        return []
+    by_key = {external: labels[pid] for external, pid in _external_ids(session, couple_id).items() if pid in labels}
+    query = (select(RASA_EVENTS.c.id, RASA_EVENTS.c.sender_id, RASA_EVENTS.c.type_name, RASA_EVENTS.c.timestamp,
+                    RASA_EVENTS.c.data)
+             .where(RASA_EVENTS.c.sender_id.in_(list(conversations)), RASA_EVENTS.c.type_name.in_(["user", "bot"]))
+             .order_by(RASA_EVENTS.c.timestamp, RASA_EVENTS.c.id))
+    if since is not None:
+        query = query.where(RASA_EVENTS.c.timestamp >= _epoch(since))
+    if until is not None:
+        query = query.where(RASA_EVENTS.c.timestamp < _epoch(until))
+    items: List[TranscriptItem] = []
+    state: Dict[str, Tuple[str, Optional[PartnerLabel]]] = {}  # conversation -> visibility of last user message
+    for row in session.execute(query):
+        data = _payload(row)
+        at = datetime.fromtimestamp(float(row.timestamp or data.get("timestamp") or 0), tz=timezone.utc)
+        conv = conversations[row.sender_id]
+        if row.type_name == "user":
+            key = str(_metadata(data).get("partner_id") or f"{conv.channel}:{conv.id}")
+            partner = by_key.get(key)
+            visibility = "gone" if partner is None else ("shown" if partner.consent_share else "withheld")
+            state[conv.id] = (visibility, partner)
+            if visibility == "shown":
+                items.append(TranscriptItem(f"m{row.id}", MESSAGE, at, conv.id, "partner", partner,
+                                            str(data.get("text") or "")))
+            elif visibility == "withheld":
+                items.append(TranscriptItem(f"w{row.id}", "withheld", at, conv.id, "partner", partner))
+            continue
+        text, details, private_key, crisis = _bot_content(data)
+        if private_key is not None:
+            target = by_key.get(private_key)
+            visibility = "gone" if target is None else ("shown" if target.consent_share else "withheld")
+        else:
+            target = None
+            visibility = state.get(conv.id, ("shown", None))[0]
+        if visibility == "shown" and (text or details):
+            items.append(TranscriptItem(f"m{row.id}", MESSAGE, at, conv.id, "bot", None, text or "", None,
+                                        details, crisis, target))
+        elif visibility == "withheld" and private_key is not None:
+            items.append(TranscriptItem(f"w{row.id}", "withheld", at, conv.id, "bot", None, private_to=target))
+    return items
+
+
+def _external_ids(session, couple_id: int) -> Dict[str, int]:
+    return dict(session.execute(select(Partner.external_id, Partner.id).where(Partner.couple_id == couple_id)).all())
+
+
+def _events(session, couple_id: int, labels: Dict[int, PartnerLabel], since: Optional[datetime],
+            until: Optional[datetime], conversation_ids: Optional[Iterable[str]]) -> List[TranscriptItem]:
+    query = select(Event).where(Event.couple_id == couple_id).order_by(Event.at, Event.id)
+    if since is not None:
+        query = query.where(Event.at >= as_utc(since))
+    if until is not None:
+        query = query.where(Event.at < as_utc(until))
+    if conversation_ids is not None:
+        query = query.where(Event.conversation_id.in_(list(conversation_ids)))
+    items = []
+    for event in session.scalars(query):
+        partner = labels.get(event.partner_id) if event.partner_id is not None else None
+        hidden = partner is not None and not partner.consent_share
+        details = {} if hidden else dict(event.details or {})
+        items.append(TranscriptItem(f"e{event.id}", "event", aware(event.at), event.conversation_id,
+                                    "partner" if partner else "system", partner, None, event.type, details,
+                                    event.type in FLAGGED_EVENTS, details_withheld=hidden))
+    return items
+
+
+def _merge_withheld(items: List[TranscriptItem]) -> List[TranscriptItem]:
+    """One placeholder for each uninterrupted run of withheld messages in a conversation."""
+    out: List[TranscriptItem] = []
+    open_runs: Dict[str, int] = {}  # conversation -> index of its open placeholder in ``out``
+    for item in items:
+        if item.kind == "withheld":
+            index = open_runs.get(item.conversation_id)
+            if index is not None and out[index].partner == item.partner:
+                out[index] = replace(out[index], count=out[index].count + 1)
+                continue
+            open_runs[item.conversation_id] = len(out)
+            out.append(item)
+        else:
+            if item.kind == MESSAGE:
+                open_runs.pop(item.conversation_id, None)
+            out.append(item)
+    return out
+
+
+def _matches(item: TranscriptItem, needle: str) -> bool:
+    if item.kind == "withheld":
+        return False
+    haystack = [item.text or "", (item.event_type or "").replace("_", " ")]
+    haystack.extend(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v for v in item.details.values())
+    if item.partner is not None:
+        haystack.append(item.partner.label)
+    return any(needle in part.casefold() for part in haystack)
+
+
+def transcript(couple_id: int, since: Optional[datetime] = None, until: Optional[datetime] = None,
+               types: Optional[Iterable[str]] = None, text: Optional[str] = None,
+               conversation_id: Optional[str] = None, limit: int = MAX_ITEMS) -> Transcript:
+    """What a therapist may read of ``couple_id`` between ``since`` and ``until`` (exclusive).
+
+    ``types`` keeps only these kinds: ``"message"`` and/or event types; ``text``
+    keeps items whose shown words contain it (any case); ``conversation_id``
+    keeps one chat. Access checks are the caller's (``couple_for_therapist``).
+    """
+    wanted = {t for t in (types or []) if t}
+    needle = (text or "").strip().casefold()[:200]
+    with session_scope() as session:
+        labels = labels_of(session, couple_id)
+        chats = {c.id: ConversationInfo(c.id, c.channel, c.chat_type) for c in session.scalars(
+            select(Conversation).where(Conversation.couple_id == couple_id).order_by(Conversation.created_at))}
+        chosen = {cid: info for cid, info in chats.items() if conversation_id in (None, "", cid)}
+        items: List[TranscriptItem] = []
+        if not wanted or MESSAGE in wanted:
+            items.extend(_messages(session, couple_id, chosen, labels, since, until))
+        if not wanted or wanted - {MESSAGE}:
+            events = _events(session, couple_id, labels, since, until, chosen if conversation_id else None)
+            items.extend(e for e in events if not wanted or e.event_type in wanted)
+    rank = {MESSAGE: 0, "withheld": 0, "event": 1}
+    items.sort(key=lambda item: (item.at, rank[item.kind]))
+    items = _merge_withheld(items)
+    if needle:
+        items = [item for item in items if _matches(item, needle)]
+    return Transcript(couple_id, tuple(labels.values()), tuple(chats.values()), tuple(items[:limit]),
+                      len(items) > limit)

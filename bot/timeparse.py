@@ -1,0 +1,171 @@
+"""Understand when a couple wants to come back, in their own words.
+
+``parse_when("in 30 minutes", now)`` → an aware datetime, or ``None`` when the
+words do not name a time we can trust ("whenever", "31st of February"). Also
+``parse_duration("half an hour")`` for break lengths. No network, no models.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fortyfive": 45, "fifty": 50, "sixty": 60,
+    "ninety": 90, "couple": 2, "few": 3,
+    "ein": 1, "eine": 1, "einer": 1, "zwei": 2, "drei": 3, "zehn": 10, "zwanzig": 20, "dreißig": 30,
+}
+UNIT_MINUTES = {
+    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuten": 1, "minute(s)": 1,
+    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "stunde": 60, "stunden": 60,
+}
+# Parts of the day, as the hour a person most likely means.
+DAY_PARTS = {
+    "morning": 9, "late morning": 11, "noon": 12, "midday": 12, "lunch": 12, "lunchtime": 12,
+    "afternoon": 15, "after work": 18, "evening": 19, "after dinner": 20, "tonight": 20,
+    "night": 21, "bedtime": 22, "before bed": 21, "morgen früh": 9, "abend": 19, "heute abend": 20,
+}
+_NUM = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")"
+_UNIT = r"(" + "|".join(sorted(map(re.escape, UNIT_MINUTES), key=len, reverse=True)) + r")\b"
+DURATION_RE = re.compile(rf"\b{_NUM}\s*(?:more\s+)?{_UNIT}(?:\s*(?:and|&)\s*(?:a\s+)?half)?", re.I)
+HALF_HOUR_RE = re.compile(r"\b(half an hour|half hour|halbe stunde|1/2 ?(?:h|hour))\b", re.I)
+HOUR_AND_HALF_RE = re.compile(r"\b(an|one|1)\s+hour\s+and\s+a\s+half\b|\banderthalb stunden\b", re.I)
+QUARTER_RE = re.compile(r"\b(quarter of an hour|viertelstunde)\b", re.I)
+CLOCK_RE = re.compile(
+    r"\b(?:at|around|by|um|gegen|ab)?\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|uhr|o'?clock)?(?=\W|$)", re.I)
+VAGUE = re.compile(r"\b(whenever|sometime|some time|later|soon|at some point|idk|don'?t know|not sure|never|"
+                   r"when we'?re ready|egal|irgendwann)\b", re.I)
+DATE_LIKE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(january|february|march|april|may|june|july|"
+                       r"august|september|october|november|december)\b", re.I)
+
+
+def _zone(name: Optional[str]) -> timezone | ZoneInfo:
+    if not name:
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone.utc
+
+
+def _number(token: str) -> Optional[float]:
+    token = token.lower().replace(",", ".")
+    if token in NUMBER_WORDS:
+        return float(NUMBER_WORDS[token])
+    try:
+        return float(token)
+    except ValueError:
+        return None
+
+
+def parse_duration(text: str) -> Optional[timedelta]:
+    """A length of time named in ``text`` ("30 min", "an hour and a half"), or None."""
+    text = (text or "").strip().lower()[:500]
+    if not text:
+        return None
+    if HOUR_AND_HALF_RE.search(text):
+        return timedelta(minutes=90)
+    if HALF_HOUR_RE.search(text):
+        return timedelta(minutes=30)
+    if QUARTER_RE.search(text):
+        return timedelta(minutes=15)
+    total = 0.0
+    found = False
+    for match in DURATION_RE.finditer(text):
+        value = _number(match.group(1))
+        if value is None:
+            continue
+        minutes = value * UNIT_MINUTES[match.group(2).lower()]
+        if "half" in match.group(0).lower():
+            minutes += UNIT_MINUTES[match.group(2).lower()] / 2
+        total += minutes
+        found = True
+    if not found and re.fullmatch(r"\d{1,4}", text):
+        return timedelta(minutes=int(text))  # a bare number in answer to "how long?" means minutes
+    return timedelta(minutes=total) if found and total > 0 else None
+
+
+def _clock(text: str, now: datetime, tomorrow: bool = False) -> Optional[datetime]:
+    for match in CLOCK_RE.finditer(text):
+        hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+        if not match.group(2) and not suffix and not re.search(r"\b(at|um|around|gegen|by)\s*$",
+                                                                text[:match.start(1)]):
+            continue  # a lone number without "at" is not a clock time ("2 kids")
+        if minute > 59 or hour > 24:
+            return None
+        if suffix.startswith("p") and hour < 12:
+            hour += 12
+        elif suffix.startswith("a") and hour == 12:
+            hour = 0
+        elif (not suffix or suffix in ("o'clock", "oclock")) and 1 <= hour <= 12 and not match.group(2) \
+                or (not suffix and 1 <= hour <= 12):
+            # Without am/pm: 1-6 means afternoon or evening; 7-11 the next such hour
+            # today, or the morning when the day is tomorrow or the text says so.
+            morning = "morning" in text or "früh" in text
+            if not morning and 1 <= hour <= 6:
+                hour += 12
+            elif not morning and hour < 12 and not tomorrow:
+                candidate = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+                if candidate <= now:
+                    hour += 12
+        hour %= 24
+        return now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return None
+
+
+def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = None) -> Optional[datetime]:
+    """The moment ``text`` names, after ``now`` (aware, in ``tz``), or None when unclear."""
+    text = re.sub(r"\s+", " ", (text or "").strip().lower())[:300]
+    if not text or not re.search(r"[a-zäöüß0-9]", text):
+        return None
+    zone = _zone(tz)
+    now = (now or datetime.now(timezone.utc)).astimezone(zone)
+    if DATE_LIKE.search(text):
+        return None  # calendar dates are beyond a pause; "31st of February" is not a time at all
+    duration = parse_duration(text) if re.search(r"\b(in|for|after|give (?:me|us)|nach|take)\b", text) or \
+        DURATION_RE.search(text) or HALF_HOUR_RE.search(text) else None
+    if duration is None:
+        bare = re.search(r"\b(?:in|give (?:me|us)|another|gib (?:mir|uns))\s+(\d{1,3})\b(?!\s*(?:am|pm|:|uhr))", text)
+        if bare:
+            duration = timedelta(minutes=int(bare.group(1)))
+    if duration:
+        return now + duration
+    tomorrow = bool(re.search(r"\b(tomorrow|tmrw|tmr|tomorow|morgen)\b", text)) and "morgen früh" not in text \
+        or "morgen früh" in text
+    day = now + timedelta(days=1) if tomorrow else now
+    clock = _clock(text, day if tomorrow else now, tomorrow)
+    if clock is not None:
+        if tomorrow:
+            return clock
+        return clock if clock > now else clock + timedelta(days=1)
+    for words, hour in sorted(DAY_PARTS.items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(words)}\b", text):
+            moment = day.replace(hour=hour, minute=0, second=0, microsecond=0)
+            if moment <= now:
+                moment += timedelta(days=1)
+            return moment
+    if tomorrow:
+        return day.replace(hour=9, minute=0, second=0, microsecond=0)
+    if VAGUE.search(text):
+        return None
+    return None
+
+
+def describe(moment: datetime, now: Optional[datetime] = None, tz: Optional[str] = None) -> str:
+    """Say a resume time the way a person would: "at 8:00 pm (in 45 minutes)"."""
+    zone = _zone(tz)
+    now = (now or datetime.now(timezone.utc)).astimezone(zone)
+    local = moment.astimezone(zone)
+    clock = local.strftime("%I:%M %p").lstrip("0").lower()
+    day = "" if local.date() == now.date() else " tomorrow" if local.date() == (now + timedelta(days=1)).date() \
+        else local.strftime(" on %A")
+    minutes = max(int(round((moment - now).total_seconds() / 60)), 0)
+    if minutes < 90:
+        span = f"in {minutes} minutes"
+    else:
+        hours = minutes / 60
+        span = f"in about {round(hours * 2) / 2:g} hours"
+    return f"at {clock}{day} ({span})"

@@ -1,0 +1,103 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) and the real Kintsugi stack."""
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.stack import RasaStack, start_rasa_stack
+
+PG_ADMIN_URL = os.environ.get("KINTSUGI_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def use_database(url: str) -> Iterator[str]:
+    """Point this process's storage at ``url`` (schema upgraded) for the duration."""
+    from bot.config import get_settings
+    from bot.storage import dispose_engines, upgrade_database
+
+    old = os.environ.get("KINTSUGI_DATABASE_URL")
+    os.environ["KINTSUGI_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    dispose_engines()
+    upgrade_database(url)
+    try:
+        yield url
+    finally:
+        dispose_engines()
+        if old is None:
+            os.environ.pop("KINTSUGI_DATABASE_URL", None)
+        else:
+            os.environ["KINTSUGI_DATABASE_URL"] = old
+        get_settings.cache_clear()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A throwaway PostgreSQL database on the local server, dropped afterwards.
+
+    Missing PostgreSQL skips locally but fails in CI (``CI`` set): those paths must be tested.
+    """
+    import sqlalchemy as sa
+
+    name = f"kintsugi_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            raise RuntimeError(f"PostgreSQL is required in CI and is not reachable: {exc}") from exc
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from bot.storage import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each storage test runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        with use_database(f"sqlite:///{tmp_path / 'kintsugi.db'}") as url:
+            yield url
+    else:
+        with postgres_database() as url, use_database(url):
+            yield url
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Iterator[str]:
+    """A fresh SQLite database for tests that need only one."""
+    with use_database(f"sqlite:///{tmp_path / 'kintsugi.db'}") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def rasa_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaStack]:
+    """A trained model, a rasa server (REST + socket.io) and an action server on SQLite."""
+    stack = start_rasa_stack(tmp_path_factory.mktemp("stack"))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def stack_db(rasa_stack: RasaStack) -> Iterator[str]:
+    """Point this test process's storage at the running stack's database."""
+    with use_database(rasa_stack.database_url) as url:
+        yield url
