@@ -21,6 +21,7 @@ NUMBER_WORDS = {
 UNIT_MINUTES = {
     "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuten": 1, "minute(s)": 1,
     "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "stunde": 60, "stunden": 60,
+    "day": 1440, "days": 1440, "tag": 1440, "tage": 1440, "week": 10080, "weeks": 10080,
 }
 # Parts of the day, as the hour a person most likely means.
 DAY_PARTS = {

@@ -27,8 +27,8 @@ class RuleSet:
 
     @property
     def waiting_for(self) -> int:
-        """How many partners still have to confirm (at least two people agree)."""
-        return max(max(self.partner_count, 2) - len(self.confirmed_by), 0)
+        """How many partners still have to confirm: rules need two people, the couple."""
+        return max(2 - len(self.confirmed_by), 0)
 
 
 def _view(session, rv: RuleVersion) -> RuleSet:

@@ -1,0 +1,143 @@
+"""The "I want to ask a question" actions: honesty with boundaries."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from actions.questions import ActionAskQuestionChoice, ActionQuestionWrapup, ActionStartQuestion, ValidateQuestionForm
+from bot import storage
+from bot.coaching import advise
+from bot.storage import events as ev
+from tests.action_kit import domain, responses, run, run_validation, tracker
+
+import asyncio
+from rasa_sdk.executor import CollectingDispatcher
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("was she better in bed than me", "comparison"),
+    ("is he hotter than me?", "comparison"),
+    ("Do you think about her when we're together", "comparison"),
+    ("how many times did you sleep with him", "graphic"),
+    ("what positions did you do", "graphic"),
+    ("did you kiss her in our car", "graphic"),
+    ("why did you do it", "pattern"),
+    ("what were you looking for that you didn't find at home", "pattern"),
+    ("how did it start", "pattern"),
+    ("are you still in contact with him", "pattern"),
+    ("when is the dentist appointment", "open"),
+])
+def test_questions_about_meaning_are_told_apart_from_graphic_ones(question: str, kind: str) -> None:
+    advice = advise(question)
+    assert advice.kind == kind
+    assert (advice.rewording is not None) == (kind in ("graphic", "comparison"))
+
+
+def test_off_limits_details_from_the_rules_are_noticed() -> None:
+    advice = advise("what happened at the hotel that night", "anything about the hotel")
+    assert advice.off_limits_hits == ("hotel",)
+    assert advise("why did you lie", "anything about the hotel").off_limits_hits == ()
+
+
+def _validate(slot: str, value: str, **kwargs):
+    return run_validation(ValidateQuestionForm(), slot, value, tracker("q-1", value, **kwargs))
+
+
+def test_graphic_question_gets_a_gentle_rewording_and_the_choice(database: str) -> None:
+    result, messages = _validate("question_text", "was he better in bed than me")
+    assert result["question_kind"] == "comparison" and result["question_reworded"]
+    t = tracker("q-1", "", slots=result)
+    _, asked = run(ActionAskQuestionChoice(), t)
+    assert responses(asked) == ["utter_question_comparison"]
+    assert asked[0]["rewording"] == result["question_reworded"]
+    required = asyncio.run(ValidateQuestionForm().required_slots([], CollectingDispatcher(), t, domain()))
+    assert required == ["question_text", "question_choice", "question_timing"]
+
+
+def test_the_asker_may_keep_their_own_question(database: str) -> None:
+    slots = {"question_text": "was he better in bed", "question_kind": "graphic", "question_reworded": "gentler"}
+    result, messages = _validate("question_choice", "keep my question", slots=slots)
+    assert result == {"question_choice": "kept"} and responses(messages) == ["utter_question_kept"]
+    result, _ = _validate("question_choice", "gentler wording", slots=slots)
+    assert result == {"question_choice": "reworded", "question_text": "gentler"}
+    kinds = [e.type for e in storage.events_for(conversation_id="q-1")]
+    assert kinds == [ev.QUESTION_KEPT, ev.QUESTION_REWORDED]
+
+
+def test_pattern_question_is_encouraged_and_needs_no_choice(database: str) -> None:
+    result, messages = _validate("question_text", "what were you feeling when you lied to me")
+    assert result["question_kind"] == "pattern" and responses(messages) == ["utter_question_pattern"]
+    t = tracker("q-1", "", slots=result)
+    required = asyncio.run(ValidateQuestionForm().required_slots([], CollectingDispatcher(), t, domain()))
+    assert required == ["question_text", "question_timing"]
+    assert [e.type for e in storage.events_for(conversation_id="q-1")] == [ev.QUESTION_COACHED]
+
+
+@pytest.mark.parametrize("text", ["", "🙂", "?!", "12345", "\x00\x00"])
+def test_a_question_needs_words(database: str, text: str) -> None:
+    result, messages = _validate("question_text", text)
+    assert result == {"question_text": None} and responses(messages) == ["utter_question_need_words"]
+
+
+def test_huge_and_foreign_questions_are_kept_safely(database: str) -> None:
+    result, _ = _validate("question_text", "why " * 5000)
+    assert len(result["question_text"]) <= 1000
+    result, _ = _validate("question_text", "warum hast du mich angelogen")
+    assert result["question_text"] == "warum hast du mich angelogen"
+
+
+def test_question_checked_against_confirmed_ground_rules(database: str) -> None:
+    a = storage.identify("q-1", "p:a")
+    b = storage.identify("q-1", "p:b")
+    storage.propose_rules(a.couple_id, a.partner_id, {"off_limits": "details about the hotel"})
+    storage.confirm_rules(a.couple_id, a.partner_id)
+    storage.confirm_rules(a.couple_id, b.partner_id)
+    _, messages = _validate("question_text", "what happened in the hotel", metadata={"partner_id": "p:a"})
+    assert "utter_question_off_limits" in responses(messages)
+
+
+@pytest.mark.parametrize("said, timing", [("now", "now"), ("yes he's ready", "now"), ("later", "later"),
+                                          ("not now", "later")])
+def test_now_or_later(database: str, said: str, timing: str) -> None:
+    result, _ = _validate("question_timing", said)
+    assert result["question_timing"] == timing
+
+
+def test_naming_a_time_schedules_it(database: str) -> None:
+    result, _ = _validate("question_timing", "tonight at 9")
+    assert result["question_timing"] == "later" and result["question_when"]
+
+
+@pytest.mark.parametrize("said", ["whenever", "31st of February", "", "🙂"])
+def test_unreadable_question_times_are_asked_again(database: str, said: str) -> None:
+    result, messages = _validate("question_when", said)
+    assert result == {"question_when": None} and responses(messages) == ["utter_question_when_unclear"]
+
+
+def test_wrapup_now_gives_tips_to_the_answering_partner(database: str) -> None:
+    slots = {"question_text": "why did you hide it", "question_timing": "now"}
+    events, messages = run(ActionQuestionWrapup(), tracker("q-2", "now", slots=slots))
+    assert responses(messages) == ["utter_question_go_ahead", "utter_answering_tips"]
+    assert messages[0]["question"] == "why did you hide it"
+    assert [e.type for e in storage.events_for(conversation_id="q-2")] == [ev.QUESTION_READY_NOW]
+
+
+def test_wrapup_later_stores_a_reminder(database: str) -> None:
+    when = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+    slots = {"question_text": "why", "question_timing": "later", "question_when": when}
+    _, messages = run(ActionQuestionWrapup(), tracker("q-3", "tonight", slots=slots))
+    assert responses(messages) == ["utter_question_scheduled"]
+    couple = storage.couple_of("q-3")
+    assert [r.kind for r in storage.pending_reminders(couple)] == ["question"]
+
+
+def test_start_question_reminds_of_the_rule_about_asking(database: str) -> None:
+    a = storage.identify("q-4", "p:a")
+    b = storage.identify("q-4", "p:b")
+    storage.propose_rules(a.couple_id, a.partner_id, {"who_asks": "only after the kids are asleep"})
+    storage.confirm_rules(a.couple_id, a.partner_id)
+    storage.confirm_rules(a.couple_id, b.partner_id)
+    _, messages = run(ActionStartQuestion(), tracker("q-4", "I want to ask", "ask_a_question",
+                                                     metadata={"partner_id": "p:a"}))
+    assert responses(messages) == ["utter_question_rule_reminder"]
