@@ -101,3 +101,13 @@ def stack_db(rasa_stack: RasaStack) -> Iterator[str]:
     """Point this test process's storage at the running stack's database."""
     with use_database(rasa_stack.database_url) as url:
         yield url
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Print the quality figures the tests measured."""
+    from tests.report import SECTIONS
+
+    for title, lines in SECTIONS.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,48 @@
+"""Dialogue and NLU quality gates: `rasa test` stories and intent cross-validation."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from bot import PROJECT_ROOT
+from bot.stack import rasa_bin, train_if_changed
+from tests.report import record
+
+PRODUCT_INTENTS = ("im_flooded", "ask_a_question", "set_ground_rules")
+MIN_F1 = 0.90
+
+
+def test_every_story_is_predicted_exactly(tmp_path: Path) -> None:
+    """Every flow and interruption in tests/stories passes `rasa test --fail-on-prediction-errors`."""
+    model = train_if_changed()
+    result = subprocess.run(
+        [rasa_bin(), "test", "core", "--model", str(model), "--stories", "tests/stories", "--out", str(tmp_path),
+         "--fail-on-prediction-errors", "--no-plot"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
+    failed = tmp_path / "failed_test_stories.yml"
+    details = failed.read_text() if failed.exists() else ""
+    report = json.loads((tmp_path / "story_report.json").read_text()) if (tmp_path / "story_report.json").exists() \
+        else {}
+    stories = len(list(Path(PROJECT_ROOT / "tests/stories").glob("*.yml")))
+    record("Dialogue (rasa test core)", [f"story files: {stories}; exit code {result.returncode}",
+                                         f"action accuracy: {report.get('accuracy', report.get('weighted avg', {}))}"])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:] + "\n" + details[-4000:]
+
+
+def test_product_intents_reach_f1_090_in_cross_validation(tmp_path: Path) -> None:
+    """5-fold cross-validation of the NLU pipeline; F1 of the three product intents at least 0.90."""
+    result = subprocess.run(
+        [rasa_bin(), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
+         "--folds", "5", "--out", str(tmp_path), "--no-plot"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    report = json.loads((tmp_path / "intent_report.json").read_text())
+    lines = [f"{name:<18} precision {report[name]['precision']:.3f}  recall {report[name]['recall']:.3f}  "
+             f"F1 {report[name]['f1-score']:.3f}  (n={report[name]['support']})"
+             for name in sorted(k for k in report if isinstance(report[k], dict) and "f1-score" in report[k]
+                                and k not in ("micro avg", "macro avg", "weighted avg"))]
+    lines.append(f"weighted avg F1 {report['weighted avg']['f1-score']:.3f}")
+    record("NLU intent cross-validation (5 folds)", lines)
+    low = {name: round(report[name]["f1-score"], 3) for name in PRODUCT_INTENTS if report[name]["f1-score"] < MIN_F1}
+    assert not low, f"product intents under F1 {MIN_F1}: {low}"
