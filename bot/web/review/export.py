@@ -1,0 +1,99 @@
+"""Exports of a transcript: JSON, CSV (safe to open in a spreadsheet) and a printable page.
+
+There is no PDF here: no library in this environment lays out a transcript as
+PDF without downloads (matplotlib can write PDF files but cannot flow text or
+right-to-left scripts), so the printable page is made for the browser's
+"Print → Save as PDF".
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime, timezone, tzinfo
+from typing import Any, Dict, List
+
+from aiohttp import web
+
+from bot.storage.practice import CoupleSummary
+from bot.storage.transcripts import Transcript, TranscriptItem
+from bot.web.review.filters import Filters
+from bot.web.review.render import event_label, local_time, plain_value
+
+CSV_COLUMNS = ("time_utc", "local_time", "conversation", "kind", "who", "event", "text", "details", "flagged")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def who(item: TranscriptItem) -> str:
+    """Who an item belongs to, in words."""
+    if item.who == "bot":
+        return "Kintsugi" + (f" (privately to {item.private_to.label})" if item.private_to else "")
+    if item.partner is not None:
+        return item.partner.label
+    return "Kintsugi" if item.kind == "event" else "A partner"
+
+
+def withheld_text(item: TranscriptItem) -> str:
+    """The placeholder for messages a partner did not share."""
+    return "A message was withheld" if item.count == 1 else f"{item.count} messages were withheld"
+
+
+def item_row(item: TranscriptItem, zone: tzinfo) -> Dict[str, Any]:
+    """One item as a flat record shared by the JSON and CSV exports."""
+    text = item.text if item.kind == "message" else (withheld_text(item) if item.kind == "withheld" else "")
+    details = dict(item.details)
+    if item.details_withheld:
+        details = {"note": "details withheld: this partner does not share"}
+    return {
+        "time_utc": item.at.astimezone(timezone.utc).isoformat(),
+        "local_time": local_time(item.at, zone, "%Y-%m-%d %H:%M"),
+        "conversation": item.conversation_id,
+        "kind": item.kind,
+        "who": who(item),
+        "event": event_label(item.event_type) if item.event_type else "",
+        "event_type": item.event_type or "",
+        "text": text or "",
+        "details": details,
+        "flagged": item.flagged,
+    }
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet cell that can never run as a formula."""
+    text = plain_value(value) if not isinstance(value, str) else value
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _filename(couple: CoupleSummary, extension: str) -> str:
+    return f"kintsugi-couple-{couple.id}-{datetime.now(timezone.utc):%Y%m%d-%H%M}.{extension}"
+
+
+def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinfo, by: str) -> web.Response:
+    """The transcript as a JSON download."""
+    body = {
+        "couple": {"id": couple.id, "timezone": str(zone),
+                   "partners": [{"label": p.label, "sharing": p.consent_share} for p in tr.partners]},
+        "exported_at": datetime.now(timezone.utc).isoformat(),
+        "exported_by": by,
+        "filters": filters.describe() | {"words": filters.text or None},
+        "truncated": tr.truncated,
+        "items": [item_row(item, zone) for item in tr.items],
+    }
+    response = web.Response(text=json.dumps(body, ensure_ascii=False, indent=2, default=str),
+                            content_type="application/json", charset="utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(couple, "json")}"'
+    return response
+
+
+def as_csv(couple: CoupleSummary, tr: Transcript, zone: tzinfo) -> web.Response:
+    """The transcript as a CSV download."""
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(CSV_COLUMNS)
+    rows: List[Dict[str, Any]] = [item_row(item, zone) for item in tr.items]
+    for row in rows:
+        writer.writerow([_cell(row[c]) if c != "details" else _cell(json.dumps(row[c], ensure_ascii=False))
+                         if row[c] else "" for c in CSV_COLUMNS])
+    response = web.Response(text="\ufeff" + out.getvalue(), content_type="text/csv", charset="utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_filename(couple, "csv")}"'
+    return response

@@ -1,0 +1,135 @@
+"""Pages: the Jinja2 environment (always autoescaping), its filters and the review app's words."""
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from aiohttp import web
+from markupsafe import Markup, escape
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+# Characters that change how text looks without showing themselves: shown as visible markers.
+NAMED_CONTROLS = {
+    0x00AD: "SHY", 0x061C: "ALM", 0x180E: "MVS", 0x200B: "ZWSP", 0x200C: "ZWNJ", 0x200E: "LRM", 0x200F: "RLM",
+    0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO", 0x2060: "WJ",
+    0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI", 0xFEFF: "BOM",
+}
+KEEP = {"\n", "\t"}
+
+
+def _hidden(ch: str, before: str) -> bool:
+    if ch in KEEP:
+        return False
+    if ch == "\u200d":  # zero-width joiner: part of emoji like 👩‍❤️‍👨, shown as a marker elsewhere
+        return not before or unicodedata.category(before) not in ("So", "Sk", "Mn", "Cs")
+    return unicodedata.category(ch) in ("Cf", "Cc", "Zl", "Zp")
+
+
+def reveal(text: Optional[str]) -> Markup:
+    """Escape ``text`` and show invisible and direction-changing characters as markers."""
+    if not text:
+        return Markup("")
+    parts = []
+    plain_start = 0
+    for index, ch in enumerate(text):
+        if _hidden(ch, text[index - 1] if index else ""):
+            parts.append(escape(text[plain_start:index]))
+            code = f"U+{ord(ch):04X}"
+            name = NAMED_CONTROLS.get(ord(ch), code)
+            parts.append(Markup('<span class="ctl" title="hidden character %s">⟨%s⟩</span>') % (code, name))
+            plain_start = index + 1
+    parts.append(escape(text[plain_start:]))
+    return Markup("").join(parts)
+
+
+def plain_value(value: Any) -> str:
+    """A details value as one line of text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "; ".join(str(v) for v in value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@lru_cache(maxsize=1)
+def words() -> Dict[str, Any]:
+    """The review app's words for event types and detail keys (``words.yml``)."""
+    import yaml
+
+    with open(HERE / "words.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def event_label(event_type: Optional[str]) -> str:
+    """An event type in plain words."""
+    if not event_type:
+        return ""
+    return words()["events"].get(event_type, event_type.replace("_", " ").capitalize())
+
+
+def detail_label(key: str) -> str:
+    """A details key in plain words."""
+    return words()["details"].get(key, str(key).replace("_", " ").capitalize())
+
+
+def local_time(moment: Optional[datetime], zone: Any = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A UTC time shown in the couple's time zone."""
+    if moment is None:
+        return "—"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone or timezone.utc).strftime(fmt)
+
+
+def build_environment():
+    """The Jinja2 environment: autoescape on for every template, whatever its name."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(reveal=reveal, event_label=event_label, detail_label=detail_label, plain=plain_value,
+                       when=local_time)
+    return env
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    """Render a page with the session, the form token and the app's words at hand."""
+    from bot.web.review.security import JINJA_KEY, form_token, remember_form_token
+
+    env = request.config_dict[JINJA_KEY]
+    page = env.get_template(template).render(
+        session=request.get("review.session"), csrf=form_token(request), path=request.path, **context)
+    response = web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+    remember_form_token(request, response)
+    return response
+
+
+async def stylesheet(request: web.Request) -> web.StreamResponse:
+    """The app's one stylesheet (no other files are served from here)."""
+    response = web.Response(body=_css(), content_type="text/css", charset="utf-8")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@lru_cache(maxsize=1)
+def _css() -> bytes:
+    return (STATIC / "review.css").read_bytes()
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    """A calm page for refused or missing things."""
+    messages = {
+        403: ("This form has expired", "Please go back, reload the page and try again."),
+        404: ("Nothing here", "This page does not exist, or it is not yours to see."),
+        405: ("Nothing here", "This page does not take that kind of request."),
+        429: ("Please wait a moment", "Too many tries in a short time."),
+    }
+    title, body = messages.get(status, ("Something went wrong", "Please try again in a moment."))
+    return render(request, "message.html", status=status, title=title, body=body)

@@ -1,0 +1,191 @@
+"""The review app in a real browser: Playwright with Debian's Chromium against a seeded database.
+
+Screenshots go to tests/artifacts/review/. Chromium comes from ``apt-get install chromium``;
+Playwright never downloads a browser here.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from .conftest import ARTIFACTS
+from .seed import PASSWORD
+
+CHROMIUM = os.environ.get("KINTSUGI_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-dev-shm-usage"]
+
+pytestmark = pytest.mark.browser
+
+
+class LiveServer:
+    """The review app on a real port, served from a thread with its own event loop."""
+
+    def __init__(self, settings) -> None:
+        self.settings, self.port = settings, 0
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        from aiohttp import web
+
+        from bot.web.review import setup_review
+
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        setup_review(app, self.settings)
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]
+        self.ready.set()
+        self.loop.run_forever()
+        self.loop.run_until_complete(self.runner.cleanup())
+        self.loop.close()
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        assert self.ready.wait(10), "the review app did not start"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    @property
+    def url(self) -> str:
+        """The base address."""
+        return f"http://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def live(seeded_sqlite, settings) -> Iterator[LiveServer]:
+    """A running review app on a seeded SQLite database."""
+    with LiveServer(settings) as server:
+        yield server
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright."""
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI and missing at {CHROMIUM}")
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def _no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+
+
+def test_sign_in_read_filter_export_and_sign_out(live, browser, seeded_sqlite, tmp_path):
+    s = seeded_sqlite
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    dialogs, csp_errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+    page.goto(live.url + "/review/login")
+    _shot(page, "01-sign-in")
+    page.fill("#email", "alice@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url("**/review/couples")
+    assert page.locator("tr.crisis").count() == 1
+    assert "Crisis since your last visit" in page.locator("tr.crisis").inner_text()
+    assert page.locator(f'tr[data-couple="{s.couple_b}"]').count() == 0
+    _shot(page, "02-couples")
+
+    page.click(f'tr[data-couple="{s.couple_a}"] a')
+    page.wait_for_url(f"**/review/couples/{s.couple_a}")
+    assert page.get_by_text("<script>alert('owned')</script>").is_visible()
+    assert page.locator("ol.transcript").get_by_text("Pause called").is_visible()
+    assert page.get_by_text("3 messages were withheld").is_visible()
+    assert page.locator(".ctl", has_text="RLO").count() == 1
+    assert _no_sideways_scroll(page)
+    _shot(page, "03-conversation")
+    page.click("#first-flag")
+    assert page.url.endswith("#flag-1")
+    page.locator("#flag-1").get_by_role("link", name="Next").click()
+    assert page.url.endswith("#flag-2")
+    _shot(page, "04-flagged-moment")
+
+    page.click("details.types summary")
+    page.get_by_label("Crisis support sent").check()
+    page.click("#apply-filters")
+    page.wait_for_url("**type=crisis_routed**")
+    assert page.locator("ol.transcript > li").count() == 1
+    page.fill('input[name="q"]', "988")
+    page.click("#apply-filters")
+    assert page.locator("ol.transcript > li").count() == 1
+    _shot(page, "05-filtered")
+
+    with page.expect_download() as download:
+        page.click("#export-json")
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert [i["event_type"] for i in data["items"]] == ["crisis_routed"]
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    assert "Crisis support sent" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+    page.click("#export-html")
+    page.wait_for_url("**/export.html**")
+    assert page.get_by_text("Crisis support sent").is_visible()
+    _shot(page, "06-printable")
+    page.go_back()
+
+    page.click("#sign-out")
+    page.wait_for_url("**/review/login?out=1")
+    assert page.get_by_text("You are signed out").is_visible()
+    page.goto(live.url + f"/review/couples/{s.couple_a}")
+    assert "/review/login" in page.url
+    _shot(page, "07-signed-out")
+    assert dialogs == [] and csp_errors == []
+    context.close()
+
+
+def test_small_screen_and_hostile_text(live, browser, seeded_sqlite):
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live.url + "/review/login")
+    page.fill("#email", "alice@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url("**/review/couples")
+    _shot(page, "08-couples-small")
+    page.goto(live.url + f"/review/couples/{seeded_sqlite.couple_a}")
+    assert _no_sideways_scroll(page)
+    assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0
+    assert page.get_by_text("שלום עליכם", exact=False).is_visible()
+    page.locator(".ctl", has_text="RLO").scroll_into_view_if_needed()
+    _shot(page, "09-hostile-text-small")
+    more = page.get_by_text("Show the whole message (10,000 characters)")
+    more.click()
+    assert page.locator("details.long[open] > .text").is_visible() and _no_sideways_scroll(page)
+    _shot(page, "10-long-message-small")
+    assert dialogs == []
+    context.close()
