@@ -1,7 +1,7 @@
 """Listening: reflect pain kindly, and suggest a pause when talk escalates."""
 from __future__ import annotations
 
-from typing import List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,6 +28,21 @@ def recent_user_messages(tracker: Tracker, limit: int = RECENT_TURNS) -> List[st
     return list(reversed(texts))
 
 
+def suggest_pause_if_heated(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[EventType]]:
+    """Offer a pause when the talk escalates (once in a row); None when it does not."""
+    if tracker.get_slot("pause_offered"):
+        return None
+    assessment = assess_escalation(user_text(tracker), recent_user_messages(tracker))
+    if not assessment.suggest_pause:
+        return None
+    person = who(tracker)
+    safe_log_event(tracker.sender_id, events.PAUSE_SUGGESTED, partner_id=person.partner_id,
+                   couple_id=person.couple_id,
+                   details={"score": round(assessment.score, 2), "signals": list(assessment.signals)})
+    dispatcher.utter_message(response="utter_suggest_pause")
+    return [SlotSet("pause_offered", True)]
+
+
 class ActionListenToFeelings(Action):
     """Answer painful talk warmly; in a group, stay quiet unless it escalates."""
 
@@ -36,15 +51,9 @@ class ActionListenToFeelings(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        text = user_text(tracker)
-        assessment = assess_escalation(text, recent_user_messages(tracker))
-        if assessment.suggest_pause and not tracker.get_slot("pause_offered"):
-            person = who(tracker)
-            safe_log_event(tracker.sender_id, events.PAUSE_SUGGESTED, partner_id=person.partner_id,
-                           couple_id=person.couple_id,
-                           details={"score": round(assessment.score, 2), "signals": list(assessment.signals)})
-            dispatcher.utter_message(response="utter_suggest_pause")
-            return [SlotSet("pause_offered", True)]
+        suggested = suggest_pause_if_heated(dispatcher, tracker)
+        if suggested is not None:
+            return suggested
         addressed = metadata(tracker).get("addressed", True)
         if is_group(tracker) and not addressed:
             return []  # partners talking to each other: listen, don't interrupt

@@ -5,11 +5,12 @@ import re
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, user_text, who
+from actions.feelings import suggest_pause_if_heated
 from bot import storage
 from bot.storage import events
 
@@ -54,7 +55,13 @@ class ActionClarify(Action):
 
             started = await ActionStartPause().run(dispatcher, tracker, domain)
             return [SlotSet("pause_signal", signal), *started, FollowupAction("pause_form")]
+        suggested = suggest_pause_if_heated(dispatcher, tracker)
+        if suggested is not None:
+            return suggested  # the words were unclear to the model, the heat was not
         if is_group(tracker) and not metadata(tracker).get("addressed", True):
             return []  # unaddressed group talk that we don't understand is not ours to answer
         dispatcher.utter_message(response="utter_clarify")
+        if (tracker.latest_message.get("intent") or {}).get("name") != "nlu_fallback":
+            # Called as the core fallback: forget the turn so the next message starts clean.
+            return [UserUtteranceReverted()]
         return []

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
+from actions.forms import KintsugiFormValidation
+from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, who
 from bot import storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
@@ -46,7 +47,7 @@ class ActionStartPause(Action):
         return [ActiveLoop(None), *clear_flow_slots(), SlotSet("pause_offered", None)]
 
 
-class ValidatePauseForm(FormValidationAction):
+class ValidatePauseForm(KintsugiFormValidation):
     """Read the resume time in the person's words and keep it between 20 minutes and a day."""
 
     def name(self) -> Text:
@@ -62,6 +63,8 @@ class ValidatePauseForm(FormValidationAction):
         if moment is None and parse_duration(text):
             moment = now + parse_duration(text)
         if moment is None:
+            if is_group(tracker) and not metadata(tracker).get("addressed", True):
+                return {"pause_resume_time": None}  # side talk between partners, not an answer
             dispatcher.utter_message(response="utter_pause_time_unclear")
             return {"pause_resume_time": None}
         if moment - now < MIN_PAUSE:
@@ -97,8 +100,7 @@ class ActionScheduleResume(Action):
                        couple_id=person.couple_id,
                        details={"pause_id": pause.id, "resume_at": resume_at.isoformat(),
                                 "minutes": int((pause.resume_at - pause.started_at).total_seconds() // 60)})
-        both = "you both" if person.partner_count > 1 or tracker.get_slot("pause_offered") is not None \
-            else "you"
+        both = "you both" if person.partner_count > 1 or is_group(tracker) else "you"
         dispatcher.utter_message(response="utter_pause_scheduled", who=both,
                                  when=describe(resume_at, tz=tz))
         return clear_flow_slots()

@@ -5,11 +5,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
 from bot import storage
 from bot.coaching import advise
@@ -47,7 +48,7 @@ class ActionStartQuestion(Action):
         return clear_flow_slots()
 
 
-class ValidateQuestionForm(FormValidationAction):
+class ValidateQuestionForm(KintsugiFormValidation):
     """Coach the question, check it against the ground rules, and agree on when."""
 
     def name(self) -> Text:

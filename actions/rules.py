@@ -6,11 +6,12 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 import yaml
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, display_name, safe_log_event, who
 from bot import DATA_DIR, storage
 from bot.storage import events
@@ -97,7 +98,7 @@ class ActionStartRules(Action):
         return clear_flow_slots()
 
 
-class ValidateRulesForm(FormValidationAction):
+class ValidateRulesForm(KintsugiFormValidation):
     """Check each agreement as it is given."""
 
     def name(self) -> Text:
@@ -201,7 +202,7 @@ class ActionStartChangeRule(Action):
         return clear_flow_slots() + ([SlotSet("change_rule_name", named["key"])] if named else [])
 
 
-class ValidateChangeRuleForm(FormValidationAction):
+class ValidateChangeRuleForm(KintsugiFormValidation):
     """Which agreement, and its new value."""
 
     def name(self) -> Text:

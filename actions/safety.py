@@ -14,11 +14,12 @@ from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, country_of, is_group, metadata, response_text, safe_log_event, who
 from bot.notify import notify_crisis
 from bot.storage import events
@@ -145,7 +146,7 @@ class ActionAskSafetyAnswer(Action):
         return []
 
 
-class ValidateSafetyForm(FormValidationAction):
+class ValidateSafetyForm(KintsugiFormValidation):
     """Hold the conversation until the person says they are safe; escalate on yes or unclear."""
 
     def name(self) -> Text:

@@ -140,3 +140,14 @@ def test_gibberish_gets_a_clarifying_question_not_a_flow(rasa_stack: RasaStack, 
     replies = rasa_stack.send(sender, "qwpoeiruty zmxncb")
     assert "not sure I understood" in texts(replies)
     assert not rasa_stack.tracker(sender)["active_loop"]
+
+
+def test_a_break_mid_rules_goes_to_the_pause_but_timeout_can_be_the_signal(rasa_stack: RasaStack,
+                                                                           stack_db: str) -> None:
+    sender = new_sender("rest")
+    rasa_stack.send(sender, "can we set some ground rules")
+    asked_length = rasa_stack.send(sender, "timeout")
+    assert "how long" in texts(asked_length).lower()
+    replies = rasa_stack.send(sender, "I need a break, this is too much right now")
+    assert "come back" in texts(replies).lower()
+    assert rasa_stack.tracker(sender)["active_loop"].get("name") == "pause_form"

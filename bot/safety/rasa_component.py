@@ -8,6 +8,7 @@ being answered as if it were meant for the bot.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -33,6 +34,8 @@ class SafetyGuard(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         """Intents that unaddressed group talk may not trigger, and where it goes instead."""
         return {
+            # the model's own "crisis" becomes a gentle check only when it is this sure
+            "model_crisis_threshold": 0.75,
             "group_talk_intent": "couple_talk",
             "passive_in_group": [
                 "greet", "goodbye", "thanks", "out_of_scope", "bot_challenge", "what_can_you_do",
@@ -80,10 +83,26 @@ class SafetyGuard(GraphComponent):
         elif assessment.level == "check":
             self._override(message, CHECK_INTENT, assessment.category, assessment.match)
         elif predicted == CRISIS_INTENT:
-            # The model alone never sends a crisis reply; it earns a gentle check instead.
-            self._override(message, CHECK_INTENT, None, None)
+            # The model alone never sends a crisis reply; when sure, it earns a gentle check.
+            confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
+            if confidence >= self._config["model_crisis_threshold"]:
+                self._override(message, CHECK_INTENT, None, None)
+            else:
+                self._drop_model_crisis(message)
+        elif not re.search(r"\w", text, re.UNICODE) or re.fullmatch(r"[\W_\d]+", text):
+            # Nothing but symbols, emoji or digits: ask, don't guess.
+            self._override(message, "nlu_fallback", None, None, confidence=0.0)
         elif self._is_passive_group_talk(message, predicted):
             self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
+
+    @staticmethod
+    def _drop_model_crisis(message: Message) -> None:
+        """Fall back to the model's next guess when its crisis guess is weak."""
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get("name") not in (CRISIS_INTENT,
+                                                                                               CHECK_INTENT)]
+        if ranking:
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     def _is_passive_group_talk(self, message: Message, predicted: Optional[str]) -> bool:
         metadata = message.get("metadata") or {}

@@ -1,0 +1,64 @@
+"""One base class for every form: an answer, or a request to stop?
+
+In the middle of a form people answer ("30 minutes", "timeout") or ask for a
+break ("I need a break, this is too much"). The model's intent alone cannot
+tell them apart, because answers about time sound like flooding. The form
+keeps the answer when it is a plausible one for the question asked, and
+otherwise hands the turn back to the rules (the pause flow).
+"""
+from __future__ import annotations
+
+import re
+from abc import abstractmethod
+from typing import List, Optional, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import ActionExecutionRejected, EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import user_text
+from bot.timeparse import parse_duration, parse_when
+
+BREAK_INTENT = "im_flooded"
+BREAK_CONFIDENCE = 0.5
+TIME_SLOTS = ("pause_resume_time", "rule_break_length", "question_when", "question_timing")
+SIGNAL_SLOTS = ("rule_pause_signal",)
+# The pause form is where a break leads; the safety form holds until the person is safe.
+NEVER_LEFT_FOR_A_BREAK = ("pause_form", "safety_form")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[^\w\s]", "", text.lower()).strip()
+
+
+def is_break_request(tracker: Tracker, requested_slot: Optional[str]) -> bool:
+    """True when the latest message asks to stop rather than answer ``requested_slot``."""
+    text = user_text(tracker)
+    signal = tracker.get_slot("pause_signal")
+    if signal and requested_slot not in SIGNAL_SLOTS and _plain(text) == _plain(signal):
+        return True
+    intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") != BREAK_INTENT or (intent.get("confidence") or 0) < BREAK_CONFIDENCE:
+        return False
+    if requested_slot in TIME_SLOTS and (parse_when(text) or parse_duration(text)):
+        return False  # "30 minutes", "give me an hour": an answer about time
+    if requested_slot in SIGNAL_SLOTS and len(text.split()) <= 3:
+        return False  # "timeout", "red card": the signal they are choosing
+    return True
+
+
+class KintsugiFormValidation(FormValidationAction):
+    """Validate slots as usual, but let a break request leave the form."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """validate_<form name>; abstract so the action server skips this base class."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Reject the form for a break request (the pause rule takes over), else validate."""
+        form = self.form_name()
+        if form not in NEVER_LEFT_FOR_A_BREAK and is_break_request(tracker, tracker.get_slot("requested_slot")):
+            return [ActionExecutionRejected(form)]
+        return await super().run(dispatcher, tracker, domain)
