@@ -1,0 +1,153 @@
+"""Crisis detection: a spaCy ``Matcher`` over the reviewed lexicon in data/safety.
+
+``SafetyDetector.assess(text)`` returns an :class:`Assessment`: level ``none``,
+``check`` (ambiguous: ask a gentle screening question) or ``crisis`` (act now),
+with the category, the span the person wrote, and the rule that fired.
+
+Context rules, kept conservative (they soften, never silence, what is about
+the writer):
+
+* negation close before a phrase ("I'm not going to kill myself") turns
+  ``crisis`` into ``check`` with ``negated=True``; double negation and "why"
+  ("no reason not to...") do not soften;
+* a phrase about someone else ("my sister wants to die") is at most ``check``,
+  and nothing when the same clause places it in fiction, the news or the
+  distant past ("my uncle killed himself years ago", "in the movie");
+* about the writer, a distant-past marker ("when I was 16") makes it ``check``.
+
+Message text is never logged.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from bot.safety.engine import Hit, LanguageMatcher, load_languages
+from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
+from bot.safety.normalise import Normaliser, split_long
+
+log = logging.getLogger(__name__)
+
+LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
+# Longest text scanned in full; longer ones are scanned at the head and the
+# tail (so a crisis phrase at the end of a long message is always seen).
+MAX_SCAN_CHARS = 60_000
+HEAD_TAIL_CHARS = 30_000
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The detector's verdict on one message."""
+
+    level: str = "none"  # "none" | "check" | "crisis"
+    category: Optional[str] = None
+    match: Optional[str] = None  # the words as the person wrote them
+    rule_id: Optional[str] = None
+    negated: bool = False
+    categories: Tuple[str, ...] = ()  # every category flagged at this level, by priority
+
+    @property
+    def flagged(self) -> bool:
+        """True for ``check`` and ``crisis``."""
+        return self.level != "none"
+
+    def as_dict(self) -> Dict[str, Any]:
+        """A JSON-ready dict (without the message text)."""
+        return {
+            "level": self.level, "category": self.category, "match": self.match,
+            "rule_id": self.rule_id, "negated": self.negated, "categories": list(self.categories),
+        }
+
+
+NO_CONCERN = Assessment()
+
+
+class SafetyDetector:
+    """Matches messages against the crisis lexicon; one lock makes it safe to share between threads."""
+
+    def __init__(self, matchers: List[LanguageMatcher], normaliser: Normaliser,
+                 priority: Tuple[str, ...] = CATEGORIES, load_seconds: float = 0.0) -> None:
+        """Wrap compiled per-language matchers; use :meth:`from_directory`."""
+        self._matchers = matchers
+        self._normalise = normaliser
+        self._priority = {c: i for i, c in enumerate(priority)}
+        self.load_seconds = load_seconds
+        self._lock = threading.Lock()  # spaCy's tokenizer cache and vocab grow as words arrive
+
+    @classmethod
+    def from_directory(cls, path: Optional[Union[str, Path]] = None) -> "SafetyDetector":
+        """Load and compile the lexicon (default ``DATA_DIR/safety``)."""
+        from bot import DATA_DIR
+
+        started = time.perf_counter()
+        root = Path(path) if path is not None else DATA_DIR / "safety"
+        matchers, normaliser, priority = load_languages(root)
+        elapsed = time.perf_counter() - started
+        log.info("safety lexicon loaded: %d rules in %.2fs", sum(m.rule_count for m in matchers), elapsed)
+        return cls(matchers, normaliser, priority, elapsed)
+
+    @property
+    def entries(self) -> List[Entry]:
+        """All lexicon entries, every language."""
+        return [e for m in self._matchers for e in m.entries]
+
+    @property
+    def exclusions(self) -> List[Exclusion]:
+        """All idiom exclusions, every language."""
+        return [x for m in self._matchers for x in m.exclusions]
+
+    def hits(self, text: Any) -> List[Hit]:
+        """Every surviving lexicon hit in ``text`` (after exclusions and context)."""
+        text = _as_text(text)
+        if not text or text.isspace():
+            return []
+        found: List[Hit] = []
+        for part in split_long(text, MAX_SCAN_CHARS, HEAD_TAIL_CHARS):
+            norm = self._normalise(part)
+            for matcher in self._matchers:
+                with self._lock:
+                    hits = matcher.find(norm.text)
+                found.extend(h._replace(match=norm.span(part, h.start, h.end)) for h in hits)
+        return found
+
+    def assess(self, text: Any) -> Assessment:
+        """Assess one message; never raises on odd input."""
+        try:
+            found = [h for h in self.hits(text) if h.level != "none"]
+        except Exception as exc:  # a broken message must not break the safety net
+            # no traceback: an exception message could quote the person's words
+            log.error("safety detector failed (%s); message left unassessed", type(exc).__name__)
+            return NO_CONCERN
+        if not found:
+            return NO_CONCERN
+        prio = self._priority
+        best = min(found, key=lambda h: (-LEVEL_RANK[h.level], prio.get(h.category, 99), h.negated, h.start))
+        cats = sorted({h.category for h in found if h.level == best.level}, key=lambda c: prio.get(c, 99))
+        return Assessment(best.level, best.category, best.match, best.rule_id, best.negated, tuple(cats))
+
+
+def _as_text(text: Any) -> str:
+    """Coerce None/bytes/other input to a str."""
+    if text is None:
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    return text if isinstance(text, str) else str(text)
+
+
+_detector: Optional[SafetyDetector] = None
+_lock = threading.Lock()
+
+
+def get_detector() -> SafetyDetector:
+    """The process-wide detector, built on first use."""
+    global _detector
+    if _detector is None:
+        with _lock:
+            if _detector is None:
+                _detector = SafetyDetector.from_directory()
+    return _detector

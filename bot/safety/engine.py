@@ -1,0 +1,249 @@
+"""One spaCy pipeline + Matcher per language, and the context rules around a hit."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, NamedTuple, Optional, Set, Tuple
+
+from bot.safety.lexicon import (
+    CATEGORIES, Entry, Exclusion, Language, LexiconError, TokenPattern, _read_yaml, build_rules,
+    language_folders, read_language,
+)
+from bot.safety.patterns import Compiler
+from bot.safety.anchored import AnchoredMatcher
+from bot.safety.normalise import Normaliser
+
+_SENTENCE_END = set(".!?;")
+_CLAUSE_END = set(".!?;:,")
+_NEGATION_WINDOW = 4
+_SUBJECT_WINDOW = 8
+# Frequent words that are not in spaCy's stop lists but make poor anchors.
+_COMMON = frozenset({"want", "need", "feel", "think", "know", "go", "going", "get", "got", "like",
+                     "just", "'m", "m", "'s", "s", "n't", "nt", "'ll", "'d", "'ve", "wo", "ca",
+                     "time", "day", "really", "one", "said", "say", "tell", "told", "can", "will",
+                     "ich", "mich", "mir", "nicht", "mehr", "er", "sie", "habe", "hat", "ist"})
+
+
+class Hit(NamedTuple):
+    """One lexicon match after exclusions and context rules."""
+
+    level: str  # "none" when context rules dropped it
+    category: str
+    start: int  # character offsets in the normalised text
+    end: int
+    rule_id: str
+    negated: bool
+    match: Optional[str] = None
+
+
+def _build_nlp(lang: Language) -> Any:
+    """A blank spaCy pipeline; lookup lemmas in "pipeline" mode."""
+    import spacy  # imported here: no work at import time
+
+    nlp = spacy.blank(lang.code)
+    if lang.lemma_mode == "pipeline":
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        for form, lemma in lang.lemma_overrides.items():
+            table.set(form, lemma)
+    return nlp
+
+
+class LanguageMatcher:
+    """Compiled rules of one language and the logic to apply them to a text."""
+
+    def __init__(self, lang: Language) -> None:
+        """Build the pipeline and compile every entry, exclusion and marker."""
+        self.lang = lang
+        self.nlp = _build_nlp(lang)
+        table = None
+        if lang.lemma_mode == "pipeline":
+            table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+        lemma = (lambda w: table.get(w, w)) if table is not None else (lambda w: w)
+        cache: Dict[str, List[str]] = {}
+
+        def tokenize(s: str) -> List[str]:
+            # a clitic such as 'm or 'll is one token in running text, not "'" + "m"
+            if s not in cache:
+                cache[s] = [s] if s.startswith("'") and " " not in s else [t.text for t in self.nlp.make_doc(s)]
+            return cache[s]
+
+        self.compiler = Compiler(lang, tokenize, lemma)
+        build_rules(lang, self.compiler)
+        self.entries: List[Entry] = lang.entries
+        self.exclusions: List[Exclusion] = lang.exclusions
+        self.matcher = AnchoredMatcher(self.nlp.vocab, self.nlp.Defaults.stop_words | _COMMON)
+        self._keys: Dict[int, Tuple[str, Any]] = {}
+        for e in lang.entries:
+            self._add(f"E:{e.id}", ("entry", e), e.patterns)
+        for x in lang.exclusions:
+            self._add(f"X:{x.id}", ("exclusion", x), x.patterns)
+        for name, pats in lang.markers.items():
+            where = f"{lang.code}/_language.yml markers.{name}"
+            self._add(f"M:{name}", ("marker", name), self.compiler.compile(pats, where))
+        self.rule_count = len(lang.entries)
+        # The lookup lemmatizer is context-free (lemma = table[token text]), so we
+        # apply its table to the whole doc at once: same lemmas, ~5x less time.
+        strings = self.nlp.vocab.strings
+        self._lemma_of: Optional[Dict[int, int]] = (
+            {int(k): strings.add(str(v)) for k, v in table.items()} if table is not None else None)
+        self.words = _pattern_words(lang.entries, lang.exclusions)
+        if table is not None:
+            self.words |= {str(v) for v in table.values()}
+
+    def _add(self, key: str, target: Tuple[str, Any], patterns: Tuple[TokenPattern, ...]) -> None:
+        """Register patterns under ``key``, naming the rule in errors."""
+        try:
+            self.matcher.add(key, list(patterns))
+        except Exception as exc:  # spaCy raises several error types for bad patterns
+            raise LexiconError(f"{self.lang.code}: rule {key}: {exc}") from exc
+        self._keys[self.nlp.vocab.strings[key]] = target
+
+    def make_doc(self, text: str) -> Any:
+        """Tokenize ``text`` and set lookup lemmas (as the lemmatizer pipe would)."""
+        doc = self.nlp.make_doc(text)
+        if self._lemma_of is not None and len(doc):
+            import numpy
+            from spacy.attrs import LEMMA, ORTH
+
+            lemma_of = self._lemma_of
+            lemmas = [lemma_of.get(h, h) for h in doc.to_array(ORTH).tolist()]
+            doc.from_array([LEMMA], numpy.array(lemmas, dtype="uint64").reshape(-1, 1))
+        return doc
+
+    def find(self, text: str) -> List[Hit]:
+        """Every lexicon hit in ``text`` (already normalised)."""
+        doc = self.make_doc(text)
+        matches = self.matcher(doc)
+        if not matches:
+            return []
+        found: List[Tuple[Entry, int, int]] = []
+        excluded: List[Tuple[Exclusion, int, int]] = []
+        markers: Dict[str, List[int]] = {}
+        for mid, start, end in matches:
+            kind, obj = self._keys[mid]
+            if kind == "entry":
+                found.append((obj, start, end))
+            elif kind == "exclusion":
+                excluded.append((obj, start, end))
+            else:
+                markers.setdefault(obj, []).append(start)
+        if not found:
+            return []
+        clause, sentence = _segments(doc, self.lang.clause_breaks)
+        marker_sents = {name: {sentence[i] for i in starts} for name, starts in markers.items()}
+        hits = []
+        for entry, start, end in found:
+            if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
+                continue
+            level, negated = self._judge(doc, clause, sentence, marker_sents, entry, start, end)
+            last = doc[end - 1]
+            hits.append(Hit(level, entry.category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
+        return hits
+
+    def _judge(self, doc: Any, clause: List[int], sentence: List[int],
+               marker_sents: Dict[str, Set[int]], entry: Entry, start: int, end: int) -> Tuple[str, bool]:
+        """Apply negation, subject and distance rules to one hit."""
+        lang = self.lang
+        prefix = []  # tokens before the hit in the same clause, nearest first
+        i = start - 1
+        while i >= 0 and clause[i] == clause[start]:
+            prefix.append(doc[i])
+            i -= 1
+        negated = False
+        if entry.negation == "downgrade":
+            for tok in prefix[:_NEGATION_WINDOW]:
+                if tok.lower_ in lang.negators or tok.lemma_ in lang.negators:
+                    negated = True
+                    break
+                if tok.lower_ not in lang.fillers and tok.lemma_ not in lang.fillers:
+                    break
+            if not negated and lang.negation_after:
+                j, stop = start, min(len(doc), end + lang.negation_after)
+                while j < stop and clause[j] == clause[start]:
+                    if doc[j].lower_ in lang.negators:
+                        negated = True
+                        break
+                    j += 1
+            if negated:
+                count = sum(1 for t in prefix if t.lower_ in lang.negators or t.lemma_ in lang.negators)
+                if count >= 2 or any(t.lower_ in lang.negation_cancel for t in prefix):
+                    negated = False
+        who = entry.subject
+        if who in ("self", "anyone") and doc[start].lower_ not in lang.self_words:
+            for tok in prefix[:_SUBJECT_WINDOW]:
+                if tok.lower_ in lang.self_words:
+                    break
+                if tok.lower_ in lang.other_words:
+                    who = "other"
+                    break
+        sents = {sentence[j] for j in range(start, end)}
+        distant = bool(marker_sents.get("distance", set()) & sents)
+        fiction = bool(marker_sents.get("fiction", set()) & sents)
+        level = entry.level
+        if fiction and entry.fiction == "drop":
+            return "none", negated
+        if who == "other" and entry.subject != "anyone":
+            if distant or fiction:
+                return "none", negated
+            level = "check"
+        elif who == "other" and (distant or fiction):  # someone else's emergency, long ago
+            return "none", negated
+        elif distant and entry.past == "downgrade":
+            level = "check"
+        if negated:
+            level = "check"
+        return level, negated
+
+
+def _segments(doc: Any, breaks: frozenset) -> Tuple[List[int], List[int]]:
+    """Clause and sentence ids per token; break tokens get their own id."""
+    clause, sentence = [], []
+    c = s = 0
+    for tok in doc:
+        text = tok.lower_
+        newline = "\n" in text
+        is_clause_break = newline or text in breaks or (tok.is_punct and text[0] in _CLAUSE_END)
+        if is_clause_break:
+            c += 1
+        if newline or (tok.is_punct and text[0] in _SENTENCE_END):
+            s += 1
+        clause.append(-c if is_clause_break else c)
+        sentence.append(s)
+        if is_clause_break:
+            c += 1
+    return clause, sentence
+
+
+def _pattern_words(entries: List[Entry], exclusions: List[Exclusion]) -> Set[str]:
+    """Every literal word the patterns mention (used to repair "killl")."""
+    words: Set[str] = set()
+    for rule in [*entries, *exclusions]:
+        for pattern in rule.patterns:
+            for spec in pattern:
+                for attr in ("LOWER", "LEMMA"):
+                    val = spec.get(attr)
+                    if isinstance(val, str):
+                        words.add(val)
+                    elif isinstance(val, dict):
+                        words.update(val.get("IN", []))
+    return words
+
+
+def load_languages(root: Path) -> Tuple[List[LanguageMatcher], Normaliser, Tuple[str, ...]]:
+    """Compile every language folder under ``root``."""
+    if not root.is_dir():
+        raise LexiconError(f"{root}: lexicon folder not found")
+    policy = _read_yaml(root / "_policy.yml") if (root / "_policy.yml").exists() else {}
+    priority = tuple((policy or {}).get("category_priority") or CATEGORIES)
+    if sorted(priority) != sorted(CATEGORIES):
+        raise LexiconError(f"{root}/_policy.yml: category_priority must list each category once")
+    matchers = [LanguageMatcher(read_language(folder, code)) for code, folder in language_folders(root)]
+    if not matchers:
+        raise LexiconError(f"{root}: no _language.yml found")
+    replacements: Dict[str, str] = {}
+    words: Set[str] = set()
+    for m in matchers:
+        replacements.update(m.lang.replacements)
+        words |= m.words
+    return matchers, Normaliser(replacements, words), priority
