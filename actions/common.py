@@ -80,6 +80,11 @@ def country_of(tracker: Tracker, person: Optional[storage.Who] = None) -> str:
     return str(country or get_settings().default_country).upper()
 
 
+def language_of(tracker: Tracker) -> str:
+    """The two-letter language of the latest message's client ("en" when unknown)."""
+    return str(metadata(tracker).get("language") or "en")[:2].lower()
+
+
 def response_text(domain: Dict[Text, Any], name: str, **values: Any) -> str:
     """One variation of a response from domain.yml, with ``{placeholders}`` filled."""
     variations = (domain.get("responses") or {}).get(name) or []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
@@ -20,7 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
-from actions.common import clear_flow_slots, country_of, is_group, metadata, response_text, safe_log_event, who
+from actions.common import (clear_flow_slots, country_of, is_group, language_of, metadata, response_text,
+                            safe_log_event, who)
 from bot.notify import notify_crisis
 from bot.storage import events
 
@@ -40,21 +41,20 @@ def _category(tracker: Tracker) -> str:
     return value if value in CATEGORIES else "general"
 
 
-def _resources(country: str, category: str) -> Dict[str, Any]:
+def _resources(country: str, category: str, language: str = "en") -> Dict[str, Any]:
     """Help lines as text and as structured entries for channels that render links."""
     from bot.safety.resources import format_resources, resources_for
 
     found = resources_for(country, None if category == "general" else category)
-    entries = getattr(found, "entries", found)
-    structured = [asdict(e) if is_dataclass(e) else dict(e) for e in entries]
-    return {"text": format_resources(found), "entries": structured,
+    structured = [asdict(e) for e in found.entries]
+    return {"text": format_resources(found, language=language), "entries": structured,
             "emergency": getattr(found, "emergency", None), "country": getattr(found, "country", country)}
 
 
 def crisis_message(domain: DomainDict, category: str, country: str, *, lead: Optional[str] = None,
-                   extra: Optional[str] = None) -> Dict[str, Any]:
+                   extra: Optional[str] = None, language: str = "en") -> Dict[str, Any]:
     """The custom payload every channel shows as a crisis reply (see docs/contracts.md)."""
-    resources = _resources(country, category)
+    resources = _resources(country, category, language)
     intro = lead or response_text(domain, f"utter_crisis_{category}")
     parts = [intro, response_text(domain, "utter_resources_intro"), resources["text"]]
     if extra:
@@ -85,12 +85,14 @@ async def route_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, domai
     extra = response_text(domain, "utter_helper_notified", helper="the person on call for your therapist") \
         if delivered else None
     if private:
-        payload = crisis_message(domain, category, country, extra=response_text(domain, "utter_private_note"))
+        payload = crisis_message(domain, category, country, extra=response_text(domain, "utter_private_note"),
+                                 language=language_of(tracker))
         payload["kintsugi"].update({"audience": "private", "partner_id": metadata(tracker).get("partner_id")})
         dispatcher.utter_message(json_message=payload)
         dispatcher.utter_message(response="utter_group_neutral_pause")
     else:
-        dispatcher.utter_message(json_message=crisis_message(domain, category, country, extra=extra))
+        dispatcher.utter_message(json_message=crisis_message(domain, category, country, extra=extra,
+                                                            language=language_of(tracker)))
     safe_log_event(tracker.sender_id, events.CRISIS_ROUTED, partner_id=person.partner_id,
                    couple_id=person.couple_id,
                    details={"category": category, "level": level, "country": country, "private": private,
@@ -182,7 +184,8 @@ class ValidateSafetyForm(KintsugiFormValidation):
             return {"safety_answer": "safe"}
         if NO.search(text) or intent == "deny":
             message = crisis_message(domain, category, country_of(tracker),
-                                     lead=response_text(domain, "utter_safety_no_worry"))
+                                     lead=response_text(domain, "utter_safety_no_worry"),
+                                     language=language_of(tracker))
             dispatcher.utter_message(json_message=message)
             return {"safety_answer": None}
         dispatcher.utter_message(response="utter_safety_still_here")
@@ -196,7 +199,7 @@ class ValidateSafetyForm(KintsugiFormValidation):
         safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"outcome": "screen_no", "category": category})
         message = crisis_message(domain, category, country_of(tracker, person),
-                                 lead=response_text(domain, "utter_screen_no"))
+                                 lead=response_text(domain, "utter_screen_no"), language=language_of(tracker))
         message["kintsugi"]["kind"] = "resources"
         dispatcher.utter_message(json_message=message)
         return {"safety_answer": "no"}
@@ -223,7 +226,8 @@ class ActionShowResources(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         message = crisis_message(domain, "general", country_of(tracker),
-                                 lead=response_text(domain, "utter_get_resources"))
+                                 lead=response_text(domain, "utter_get_resources"),
+                                 language=language_of(tracker))
         message["kintsugi"]["kind"] = "resources"
         dispatcher.utter_message(json_message=message)
         return []
