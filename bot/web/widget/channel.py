@@ -1,0 +1,154 @@
+"""Rasa socket.io input channel for the widget, with three fixes over rasa's own.
+
+Use it in ``credentials.yml`` instead of ``socketio:`` (same settings)::
+
+    bot.web.widget.channel.WidgetSocketIOInput:
+      user_message_evt: user_uttered
+      bot_message_evt: bot_uttered
+      session_persistence: true
+      metadata_key: metadata
+
+Why not the stock channel (rasa 3.6.21 with python-socketio 5.18):
+
+1. ``session_request`` calls ``sio.enter_room(...)`` without ``await``. In
+   python-socketio 5.x that is a coroutine, so the socket never joins the
+   session's room and, with ``session_persistence: true``, no reply ever
+   reaches the browser (rasa issue 13027).
+2. ``send_custom_json`` passes the custom payload as keyword arguments to
+   ``sio.emit``; ``{"kintsugi": {...}}`` raises ``TypeError`` and the crisis
+   reply is lost. Here a custom payload is emitted as ``{"custom": ...}``
+   together with the text and quick replies of the same message.
+3. A message resent after a dropped connection (same ``client_message_id``)
+   is acknowledged but not processed twice.
+
+The channel keeps the name ``socketio``, so trackers look the same.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections import OrderedDict
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+log = logging.getLogger(__name__)
+
+# How many recent client message ids are remembered for duplicate detection.
+SEEN_LIMIT = 5000
+
+
+class RecentIds:
+    """A bounded set of recently seen keys (oldest forgotten first)."""
+
+    def __init__(self, limit: int = SEEN_LIMIT) -> None:
+        self._keys: "OrderedDict[str, None]" = OrderedDict()
+        self._limit = limit
+
+    def add(self, key: str) -> bool:
+        """Remember ``key``; False when it was already there."""
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return False
+        self._keys[key] = None
+        if len(self._keys) > self._limit:
+            self._keys.popitem(last=False)
+        return True
+
+
+def _quick_replies(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
+    """Rasa buttons in the socket.io channel's quick-reply shape."""
+    return [{"content_type": "text", "title": b.get("title", ""), "payload": b.get("payload", "")}
+            for b in buttons]
+
+
+class WidgetSocketIOOutput(SocketIOOutput):
+    """Socket.io output that delivers custom payloads instead of crashing on them."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        """Send one bot message; a custom payload travels with its text and buttons."""
+        custom = message.pop("custom", None)
+        if custom is None:
+            await super().send_response(recipient_id, message)
+            return
+        payload: Dict[Text, Any] = {"custom": custom}
+        text = message.pop("text", None)
+        buttons = message.pop("quick_replies", None) or message.pop("buttons", None)
+        if text:
+            payload["text"] = text
+        if buttons:
+            payload["quick_replies"] = _quick_replies(buttons)
+        await self._send_message(recipient_id, payload)
+        if any(message.get(key) for key in ("image", "attachment", "elements")):
+            await super().send_response(recipient_id, message)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        """Emit a custom payload as data (rasa's version passes it as emit() keywords)."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+class WidgetSocketIOInput(SocketIOInput):
+    """Rasa's socket.io input channel with the room join awaited and resends deduplicated."""
+
+    def get_output_channel(self) -> Optional[SocketIOOutput]:
+        """Output channel for messages sent outside a user turn (e.g. reminders)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return WidgetSocketIOOutput(self.sio, self.bot_message_evt)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Sanic blueprint serving the socket.io endpoint."""
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+        seen = RecentIds()
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if not self.jwt_key:
+                return True
+            token = (auth or {}).get("token")
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Dict) -> Optional[Dict]:
+            data = data if isinstance(data, dict) else {}
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not sender_id:
+                    log.warning("socket.io message without session_id ignored")
+                    return {"status": "ignored"}
+            else:
+                sender_id = sid
+            client_id = data.get("client_message_id")
+            if client_id and not seen.add(f"{sender_id}\x00{client_id}"):
+                log.info("duplicate widget message ignored (session %s)", sender_id)
+                return {"status": "duplicate"}
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                metadata = json.loads(metadata)
+            output = WidgetSocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(UserMessage(data.get("message", ""), output, sender_id,
+                                             input_channel=self.name(), metadata=metadata))
+            return {"status": "ok"}
+
+        return bp

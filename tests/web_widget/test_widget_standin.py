@@ -1,0 +1,230 @@
+"""The widget in Chromium against a socket.io stand-in: what rasa cannot be made to do on cue.
+
+The stand-in can be stopped mid-conversation and answers with a crisis payload on
+demand, so dropped connections, exactly-once resending and the crisis card are
+tested deterministically here; the real stack is in ``test_widget_stack.py``.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import pytest
+
+from tests.web_widget.conftest import LEAVE_URL, WidgetPage
+from tests.web_widget.servers import StandIn, ThreadedApp
+
+pytestmark = pytest.mark.browser
+
+OpenPage = Callable[..., WidgetPage]
+
+
+def test_messages_quick_replies_and_partner_metadata(open_page: OpenPage, standin: StandIn,
+                                                     standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("hello")
+    widget.loc(".quick-btn").first.wait_for()
+    assert widget.loc(".quick-btn").all_inner_texts() == ["I need a pause", "I want to ask a question"]
+    widget.loc(".who-option").nth(1).click()  # "I'm B"
+    widget.loc(".quick-btn", ).first.click()
+    widget.page.get_by_text("When would you like to come back to this?").wait_for()
+    widget.loc(".quick-btn", ).get_by_text("Tomorrow").click()
+    widget.page.get_by_text("I'll remind you both tomorrow").wait_for()
+    session = widget.session_id()
+    assert standin.messages(session) == ["hello", "/im_flooded", "tomorrow"]
+    first, second = standin.received[0].metadata, standin.received[1].metadata
+    assert first == {"partner_id": f"web:{session}:A", "channel": "web", "chat_type": "web", "language": "en",
+                     "timezone": "Europe/London", "country": "GB", "practice_code": "HARBOUR-7"}
+    assert second["partner_id"] == f"web:{session}:B"
+    # the button's title is what the chat shows; its payload is what rasa got
+    assert widget.loc(".msg.user .text").all_inner_texts() == ["hello", "I need a pause", "Tomorrow"]
+    assert widget.loc(".msg.user").nth(1).get_attribute("data-partner") == "B"
+    assert widget.loc(".msg time").count() == 7  # 3 from the user, 4 from the bot, each with its time
+    log = widget.loc("[role=log]")
+    assert log.get_attribute("aria-live") == "polite" and log.get_attribute("aria-label") == "Conversation"
+    assert widget.loc("[role=dialog]").get_attribute("aria-labelledby") == "k-title"
+    assert widget.csp_violations() == []
+    assert not [line for line in widget.console if line.startswith(("error", "pageerror"))]
+
+
+def test_cut_connection_queues_and_sends_once(open_page: OpenPage, standin: StandIn,
+                                              standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("before the drop")
+    widget.wait_bot_count(1)
+    standin.stop()
+    widget.loc(".status.offline").wait_for()
+    assert "offline" in widget.loc(".status").inner_text().lower()
+    widget.say("typed while offline")
+    widget.say("and one more")
+    widget.page.get_by_text("Waiting to send").first.wait_for()
+    assert widget.loc(".state[data-state=queued]").count() == 2
+    time.sleep(1.5)
+    standin.start()
+    widget.online(timeout=30_000)
+    widget.wait_idle()
+    widget.wait_bot_count(3)
+    session = widget.session_id()
+    assert standin.messages(session) == ["before the drop", "typed while offline", "and one more"]
+    assert widget.loc(".state[data-state=queued]").count() == 0
+    widget.page.get_by_text("You're back online.").wait_for()
+
+
+def test_a_message_cut_off_in_flight_is_resent_once_without_a_duplicate(
+        open_page: OpenPage, standin: StandIn, standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    standin.reply_delay = 1.5  # the acknowledgement comes after the replies
+    widget.say("are you there")
+    deadline = time.monotonic() + 10
+    while not standin.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    widget.page.context.set_offline(True)  # before the acknowledgement
+    widget.loc(".status.offline").wait_for()
+    standin.reply_delay = 0.1
+    widget.page.context.set_offline(False)
+    widget.online(timeout=30_000)
+    widget.wait_idle()
+    session = widget.session_id()
+    assert standin.messages(session) == ["are you there"]  # resent with the same id, counted once
+    assert widget.loc(".msg.user").count() == 1
+    assert widget.loc(".state[data-state=failed]").count() == 0
+
+
+def test_crisis_reply_is_prominent_with_phone_links(open_page: OpenPage, standin: StandIn,
+                                                    standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("this is a crisis")
+    card = widget.loc(".msg.crisis")
+    card.wait_for()
+    assert "You deserve help right now" in card.inner_text()
+    hrefs = card.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    assert {"tel:116123", "tel:999", "sms:85258?&body=SHOUT", "https://samaritans.org"} <= set(hrefs)
+    # the bullet lines of the text became the list of links, not a second copy of them
+    assert card.inner_text().count("Samaritans") == 1
+    assert "Important" in widget.loc("[role=alert]").inner_text()
+
+
+def test_crisis_reply_opens_a_closed_panel(open_page: OpenPage, standin: StandIn,
+                                           standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.loc(".close").click()
+    assert widget.panel.is_hidden()
+    widget.page.evaluate("() => Kintsugi.open()")
+    widget.say("this is a crisis")
+    widget.page.evaluate("() => Kintsugi.close()")
+    widget.loc(".msg.crisis").wait_for(state="visible")
+
+
+def test_host_page_styles_do_not_reach_the_widget(open_page: OpenPage, standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    host_button = widget.page.locator("#open-chat").evaluate("b => getComputedStyle(b).textTransform")
+    assert host_button == "uppercase"  # the clinic's own rule...
+    assert widget.launcher.evaluate("b => getComputedStyle(b).textTransform") == "none"  # ...stops at the shadow root
+    # ...but the clinic's colour does come through the custom property
+    assert widget.launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(35, 75, 91)"
+
+
+def test_js_api_open_close_destroy(open_page: OpenPage, standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.page.locator("#open-chat").click()  # the demo page's own button calls Kintsugi.open()
+    widget.panel.wait_for(state="visible")
+    assert widget.launcher.get_attribute("aria-expanded") == "true"
+    widget.page.evaluate("() => Kintsugi.close()")
+    assert widget.panel.is_hidden()
+    widget.page.evaluate("() => Kintsugi.destroy()")
+    assert widget.page.locator("#kintsugi-widget").count() == 0
+    assert widget.page.evaluate("() => typeof io") == "undefined"  # no global left behind for the host
+
+
+def test_nothing_is_kept_beyond_the_tab_unless_asked(open_page: OpenPage, standin: StandIn,
+                                                     standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("private words")
+    widget.wait_idle()
+    assert widget.stored("localStorage") is None
+    assert widget.page.context.cookies() == []
+    assert widget.stored()["entries"][0]["text"] == "private words"
+    widget.loc("#k-keep").check()
+    kept = widget.stored("localStorage")
+    assert kept["keep"] is True and kept["sessionId"] == widget.session_id()
+    assert widget.stored() is None
+    widget.loc("#k-keep").uncheck()
+    assert widget.stored("localStorage") is None and widget.stored()["sessionId"]
+
+
+def test_leave_quickly_replaces_the_page_and_forgets_the_chat(open_page: OpenPage, standin: StandIn,
+                                                              standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("something I don't want seen")
+    widget.wait_idle()
+    widget.loc("#k-keep").check()
+    first_session = widget.session_id()
+    widget.page.evaluate("() => sessionStorage.setItem('host-page-thing', '1')")
+    with widget.page.expect_navigation():
+        widget.loc(".safety-btn.leave").click()
+    assert widget.page.url == LEAVE_URL
+    assert widget.page.title() == "Weather"
+    widget.goto()
+    assert widget.stored() is None and widget.stored("localStorage") is None
+    assert widget.page.evaluate("() => sessionStorage.length") == 0
+    widget.open()
+    assert widget.loc(".msg").count() == 0
+    assert widget.session_id() != first_session
+
+
+def test_help_falls_back_to_the_built_in_sentence(open_page: OpenPage, standin_gateway: ThreadedApp,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.web.widget import content
+
+    monkeypatch.setattr(content, "help_for", lambda *a, **k: {"known": False, "resources": []})
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.loc(".safety-btn.help").click()
+    assert "call your local emergency number" in widget.loc("#k-help").inner_text()
+
+
+def test_one_tag_on_another_sites_page_under_its_own_strict_csp(open_page: OpenPage, standin: StandIn,
+                                                                standin_gateway: ThreadedApp) -> None:
+    from aiohttp import web
+
+    gateway = standin_gateway.url
+    snippet = f'<script src="{gateway}/widget.js" data-server="{standin.url}" data-practice="X1" defer></script>'
+    csp = (f"default-src 'none'; script-src {gateway}; style-src {gateway}; "
+           f"connect-src {gateway} {standin.url} {standin.url.replace('http', 'ws')}")
+
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text=f"<!doctype html><html lang=en><title>Clinic</title><h1>Clinic</h1>{snippet}",
+                            content_type="text/html", headers={"Content-Security-Policy": csp})
+
+    def make() -> web.Application:
+        app = web.Application()
+        app.router.add_get("/", page)
+        return app
+
+    clinic = ThreadedApp(make).start()
+    try:
+        widget = open_page(clinic.url.replace("127.0.0.1", "localhost"), go=False)  # another origin
+        widget.page.goto(clinic.url.replace("127.0.0.1", "localhost") + "/")
+        widget.launcher.wait_for()
+        widget.open()
+        widget.online()
+        widget.say("hello from a clinic")
+        widget.wait_bot_count(1)
+        assert standin.received[0].metadata["practice_code"] == "X1"
+        assert widget.csp_violations() == []
+    finally:
+        clinic.stop()
