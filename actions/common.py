@@ -97,11 +97,12 @@ def response_text(domain: Dict[Text, Any], name: str, **values: Any) -> str:
         return text
 
 
-def clear_flow_slots() -> List[Dict[Text, Any]]:
-    """Events that forget every half-filled flow slot."""
+def clear_flow_slots(tracker: Optional[Tracker] = None) -> List[Dict[Text, Any]]:
+    """Events that forget every half-filled flow slot (only those that hold something)."""
     from rasa_sdk.events import SlotSet
 
-    return [SlotSet(name, None) for name in FLOW_SLOTS] + [SlotSet("requested_slot", None)]
+    names = [n for n in FLOW_SLOTS if tracker is None or tracker.get_slot(n) is not None]
+    return [SlotSet(name, None) for name in names] + [SlotSet("requested_slot", None)]
 
 
 def safe_log_event(conversation_id: str, type: str, **kwargs: Any) -> None:

@@ -33,7 +33,7 @@ class ActionCancelFlow(Action):
             safe_log_event(tracker.sender_id, events.FLOW_INTERRUPTED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"flow": interrupted, "by": "cancel"})
         dispatcher.utter_message(response="utter_flow_cancelled")
-        return [ActiveLoop(None), *clear_flow_slots()]
+        return [ActiveLoop(None), *clear_flow_slots(tracker)]
 
 
 class ActionClarify(Action):

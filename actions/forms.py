@@ -62,3 +62,14 @@ class KintsugiFormValidation(FormValidationAction):
         if form not in NEVER_LEFT_FOR_A_BREAK and is_break_request(tracker, tracker.get_slot("requested_slot")):
             return [ActionExecutionRejected(form)]
         return await super().run(dispatcher, tracker, domain)
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Validate only slots that got a value: a flow clearing its slots is not an answer."""
+        everything = tracker.slots_to_validate
+        tracker.slots_to_validate = lambda: {k: v for k, v in everything().items() if v is not None}
+        try:
+            return await super().get_validation_events(dispatcher, tracker, domain)
+        finally:
+            del tracker.slots_to_validate  # back to the class's method
+

@@ -44,7 +44,7 @@ class ActionStartPause(Action):
         if agreed:
             dispatcher.utter_message(response="utter_pause_agreed_length", length=agreed)
         dispatcher.utter_message(response="utter_soothing_exercise")
-        return [ActiveLoop(None), *clear_flow_slots(), SlotSet("pause_offered", None)]
+        return [ActiveLoop(None), *clear_flow_slots(tracker), SlotSet("pause_offered", None)]
 
 
 class ValidatePauseForm(KintsugiFormValidation):
@@ -93,7 +93,7 @@ class ActionScheduleResume(Action):
             resume_at = None
         if resume_at is None:
             dispatcher.utter_message(response="utter_pause_time_lost")
-            return clear_flow_slots()
+            return clear_flow_slots(tracker)
         pause = storage.schedule_resume(person.couple_id, tracker.sender_id, person.partner_id, resume_at,
                                         tracker.get_slot("pause_resume_time"))
         safe_log_event(tracker.sender_id, events.RESUME_SCHEDULED, partner_id=person.partner_id,
@@ -103,7 +103,7 @@ class ActionScheduleResume(Action):
         both = "you both" if person.partner_count > 1 or is_group(tracker) else "you"
         dispatcher.utter_message(response="utter_pause_scheduled", who=both,
                                  when=describe(resume_at, tz=tz))
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)
 
 
 class ActionResume(Action):

@@ -45,7 +45,7 @@ class ActionStartQuestion(Action):
         rules = storage.current_rules(person.couple_id)
         if rules and rules.rules.get("who_asks"):
             dispatcher.utter_message(response="utter_question_rule_reminder", rule=rules.rules["who_asks"])
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)
 
 
 class ValidateQuestionForm(KintsugiFormValidation):
@@ -177,4 +177,4 @@ class ActionQuestionWrapup(Action):
                            couple_id=person.couple_id)
             dispatcher.utter_message(response="utter_question_go_ahead", question=question)
             dispatcher.utter_message(response="utter_answering_tips")
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)

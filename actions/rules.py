@@ -95,7 +95,7 @@ class ActionStartRules(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_rules_intro")
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)
 
 
 class ValidateRulesForm(KintsugiFormValidation):
@@ -131,12 +131,12 @@ class ActionProposeRules(Action):
         rules = {k: v for k, v in rules.items() if v and v != SKIPPED}
         if not rules:
             dispatcher.utter_message(response="utter_rules_nothing_recorded")
-            return clear_flow_slots()
+            return clear_flow_slots(tracker)
         proposal = storage.propose_rules(person.couple_id, person.partner_id, rules)
         safe_log_event(tracker.sender_id, events.RULE_PROPOSED, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"version": proposal.version, "keys": sorted(rules)})
         dispatcher.utter_message(response="utter_rules_read_back", rules=read_back(rules))
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)
 
 
 class ActionConfirmRules(Action):
@@ -199,7 +199,7 @@ class ActionStartChangeRule(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         named = rule_named(tracker.latest_message.get("text") or "")
-        return clear_flow_slots() + ([SlotSet("change_rule_name", named["key"])] if named else [])
+        return clear_flow_slots(tracker) + ([SlotSet("change_rule_name", named["key"])] if named else [])
 
 
 class ValidateChangeRuleForm(KintsugiFormValidation):
@@ -252,10 +252,10 @@ class ActionApplyRuleChange(Action):
         key, value = tracker.get_slot("change_rule_name"), tracker.get_slot("change_rule_value")
         if not key or not value or value == SKIPPED:
             dispatcher.utter_message(response="utter_flow_cancelled")
-            return clear_flow_slots()
+            return clear_flow_slots(tracker)
         proposal = storage.change_rule(person.couple_id, person.partner_id, key, value)
         safe_log_event(tracker.sender_id, events.RULE_PROPOSED, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"version": proposal.version, "keys": [key],
                                                             "change": True})
         dispatcher.utter_message(response="utter_rules_read_back", rules=read_back(proposal.rules))
-        return clear_flow_slots()
+        return clear_flow_slots(tracker)

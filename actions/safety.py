@@ -110,7 +110,7 @@ class ActionSafetyHandoff(Action):
                   domain: DomainDict) -> List[EventType]:
         interrupted = tracker.active_loop.get("name") if tracker.active_loop else None
         result = await route_crisis(dispatcher, tracker, domain, _category(tracker))
-        return [ActiveLoop(None), *clear_flow_slots(), *result, SlotSet("safety_answer", None)]
+        return [ActiveLoop(None), *clear_flow_slots(tracker), *result, SlotSet("safety_answer", None)]
 
 
 class ActionSafetyScreen(Action):
@@ -126,7 +126,7 @@ class ActionSafetyScreen(Action):
         category = _category(tracker)
         safe_log_event(tracker.sender_id, events.SAFETY_CHECK, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"category": category, "interrupted": interrupted})
-        return [ActiveLoop(None), *clear_flow_slots(), SlotSet("safety_level", "check"), SlotSet("safety_private", False),
+        return [ActiveLoop(None), *clear_flow_slots(tracker), SlotSet("safety_level", "check"), SlotSet("safety_private", False),
                                             SlotSet("safety_answer", None), SlotSet("crisis_category", category)]
 
 

@@ -17,7 +17,7 @@ BAD_INPUTS = ["", "   ", "whenever", "31st of February", "🙂🙂🙂", "x" * 1
 
 def test_start_pause_is_calm_logs_and_stops_any_flow(database: str) -> None:
     t = tracker("conv-1", "my heart is pounding, i need to stop", "im_flooded", active_loop="question_form",
-                metadata={"partner_id": "tg:1"})
+                metadata={"partner_id": "tg:1"}, slots={"question_text": "why did you lie"})
     events, messages = run(ActionStartPause(), t)
     assert responses(messages) == ["utter_calm_pause", "utter_soothing_exercise"]
     assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]

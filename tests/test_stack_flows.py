@@ -151,3 +151,12 @@ def test_a_break_mid_rules_goes_to_the_pause_but_timeout_can_be_the_signal(rasa_
     replies = rasa_stack.send(sender, "I need a break, this is too much right now")
     assert "come back" in texts(replies).lower()
     assert rasa_stack.tracker(sender)["active_loop"].get("name") == "pause_form"
+
+
+def test_starting_a_flow_asks_one_question_once(rasa_stack: RasaStack, stack_db: str) -> None:
+    sender = new_sender("rest")
+    replies = rasa_stack.send(sender, "we need some rules before we talk about the affair again")
+    assert "few words" not in texts(replies)
+    assert texts(replies).count("pause signal") == 1
+    replies = rasa_stack.send(sender, "I want to ask him something")
+    assert "few words" not in texts(replies)
