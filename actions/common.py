@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import storage
+from bot.storage.practice import join_practice, normalize_code
 from bot.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -23,12 +24,17 @@ MAX_TEXT = 4000  # longer messages are cut before any parsing; nothing downstrea
 
 
 def metadata(tracker: Tracker) -> Dict[str, Any]:
-    """The channel metadata of the latest user message (partner, chat type, country...)."""
+    """The channel metadata of the latest user message (partner, chat type, country...).
+
+    At session start the message is not in the tracker yet; Rasa hands its
+    metadata over in the ``session_started_metadata`` slot.
+    """
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             data = event.get("metadata") or {}
             return data if isinstance(data, dict) else {}
-    return {}
+    data = tracker.get_slot("session_started_metadata") or {}
+    return data if isinstance(data, dict) else {}
 
 
 def user_text(tracker: Tracker) -> str:
@@ -37,9 +43,24 @@ def user_text(tracker: Tracker) -> str:
 
 
 def who(tracker: Tracker) -> storage.Who:
-    """Find or create the couple and partner behind the latest message."""
+    """Find or create the couple and partner behind the latest message.
+
+    A practice code in the metadata (the widget's ``data-practice``) links the
+    couple to that therapist; sharing still needs each partner's consent.
+    """
     meta = metadata(tracker)
     channel = str(meta.get("channel") or tracker.get_latest_input_channel() or "rest")[:32]
+    person = _identify(tracker, meta, channel)
+    code = normalize_code(str(meta.get("practice_code") or ""))
+    if code and person.practice_code != code:
+        try:
+            join_practice(person.couple_id, code)
+        except ValueError as exc:  # an unknown or retired code must not break the conversation
+            log.info("practice code not joined: %s", exc)
+    return person
+
+
+def _identify(tracker: Tracker, meta: Dict[str, Any], channel: str) -> storage.Who:
     return storage.identify(
         tracker.sender_id,
         str(meta["partner_id"]) if meta.get("partner_id") else None,

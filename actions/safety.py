@@ -56,7 +56,7 @@ def crisis_message(domain: DomainDict, category: str, country: str, *, lead: Opt
     """The custom payload every channel shows as a crisis reply (see docs/contracts.md)."""
     resources = _resources(country, category, language)
     intro = lead or response_text(domain, f"utter_crisis_{category}")
-    parts = [intro, response_text(domain, "utter_resources_intro"), resources["text"]]
+    parts = [intro, resources["text"]]  # the help-line block brings its own short lead-in
     if extra:
         parts.append(extra)
     return {"kintsugi": {"kind": "crisis", "category": category, "country": resources["country"],

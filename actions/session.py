@@ -1,12 +1,17 @@
 """Session start: a short welcome that says what Kintsugi is and is not."""
 from __future__ import annotations
 
+import logging
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from actions.common import who
+
+log = logging.getLogger(__name__)
 
 # Slots that describe the couple, not one conversation: they survive a new session.
 CARRIED_OVER = ("pause_signal", "safety_level", "safety_private", "crisis_category")
@@ -25,4 +30,8 @@ class ActionSessionStart(Action):
         first_time = not any(e.get("event") == "user" for e in tracker.events)
         if first_time:
             dispatcher.utter_message(response="utter_welcome")
+        try:
+            who(tracker)  # register the partner (and a practice code) before the first flow
+        except Exception:  # noqa: BLE001 - a storage hiccup must not block the welcome
+            log.exception("could not register the partner at session start")
         return [SessionStarted(), *carried, ActionExecuted("action_listen")]

@@ -41,6 +41,7 @@ class Who:
     channel: str
     country: Optional[str]
     timezone: Optional[str]
+    practice_code: Optional[str] = None
 
 
 def _partner_count(session: Session, couple_id: int) -> int:
@@ -140,6 +141,7 @@ def identify(
             channel=conversation.channel,
             country=couple.country,
             timezone=couple.timezone,
+            practice_code=couple.practice_code,
         )
 
 
