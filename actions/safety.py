@@ -36,6 +36,14 @@ SAFE = re.compile(r"\b(i'?m safe|i am safe|im safe|safe now|i'?m (ok|okay|fine|a
                   r"i'?m out of danger|yes,? (i'?m )?safe|ich bin sicher)\b", re.I)
 
 
+def _negated_mention(text: str) -> bool:
+    """ "I'm not suicidal", "I would never hurt myself": a no, in the detector's own terms."""
+    from bot.safety import get_detector
+
+    assessment = get_detector().assess(text)
+    return assessment.negated and assessment.level == "check"
+
+
 def _category(tracker: Tracker) -> str:
     value = tracker.get_slot("crisis_category") or next(tracker.get_latest_entity_values("crisis_category"), None)
     return value if value in CATEGORIES else "general"
@@ -170,7 +178,7 @@ class ValidateSafetyForm(KintsugiFormValidation):
             await route_crisis(dispatcher, tracker, domain, category)
             return {"safety_answer": None, "safety_level": "crisis"}
         if level == "check":
-            if NO.search(text) and not YES.search(text) or intent == "deny" or intent == "im_safe":
+            if NO.search(text) and not YES.search(text) or intent in ("deny", "im_safe") or _negated_mention(text):
                 return await self._check_closed(dispatcher, tracker, domain, category)
             # a yes, or anything unclear, is met with human help
             events_ = await route_crisis(dispatcher, tracker, domain,

@@ -143,11 +143,13 @@ def test_yes_or_unclear_to_the_screening_question_escalates(database: str, answe
     assert custom(messages)[0]["kind"] == "crisis"
 
 
-def test_no_to_the_screening_question_still_leaves_help_and_an_offer(database: str) -> None:
+@pytest.mark.parametrize("answer, intent", [("no, nothing like that", "deny"), ("I'm not suicidal", "safety_check"),
+                                            ("i would never hurt myself", "safety_check")])
+def test_no_to_the_screening_question_still_leaves_help_and_an_offer(database: str, answer: str,
+                                                                    intent: str) -> None:
     slots = {"safety_level": "check", "crisis_category": "suicide_self_harm"}
-    result, messages = run_validation(ValidateSafetyForm(), "safety_answer", "no, nothing like that",
-                                      tracker("s-7", "no, nothing like that", "deny", slots=slots,
-                                              metadata={"country": "US"}))
+    result, messages = run_validation(ValidateSafetyForm(), "safety_answer", answer,
+                                      tracker("s-7", answer, intent, slots=slots, metadata={"country": "US"}))
     assert result == {"safety_answer": "no"}
     [payload] = custom(messages)
     assert "988" in payload["text"] and "keep talking" in payload["text"]
