@@ -1,0 +1,202 @@
+"""Due reminders, delivered by the gateway: at their time, after a restart, once each.
+
+A background loop claims due reminders (``claim_due_reminders``: a row lock on
+PostgreSQL, a conditional update elsewhere, so two gateways never send the same
+one) and delivers them:
+
+* Telegram chats (``tg-<chat id>``) get the text from ``data/channels/reminders.yml``
+  through the bot;
+* every other conversation (web widget, REST) gets it from rasa: the intent
+  ``EXTERNAL_reminder`` with the entity ``reminder_kind`` is triggered on the
+  conversation's latest output channel.
+
+A failed delivery is released again after a growing pause (15 s, 30 s, 1 min, ...),
+and given up after ``MAX_ATTEMPTS``. If this process dies holding a claim, the
+claim's lease runs out and another gateway (or this one, restarted) sends it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from typing import Dict, Optional
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.storage import DueReminder, claim_due_reminders, mark_reminder_sent, release_reminder
+from bot.telegram import APP_KEY as TELEGRAM_KEY
+
+log = logging.getLogger(__name__)
+
+APP_KEY: "web.AppKey[ReminderLoop]" = web.AppKey("kintsugi.reminders", object)
+REMINDER_INTENT = "EXTERNAL_reminder"
+MAX_ATTEMPTS = 5
+FIRST_RETRY = 15.0
+LONGEST_RETRY = 600.0
+
+
+class PermanentFailure(Exception):
+    """Trying again will not help (the bot was removed from the chat, the chat is gone)."""
+
+
+class NotReady(Exception):
+    """The channel is still connecting: hand the reminder back without counting a failure."""
+
+
+class ReminderLoop:
+    """Claims and delivers due reminders every ``interval`` seconds."""
+
+    def __init__(self, app: web.Application, settings: Settings, *, interval: float = 5.0,
+                 first_retry: float = FIRST_RETRY) -> None:
+        self.app = app
+        self.settings = settings
+        self.interval = interval
+        self.first_retry = first_retry
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._failures: Dict[int, int] = {}
+        self._task: Optional[asyncio.Task] = None
+        self._retries: set = set()
+        self._rasa = None
+
+    async def start(self) -> None:
+        """Start the loop in the background."""
+        from bot.telegram.rasa import RasaClient
+
+        timeout = float(self.settings.extra.get("KINTSUGI_RASA_TIMEOUT") or 8)
+        self._rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, timeout=timeout)
+        self._task = asyncio.create_task(self._run(), name="reminders")
+
+    async def stop(self) -> None:
+        """Stop the loop; claims in hand are released so another gateway can send them."""
+        for task in [self._task, *self._retries]:
+            if task is not None:
+                task.cancel()
+        for task in [self._task, *self._retries]:
+            if task is not None:
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
+                    pass
+        if self._rasa is not None:
+            await self._rasa.close()
+
+    async def _run(self) -> None:
+        log.info("reminders: worker %s checks every %.0fs", self.worker, self.interval)
+        runner = self.app.get(TELEGRAM_KEY)
+        if runner is not None:  # a fresh start: give the bot a moment to connect first
+            try:
+                await asyncio.wait_for(runner.ready.wait(), timeout=30)
+            except asyncio.TimeoutError:
+                log.warning("reminders start while Telegram is still connecting")
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive a bad moment
+                log.error("reminder loop error: %s", type(exc).__name__)
+            await asyncio.sleep(self.interval)
+
+    async def tick(self) -> int:
+        """Claim due reminders once and deliver them; returns how many were sent."""
+        due = await asyncio.to_thread(claim_due_reminders, self.worker)
+        sent = 0
+        for reminder in due:
+            sent += await self.deliver(reminder)
+        return sent
+
+    async def deliver(self, reminder: DueReminder) -> int:
+        """Deliver one claimed reminder and record the result."""
+        try:
+            await self._send(reminder)
+        except asyncio.CancelledError:
+            await asyncio.to_thread(release_reminder, reminder.id)
+            raise
+        except NotReady:
+            await asyncio.to_thread(release_reminder, reminder.id)
+            return 0
+        except PermanentFailure as exc:
+            log.warning("reminder %s to %s given up: %s", reminder.id, reminder.conversation_id, exc)
+            await asyncio.to_thread(release_reminder, reminder.id, give_up=True)
+            return 0
+        except Exception as exc:  # noqa: BLE001 - any failure is retried later
+            self._retry_later(reminder, type(exc).__name__)
+            return 0
+        await asyncio.to_thread(mark_reminder_sent, reminder.id)
+        self._failures.pop(reminder.id, None)
+        log.info("reminder %s (%s) sent to %s", reminder.id, reminder.kind, reminder.conversation_id)
+        return 1
+
+    def _retry_later(self, reminder: DueReminder, reason: str) -> None:
+        failures = self._failures.get(reminder.id, 0) + 1
+        self._failures[reminder.id] = failures
+        give_up = failures >= MAX_ATTEMPTS
+        delay = 0.0 if give_up else min(self.first_retry * 2 ** (failures - 1), LONGEST_RETRY)
+        log.warning("reminder %s failed (%s), attempt %d%s", reminder.id, reason, failures,
+                    "; given up" if give_up else f"; again in {delay:.0f}s")
+        if give_up:
+            self._failures.pop(reminder.id, None)
+
+        async def release() -> None:
+            # Held claimed until then, so no other gateway retries it at once.
+            try:
+                await asyncio.sleep(delay)
+            finally:  # on shutdown too: hand it back for the next gateway
+                await asyncio.to_thread(release_reminder, reminder.id, give_up=give_up)
+
+        task = asyncio.create_task(release())
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _send(self, reminder: DueReminder) -> None:
+        from bot.telegram.chat import chat_id_of
+
+        chat_id = chat_id_of(reminder.conversation_id)
+        if chat_id is not None:
+            await self._send_telegram(chat_id, reminder)
+        else:
+            await self._rasa.trigger_intent(reminder.conversation_id, REMINDER_INTENT,
+                                            {"reminder_kind": reminder.kind})
+
+    async def _send_telegram(self, chat_id: int, reminder: DueReminder) -> None:
+        from telegram.error import BadRequest, Forbidden
+
+        from bot.telegram.replies import keyboard, send_text
+        from bot.telegram.texts import reminder_message
+
+        runner = self.app.get(TELEGRAM_KEY)
+        if runner is None:  # another gateway with a token may take it after the release
+            raise RuntimeError("Telegram is off in this gateway")
+        if not runner.ready.is_set():
+            raise NotReady("Telegram not connected yet")
+        message = reminder_message(reminder.kind)
+        application = runner.application
+        markup = keyboard(message.get("buttons") or [], application.bot_data)
+        try:
+            await send_text(application.bot, chat_id, message["text"], markup)
+        except (Forbidden, BadRequest) as exc:
+            raise PermanentFailure(type(exc).__name__) from exc
+
+
+def setup_reminders(app: web.Application, settings: Settings) -> None:
+    """Run the reminder loop with the gateway.
+
+    ``KINTSUGI_REMINDER_INTERVAL`` (seconds between checks, default 5) and
+    ``KINTSUGI_REMINDER_RETRY`` (first pause after a failed delivery, default 15) tune it.
+    """
+    interval = float(settings.extra.get("KINTSUGI_REMINDER_INTERVAL") or 5)
+    first_retry = float(settings.extra.get("KINTSUGI_REMINDER_RETRY") or FIRST_RETRY)
+    loop = ReminderLoop(app, settings, interval=interval, first_retry=first_retry)
+    app[APP_KEY] = loop
+
+    async def on_startup(_app: web.Application) -> None:
+        await loop.start()
+
+    async def on_cleanup(_app: web.Application) -> None:
+        await loop.stop()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)

@@ -1,0 +1,141 @@
+"""A partner's own settings: linking two private chats, sharing consent, forgetting.
+
+These buttons are answered by the gateway itself (callback data ``k:<what>:<choice>:<user id>``);
+only the person who asked may press them, which matters in a group.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import List, Optional
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.storage import create_link_code, forget_partner, partner_by_key, redeem_link_code, set_share_consent
+from bot.storage.audit import views_for_partner
+from bot.telegram.chat import is_group, partner_key
+from bot.telegram.replies import OWN_PREFIX, remove_keyboard, send_text
+from bot.telegram.talk import remember
+from bot.telegram.texts import channel_file, ui
+
+log = logging.getLogger(__name__)
+
+RECENT_VIEWS = 5
+
+
+def _choice(what: str, choice: str, user_id: int, label: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=f"{OWN_PREFIX}{what}:{choice}:{user_id}")
+
+
+async def link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/link makes a code for the partner; /link CODE joins the partner's couple."""
+    chat, user = update.effective_chat, update.effective_user
+    if is_group(chat):
+        await send_text(context.bot, chat.id, ui("link.in_group"))
+        return
+    who = await remember(chat, user)
+    if who is None:
+        await send_text(context.bot, chat.id, ui("link.errors.other"))
+        return
+    if not context.args:
+        code = await asyncio.to_thread(create_link_code, who.couple_id, who.partner_id)
+        await send_text(context.bot, chat.id, ui("link.created", code=code))
+        return
+    try:
+        couple = await asyncio.to_thread(redeem_link_code, context.args[0], who.conversation_id)
+    except ValueError as exc:
+        errors = channel_file("telegram")["link"]["errors"]
+        await send_text(context.bot, chat.id, errors.get(str(exc), errors["other"]))
+        return
+    log.info("chat %s linked to couple %s", chat.id, couple)
+    await send_text(context.bot, chat.id, ui("link.done"))
+
+
+def _views_text(key: str) -> str:
+    views = views_for_partner(key, limit=RECENT_VIEWS)
+    if not views:
+        return ui("consent.no_views")
+    lines = [ui("consent.view_line", when=v.at.strftime("%d %b %Y, %H:%M UTC"), who=v.therapist, what=v.what)
+             for v in views]
+    return "\n".join([ui("consent.views_title"), *lines])
+
+
+async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/consent: whether our therapist may read along, who looked, and a button to change it."""
+    chat, user = update.effective_chat, update.effective_user
+    who = await remember(chat, user)
+    partner = await asyncio.to_thread(partner_by_key, partner_key(user)) if who else None
+    if partner is None:
+        await send_text(context.bot, chat.id, ui("link.errors.other"))
+        return
+    if context.args and context.args[0].lower() in ("on", "off"):
+        await _set_consent(context, chat.id, user.id, context.args[0].lower() == "on")
+        return
+    sharing = bool(partner.consent_share)
+    views = await asyncio.to_thread(_views_text, partner_key(user))
+    text = f"{ui('consent.is_on' if sharing else 'consent.is_off')}\n\n{views}"
+    label = ui("consent.turn_off" if sharing else "consent.turn_on")
+    markup = InlineKeyboardMarkup([[_choice("consent", "off" if sharing else "on", user.id, label)]])
+    await send_text(context.bot, chat.id, text, markup)
+
+
+async def _set_consent(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int, share: bool) -> None:
+    partner = await asyncio.to_thread(partner_by_key, f"tg:{user_id}")
+    if partner is None:
+        await send_text(context.bot, chat_id, ui("forget.nothing"))
+        return
+    await asyncio.to_thread(set_share_consent, partner.id, share)
+    log.info("partner %s consent_share=%s", partner.id, share)
+    await send_text(context.bot, chat_id, ui("consent.now_on" if share else "consent.now_off"))
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/forget: ask once more before deleting anything."""
+    chat, user = update.effective_chat, update.effective_user
+    markup = InlineKeyboardMarkup([[_choice("forget", "yes", user.id, ui("forget.delete"))],
+                                   [_choice("forget", "no", user.id, ui("forget.keep"))]])
+    await send_text(context.bot, chat.id, ui("forget.confirm"), markup)
+
+
+async def _forget(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> None:
+    partner = await asyncio.to_thread(partner_by_key, f"tg:{user_id}")
+    if partner is None:
+        await send_text(context.bot, chat_id, ui("forget.nothing"))
+        return
+    solo: List[str] = await asyncio.to_thread(forget_partner, partner.id)
+    log.info("partner %s forgotten; %d conversation(s) only theirs", partner.id, len(solo))
+    _note_kept_trackers(solo)
+    await send_text(context.bot, chat_id, ui("forget.done"))
+
+
+def _note_kept_trackers(conversations: List[str]) -> None:
+    """Rasa's trackers of these conversations stay: rasa 3.6 has no API to delete one.
+
+    Replacing a tracker's events does not remove rows from the SQL tracker store, so
+    deleting them needs a storage function; until then, operators see it in the log.
+    """
+    if conversations:
+        log.warning("%d rasa tracker(s) of a forgotten partner kept: no delete in rasa's API",
+                    len(conversations))
+
+
+async def own_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A consent or forget button: only its owner may press it."""
+    query = update.callback_query
+    what, _, rest = (query.data or "")[len(OWN_PREFIX):].partition(":")
+    choice, _, owner = rest.partition(":")
+    if owner != str(query.from_user.id):
+        await query.answer(ui("not_your_button"), show_alert=True)
+        return
+    await query.answer()
+    await remove_keyboard(update)
+    chat_id: Optional[int] = query.message.chat.id if query.message else None
+    if chat_id is None:
+        return
+    if what == "consent":
+        await _set_consent(context, chat_id, query.from_user.id, choice == "on")
+    elif what == "forget" and choice == "yes":
+        await _forget(context, chat_id, query.from_user.id)
+    elif what == "forget":
+        await send_text(context.bot, chat_id, ui("forget.kept"))

@@ -1,0 +1,152 @@
+"""One turn of a conversation: a person's words to rasa, rasa's replies to the right chat.
+
+When rasa cannot answer, the person still gets a kind reply with help lines, and a
+crisis message gets resources from the gateway's own safety check.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from telegram import Chat, User
+from telegram.ext import ContextTypes
+
+from bot.config import Settings
+from bot.storage import Who, identify
+from bot.telegram.chat import conversation_id, is_group, language_and_country, metadata, partner_key, user_id_of
+from bot.telegram.help_lines import assess, country_from_language, resources_text
+from bot.telegram.rasa import RasaClient, RasaUnavailable
+from bot.telegram.replies import address, keyboard, private_chat_button, send_private, send_text
+from bot.telegram.texts import ui
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "kintsugi.settings"
+RASA_KEY = "kintsugi.rasa"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rasa's replies did: whether one of them was a crisis reply."""
+
+    crisis_handled: bool
+
+
+def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    """The gateway settings stored in the application."""
+    return context.application.bot_data[SETTINGS_KEY]
+
+
+def rasa_of(context: ContextTypes.DEFAULT_TYPE) -> RasaClient:
+    """The rasa client of the application."""
+    return context.application.bot_data[RASA_KEY]
+
+
+async def remember(chat: Chat, user: User) -> Optional[Who]:
+    """Record the chat and the person in our tables; None if the database is unavailable."""
+    language, country = language_and_country(user.language_code)
+    try:
+        return await asyncio.to_thread(identify, conversation_id(chat.id), partner_key(user), channel="telegram",
+                                       chat_type=chat.type, display_name=user.first_name, language=language,
+                                       country=country)
+    except Exception as exc:  # noqa: BLE001 - the conversation goes on without our tables
+        log.warning("identify failed for chat %s: %s", chat.id, type(exc).__name__)
+        return None
+
+
+def country_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Optional[Who]) -> str:
+    """The country for help lines: the couple's, the client's language tag, or the default."""
+    return (who.country if who and who.country else None) or country_from_language(user.language_code) \
+        or settings_of(context).default_country
+
+
+async def help_lines_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Optional[Who],
+                         category: Optional[str] = None) -> str:
+    """Help lines for this person, in their language where we have it (files read off the loop)."""
+    def build() -> str:
+        return resources_text(country_for(context, user, who), category, language_and_country(user.language_code)[0])
+
+    return await asyncio.to_thread(build)
+
+
+async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, text: str, *,
+                  addressed: bool = True, check_safety: bool = True) -> None:
+    """Send one message to rasa and deliver its replies, or fall back kindly."""
+    who = await remember(chat, user)
+    level, category = await asyncio.to_thread(assess, text) if check_safety else ("none", None)
+    try:
+        replies = await rasa_of(context).send_message(conversation_id(chat.id), text,
+                                                      metadata(user, chat, addressed=addressed))
+    except RasaUnavailable as exc:
+        log.warning("rasa unavailable for chat %s (%s); level %s", chat.id, exc, level)
+        await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed)
+        return
+    outcome = await deliver(context, chat, user, replies, addressed=addressed)
+    if level == "crisis" and not outcome.crisis_handled:
+        log.warning("rasa gave no crisis reply in chat %s; the gateway sends help lines", chat.id)
+        await send_crisis_help(context, chat, user, who, category)
+
+
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional[User],
+                  replies: List[Dict[str, Any]], *, addressed: bool = True) -> Outcome:
+    """Send rasa's replies: texts and buttons to the chat, private payloads to one person."""
+    bot, crisis = context.bot, False
+    name = user.first_name if user is not None and is_group(chat) and addressed else None
+    for reply in replies:
+        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        kintsugi = custom.get("kintsugi") if isinstance(custom.get("kintsugi"), dict) else None
+        text = reply.get("text") or (kintsugi or {}).get("text") or ""
+        if kintsugi and kintsugi.get("kind") == "crisis":
+            crisis = True
+        if kintsugi and kintsugi.get("audience") == "private":
+            await _deliver_private(context, chat, str(kintsugi.get("partner_id") or ""), text)
+            continue
+        markup = keyboard(reply.get("buttons") or [], context.application.bot_data)
+        if not text and markup is None:
+            log.debug("reply without text or buttons in chat %s skipped", chat.id)
+            continue
+        if name and text:
+            text, name = address(name, text), None  # only the first reply names the person
+        await send_text(bot, chat.id, text, markup)
+    return Outcome(crisis_handled=crisis)
+
+
+async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partner: str, text: str) -> None:
+    """A reply for one partner only: their private chat, never the group."""
+    user_id = user_id_of(partner)
+    if user_id is not None and user_id == chat.id:
+        await send_text(context.bot, chat.id, text)
+        return
+    if user_id is not None and text and await send_private(context.bot, user_id, text):
+        return
+    log.info("private reply in chat %s could not reach its partner; group gets a neutral line", chat.id)
+    if is_group(chat):
+        await send_text(context.bot, chat.id, ui("group_neutral"), private_chat_button(context.bot))
+
+
+async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
+                           category: Optional[str]) -> None:
+    """Help lines for a crisis: to the person privately in a group, with a neutral group line."""
+    help_text = f"{ui('crisis_intro')}\n\n{await help_lines_for(context, user, who, category)}"
+    if not is_group(chat):
+        await send_text(context.bot, chat.id, help_text)
+        return
+    reached = await send_private(context.bot, user.id, help_text)
+    await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
+
+
+async def fall_back(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who], *,
+                    level: str, category: Optional[str], addressed: bool) -> None:
+    """Rasa could not answer: a short, kind reply, with help lines where they may be needed."""
+    if level == "crisis":
+        await send_crisis_help(context, chat, user, who, category)
+        return
+    lines = f"{ui('trouble')}\n\n{await help_lines_for(context, user, who)}"
+    if not is_group(chat):
+        await send_text(context.bot, chat.id, lines)
+        return
+    reached = level == "check" and await send_private(context.bot, user.id, lines)
+    if addressed and not reached:
+        await send_text(context.bot, chat.id, ui("trouble_group", name=user.first_name))
