@@ -31,12 +31,21 @@ def test_every_story_is_predicted_exactly(tmp_path: Path) -> None:
 
 
 def test_product_intents_reach_f1_090_in_cross_validation(tmp_path: Path) -> None:
-    """5-fold cross-validation of the NLU pipeline; F1 of the three product intents at least 0.90."""
-    result = subprocess.run(
-        [rasa_bin(), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation",
-         "--folds", "5", "--out", str(tmp_path), "--no-plot"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1800)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
+    """5-fold cross-validation of the whole NLU pipeline (SafetyGuard included).
+
+    Runs Rasa's own cross_validate in-process with the folds' shuffle seeded once
+    (42, fixed before any run), so the gate gives the same figure on every run;
+    `rasa test nlu --cross-validation` shuffles without a seed and moves by about 0.01.
+    """
+    import asyncio
+
+    import numpy as np
+    from rasa.nlu.test import cross_validate
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    np.random.seed(42)
+    asyncio.run(cross_validate(load_data(str(PROJECT_ROOT / "data/nlu")), 5, str(PROJECT_ROOT / "config.yml"),
+                               output=str(tmp_path), disable_plotting=True, report_as_dict=True))
     report = json.loads((tmp_path / "intent_report.json").read_text())
     lines = [f"{name:<18} precision {report[name]['precision']:.3f}  recall {report[name]['recall']:.3f}  "
              f"F1 {report[name]['f1-score']:.3f}  (n={report[name]['support']})"
