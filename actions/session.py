@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import who
+from actions.common import metadata, who
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,10 @@ class ActionSessionStart(Action):
         carried = [SlotSet(name, tracker.get_slot(name)) for name in CARRIED_OVER
                    if tracker.get_slot(name) is not None]
         first_time = not any(e.get("event") == "user" for e in tracker.events)
-        if first_time:
+        meta = metadata(tracker)
+        # In a private Telegram chat /start has already said who Kintsugi is.
+        welcomed_by_channel = meta.get("channel") == "telegram" and meta.get("chat_type") == "private"
+        if first_time and not welcomed_by_channel:
             dispatcher.utter_message(response="utter_welcome")
         try:
             who(tracker)  # register the partner (and a practice code) before the first flow

@@ -127,3 +127,28 @@ def test_every_model_table_exists_after_the_migration(database: str) -> None:
 
     tables = set(sa.inspect(storage.get_engine()).get_table_names())
     assert set(Base.metadata.tables) <= tables
+
+
+def test_forgetting_also_erases_rasa_tracker_rows(database: str) -> None:
+    import json as _json
+
+    import sqlalchemy as sa
+
+    engine = storage.get_engine()
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255),"
+                                   " type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255),"
+                                   " action_name VARCHAR(255), data TEXT)"))
+        rows = [("solo", "user", {"metadata": {"partner_id": "tg:1"}}),
+                ("group", "user", {"metadata": {"partner_id": "tg:1"}}),
+                ("group", "user", {"metadata": {"partner_id": "tg:2"}}),
+                ("group", "bot", {"text": "hello"})]
+        for i, (sender, kind, data) in enumerate(rows, start=1):
+            connection.execute(sa.text("INSERT INTO events (id, sender_id, type_name, data) VALUES (:i, :s, :t, :d)"),
+                               {"i": i, "s": sender, "t": kind, "d": _json.dumps(data)})
+    assert storage.delete_trackers(["solo"]) == 1
+    assert storage.delete_partner_messages(["group"], "tg:1") == 1
+    with engine.connect() as connection:
+        left = connection.execute(sa.text("SELECT sender_id, data FROM events ORDER BY id")).all()
+    assert [(s, _json.loads(d).get("metadata", {}).get("partner_id")) for s, d in left] == \
+        [("group", "tg:2"), ("group", None)]

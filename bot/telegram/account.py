@@ -12,8 +12,10 @@ from typing import List, Optional
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.storage import create_link_code, forget_partner, partner_by_key, redeem_link_code, set_share_consent
+from bot.storage import (conversations_of, create_link_code, forget_partner, partner_by_key, redeem_link_code,
+                         set_share_consent)
 from bot.storage.audit import views_for_partner
+from bot.storage.erasure import delete_partner_messages, delete_trackers
 from bot.telegram.chat import is_group, partner_key
 from bot.telegram.replies import OWN_PREFIX, remove_keyboard, send_text
 from bot.telegram.talk import remember
@@ -103,21 +105,14 @@ async def _forget(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int
     if partner is None:
         await send_text(context.bot, chat_id, ui("forget.nothing"))
         return
+    shared = await asyncio.to_thread(conversations_of, partner.couple_id)
     solo: List[str] = await asyncio.to_thread(forget_partner, partner.id)
-    log.info("partner %s forgotten; %d conversation(s) only theirs", partner.id, len(solo))
-    _note_kept_trackers(solo)
+    removed = await asyncio.to_thread(delete_trackers, solo)
+    removed += await asyncio.to_thread(delete_partner_messages, [c for c in shared if c not in solo],
+                                       f"tg:{user_id}")
+    log.info("partner %s forgotten; %d conversation(s) only theirs; %d tracker rows removed",
+             partner.id, len(solo), removed)
     await send_text(context.bot, chat_id, ui("forget.done"))
-
-
-def _note_kept_trackers(conversations: List[str]) -> None:
-    """Rasa's trackers of these conversations stay: rasa 3.6 has no API to delete one.
-
-    Replacing a tracker's events does not remove rows from the SQL tracker store, so
-    deleting them needs a storage function; until then, operators see it in the log.
-    """
-    if conversations:
-        log.warning("%d rasa tracker(s) of a forgotten partner kept: no delete in rasa's API",
-                    len(conversations))
 
 
 async def own_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
