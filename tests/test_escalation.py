@@ -12,6 +12,7 @@ import yaml
 
 from bot import escalation
 from bot.escalation import EscalationAssessment, assess_escalation, load_lexicon
+from tests.report import record
 
 LABELLED = Path(__file__).with_name("escalation_labelled.yml")
 MIN_DETECTION = 0.85
@@ -56,6 +57,10 @@ def test_detection_and_false_alarm_rates() -> None:
     false_alarm_rate = false_alarms / ok
     print(f"\nescalation detection: {detected}/{escalated} = {detection:.1%} (target >= {MIN_DETECTION:.0%})")
     print(f"escalation false alarms: {false_alarms}/{ok} = {false_alarm_rate:.1%} (target <= {MAX_FALSE_ALARMS:.0%})")
+    record("Escalation (pause suggestions) on tests/escalation_labelled.yml", [
+        f"detection on escalated: {detected}/{escalated} = {detection:.1%} (target >= {MIN_DETECTION:.0%})",
+        f"false alarms on painful-but-ok talk: {false_alarms}/{ok} = {false_alarm_rate:.1%} "
+        f"(target <= {MAX_FALSE_ALARMS:.0%})"])
     for line in missed:
         print(f"  missed      {line}")
     for line in alarms:

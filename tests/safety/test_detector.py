@@ -13,6 +13,7 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.safety.lexicon import CATEGORIES
+from tests.report import record
 
 FALSE_ALARM_LIMIT = 0.03
 
@@ -38,6 +39,11 @@ def test_labelled_set_metrics(detector: Any, labelled: Dict[str, List[Any]], cap
     checks = [t for t in negatives if detector.assess(t).level == "check"]
     recall = 1 - len(missed) / len(positives)
     false_alarm = len(false_crisis) / len(negatives)
+    record("Safety detector on tests/safety/labelled.yml", [
+        f"{len(positives)} crisis-or-check, {len(negatives)} safe",
+        f"recall (crisis-or-check flagged): {recall:.1%} (must be 100%)",
+        f"false alarms (crisis on safe): {false_alarm:.1%} (at most 3%)",
+        *[f"  {cat:<18} recall {per_cat[cat]['flagged']}/{per_cat[cat]['total']}" for cat in CATEGORIES]])
     with capsys.disabled():
         print(f"\n[safety] labelled set: {len(positives)} crisis-or-check, {len(negatives)} safe")
         print(f"[safety] recall (crisis-or-check flagged): {recall:.1%}")
