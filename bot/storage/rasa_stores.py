@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy import event
@@ -34,7 +34,7 @@ class UrlTrackerStore(SQLTrackerStore):
 
 
 class EnvLockStore(LockStore):
-    """A Redis lock store when ``KINTSUGI_REDIS_URL`` is set, in memory otherwise."""
+    """An atomic Redis lock store when ``KINTSUGI_REDIS_URL`` is set, in memory otherwise."""
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
         """Build the lock store that fits this environment."""
@@ -43,6 +43,8 @@ class EnvLockStore(LockStore):
             return InMemoryLockStore()
         parts = urlsplit(url)
         db = int(parts.path.strip("/") or 1)
-        return RedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379, db=db,
+        from bot.storage.redis_lock import AtomicRedisLockStore
+
+        return AtomicRedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379, db=db,
                               username=parts.username, password=parts.password,
                               use_ssl=parts.scheme == "rediss", key_prefix="kintsugi")

@@ -1,0 +1,1 @@
+"""Benchmarks: Kintsugi against a stock Rasa assistant (``bench/run.py``)."""
