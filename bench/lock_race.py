@@ -4,8 +4,8 @@ Starts two rasa servers and two action servers on one PostgreSQL database and on
 Redis (as ``tests/test_replicas.py`` does), then in many conversations at once sends
 pairs of messages simultaneously, one to each replica. Afterwards each tracker must
 hold every answered message exactly once, each turn finished before the next. Runs
-with the shipped lock store (``EnvLockStore`` → Rasa's ``RedisLockStore``) and with
-Kintsugi's ``bot.storage.rasa_stores.EnvLockStore`` (atomic, ``bot/storage/redis_lock.py``), and prints both.
+with Rasa's own ``RedisLockStore`` (``type: redis`` in endpoints.yml) and with the one
+Kintsugi ships (``EnvLockStore`` → ``bot/storage/redis_lock.py``, atomic), and prints both.
 
     .venv/bin/python bench/lock_race.py [--conversations 12] [--pairs 8]
 """
@@ -30,19 +30,31 @@ from bench.load import percentile  # noqa: E402
 from bench.targets import REDIS_URL, create_pg_database, drop_pg_database  # noqa: E402
 from bot.stack import Stack, free_port, train_if_changed  # noqa: E402
 
-SHIPPED = "bot.storage.rasa_stores.EnvLockStore"
-PROPOSED = "bot.storage.rasa_stores.EnvLockStore"  # the atomic store Kintsugi ships
+KINTSUGI = "bot.storage.rasa_stores.EnvLockStore"  # the atomic store Kintsugi ships
+
+
+def rasa_redis_lock_store() -> str:
+    """endpoints.yml's lock_store body for Rasa's own RedisLockStore on the same Redis."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(REDIS_URL)
+    return (f"redis\n  url: {parts.hostname or '127.0.0.1'}\n  port: {parts.port or 6379}\n"
+            f"  db: {parts.path.strip('/') or 1}\n  key_prefix: kintsugi")
+
+
+RASA = "rasa"  # marker: use rasa_redis_lock_store()
 CLIENT_TIMEOUT = 15.0
 
 
 class LockStack(Stack):
     """A Stack whose endpoints.yml names another lock store class."""
 
-    lock_store: str = SHIPPED
+    lock_store: str = KINTSUGI
 
     def _endpoints(self) -> Path:
         path = super()._endpoints()
-        path.write_text(path.read_text().replace(SHIPPED, self.lock_store))
+        replacement = rasa_redis_lock_store() if self.lock_store == RASA else self.lock_store
+        path.write_text(path.read_text().replace(KINTSUGI, replacement))
         return path
 
 
@@ -115,7 +127,7 @@ def run_one(lock_store: str, model: Path, folder: Path, conversations: int, pair
     try:
         for name in ("a", "b"):
             stack = LockStack(database_url=url, model=model, rasa_port=free_port(), action_port=free_port(),
-                              gateway_port=None, token=token, log_dir=folder / lock_store.rsplit(".", 1)[1] / name,
+                              gateway_port=None, token=token, log_dir=folder / lock_store.rsplit(".", 1)[-1] / name,
                               extra_env={"KINTSUGI_REDIS_URL": REDIS_URL, "TICKET_LOCK_LIFETIME": "8"})
             stack.lock_store = lock_store
             stacks.append(stack)
@@ -138,7 +150,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     model = train_if_changed(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="kintsugi-lock-race-"))
     results = {}
-    for name, store in (("shipped RedisLockStore", SHIPPED), ("proposed AtomicRedisLockStore", PROPOSED)):
+    for name, store in (("rasa RedisLockStore", RASA), ("kintsugi AtomicRedisLockStore", KINTSUGI)):
         print(f"== {name}", flush=True)
         results[name] = run_one(store, model, folder, args.conversations, args.pairs)
         print(json.dumps(results[name], indent=2), flush=True)

@@ -62,6 +62,9 @@ def target_lines(report: Dict[str, Any]) -> List[str]:
             lines.append(f"     end to end ({variant}, {e['samples']} each): crisis opening p99 {e['crisis_p99_ms']} ms vs "
                          f"ordinary opening {e['ordinary_p99_ms']} ms -> crisis path adds {e['added_p99_ms']} ms at p99 "
                          f"(p50 {e['added_p50_ms']:+} ms, p95 {e['added_p95_ms']:+} ms)")
+            if e.get("cold_first_crisis_ms") is not None:
+                lines.append(f"     first crisis reply of a fresh process (help lines load): {e['cold_first_crisis_ms']} ms "
+                             f"vs first ordinary opening {e['cold_first_ordinary_ms']} ms (not in the figures above)")
     return lines
 
 
