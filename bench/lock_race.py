@@ -7,13 +7,14 @@ hold every answered message exactly once, each turn finished before the next. Ru
 with Rasa's own ``RedisLockStore`` (``type: redis`` in endpoints.yml) and with the one
 Kintsugi ships (``EnvLockStore`` → ``bot/storage/redis_lock.py``, atomic), and prints both.
 
-    .venv/bin/python bench/lock_race.py [--conversations 12] [--pairs 8]
+    .venv/bin/python bench/lock_race.py [--conversations 20] [--pairs 10]
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import time
 import uuid
@@ -144,16 +145,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     import tempfile
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--conversations", type=int, default=12)
-    parser.add_argument("--pairs", type=int, default=8)
+    parser.add_argument("--conversations", type=int, default=20)
+    parser.add_argument("--pairs", type=int, default=10)
     args = parser.parse_args(argv)
     model = train_if_changed(ROOT)
     folder = Path(tempfile.mkdtemp(prefix="kintsugi-lock-race-"))
     results = {}
-    for name, store in (("rasa RedisLockStore", RASA), ("kintsugi AtomicRedisLockStore", KINTSUGI)):
-        print(f"== {name}", flush=True)
-        results[name] = run_one(store, model, folder, args.conversations, args.pairs)
-        print(json.dumps(results[name], indent=2), flush=True)
+    try:
+        for name, store in (("rasa RedisLockStore", RASA), ("kintsugi AtomicRedisLockStore", KINTSUGI)):
+            print(f"== {name}", flush=True)
+            results[name] = run_one(store, model, folder, args.conversations, args.pairs)
+            print(json.dumps(results[name], indent=2), flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     out = ROOT / "bench" / "results" / f"lock-race-{time.strftime('%Y%m%dT%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

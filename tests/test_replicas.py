@@ -343,7 +343,10 @@ def test_a_killed_replica_leaves_the_other_serving_and_comes_back(cluster: Clust
     longest = max(s.seconds for sent in results.values() for s in sent)
     print(f"longest wait for one answer: {longest:.1f}s (lock lifetime {LOCK_LIFETIME}s, client timeout "
           f"{CLIENT_TIMEOUT:.0f}s)")
-    assert longest < float(LOCK_LIFETIME) + 2 * CLIENT_TIMEOUT
+    # A conversation the dead replica held waits for its lock to expire, and no longer: nobody
+    # waits forever behind a dead ticket (Rasa's own RedisLockStore leaves such a waiter stuck).
+    assert not [r for r in cluster.retries if "timeout" in r], cluster.retries
+    assert longest < float(LOCK_LIFETIME) + 10
     for k, sender in senders.items():
         sent = results[k]
         assert "remind you both" in texts(sent[-1].replies)
