@@ -23,9 +23,11 @@ from actions.forms import KintsugiFormValidation
 from actions.common import (clear_flow_slots, country_of, is_group, language_of, metadata, response_text,
                             safe_log_event, who)
 from bot.notify import notify_crisis
+from bot.safety import resources
 from bot.storage import events
 
 log = logging.getLogger(__name__)
+resources.warm()  # read the help lines as the action server starts, not during someone's first crisis
 
 CATEGORIES = ("suicide_self_harm", "partner_violence", "harm_to_others", "child_safety", "medical_emergency")
 PRIVATE_CATEGORIES = ("partner_violence",)

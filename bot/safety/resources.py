@@ -91,6 +91,15 @@ def _aliases(folder: Path) -> Dict[str, str]:
     return out
 
 
+def warm(path: Optional[Path] = None) -> int:
+    """Read every country file now (the action server does at start), so the first crisis reply waits for none."""
+    folder = _dir(path)
+    codes = available_countries(folder)
+    for path_ in folder.glob("*.yml"):
+        _load(folder, path_.stem)
+    return len(codes)
+
+
 def available_countries(path: Optional[Path] = None) -> List[str]:
     """Codes of every country file, e.g. ``['AU', 'CA', ...]``."""
     return sorted(set(_aliases(_dir(path)).values()))

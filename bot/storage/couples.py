@@ -22,11 +22,15 @@ from bot.storage.models import (
     Reminder,
     RuleConfirmation,
     RuleVersion,
+    aware,
     utcnow,
 )
 
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 LINK_CODE_TTL = timedelta(hours=48)
+# "Last active" is for people (a therapist's list of couples): a minute is fine enough,
+# and it spares a database write on almost every turn.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,9 @@ def identify(
             couple.country = country[:8]
         if timezone and not couple.timezone:
             couple.timezone = timezone[:64]
-        conversation.last_active_at = utcnow()
+        now = utcnow()
+        if conversation.last_active_at is None or now - aware(conversation.last_active_at) >= ACTIVITY_RESOLUTION:
+            conversation.last_active_at = now
         if chat_type and conversation.chat_type != chat_type:
             conversation.chat_type = chat_type
         return Who(

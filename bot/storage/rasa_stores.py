@@ -3,34 +3,95 @@
 ``endpoints.yml`` names these classes so that Rasa's SQL tracker store uses the
 same database URL as our tables (``KINTSUGI_DATABASE_URL``), and several rasa
 replicas share a Redis lock store when ``KINTSUGI_REDIS_URL`` is set.
+
+Rasa imports this module in every server process, so it is also where the
+server-side speed fixes of ``bot.rasa_tuning`` are installed.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+import itertools
+import json
+import os
+from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from sqlalchemy import event
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy.orm import sessionmaker
 
+from bot import rasa_tuning
 from bot.config import get_settings
 from bot.storage.db import build_engine
 
+rasa_tuning.install()
+
 
 class UrlTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store on ``KINTSUGI_DATABASE_URL`` (or the ``url`` given)."""
+    """Rasa's SQL tracker store on ``KINTSUGI_DATABASE_URL`` (or the ``url`` given).
+
+    Same table, same rows and same reading rule as Rasa's (the events since the latest
+    ``session_started``, in id order), with leaner statements: Rasa rebuilds an ORM query
+    with a subquery for every read and every write (SQLAlchemy then spends more time
+    computing its cache key than the database spends answering) and adds each new event
+    as an ORM object. These are built once and run as plain Core statements.
+    """
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
                  event_broker: Any = None, **kwargs: Any) -> None:
         url = host or get_settings().database_url
-        build_engine(url).dispose()  # makes the SQLite folder; cheap for other databases
+        engine = build_engine(url)  # makes the SQLite folder; pooled, with our SQLite settings
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            # Same settings as our own engine: WAL and patience with other writers.
-            from bot.storage.db import _sqlite_pragmas
+        # Rasa's own engine opens a new SQLite connection per query (NullPool) and skips
+        # WAL; ours keeps connections and shares the settings of Kintsugi's tables.
+        self.engine.dispose()
+        self.engine = engine
+        self.sessionmaker = sessionmaker(bind=engine)
+        self._statements = _EventStatements(self.SQLEvent.__table__)
 
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
+                        ) -> Optional[DialogueStateTracker]:
+        query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.session_events
+        with self.engine.connect() as connection:
+            events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events the database does not have yet (those past the stored count of this session)."""
+        await self.stream_events(tracker)
+        with self.engine.begin() as connection:
+            stored = connection.execute(self._statements.session_count, {"sender_id": tracker.sender_id}).scalar_one()
+            rows = [_event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
+            if rows:
+                connection.execute(self._statements.insert, rows)
+
+
+class _EventStatements:
+    """The tracker store's statements on Rasa's ``events`` table, built once."""
+
+    def __init__(self, table: Table) -> None:
+        sender = table.c.sender_id == bindparam("sender_id")
+        session_start = (select(func.max(table.c.timestamp))
+                         .where(sender, table.c.type_name == SessionStarted.type_name).scalar_subquery())
+        this_session = or_(table.c.timestamp >= session_start, session_start.is_(None))
+        self.all_events = select(table.c.data).where(sender).order_by(table.c.id)
+        self.session_events = select(table.c.data).where(sender, this_session).order_by(table.c.id)
+        self.session_count = select(func.count()).select_from(table).where(sender, this_session)
+        self.insert = table.insert()
+
+
+def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:
+    """One row of Rasa's ``events`` table, filled as Rasa fills it."""
+    data = event.as_dict()
+    intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": intent, "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 class EnvLockStore(LockStore):
@@ -40,6 +101,11 @@ class EnvLockStore(LockStore):
         """Build the lock store that fits this environment."""
         url = get_settings().redis_url
         if not url:
+            workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
+            if workers != "1":
+                raise ValueError(
+                    f"SANIC_WORKERS={workers} needs KINTSUGI_REDIS_URL: each worker would keep its own "
+                    f"in-memory locks, and two of them could answer one conversation at once.")
             return InMemoryLockStore()
         parts = urlsplit(url)
         db = int(parts.path.strip("/") or 1)

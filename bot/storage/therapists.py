@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.db import session_scope
-from bot.storage.models import LoginThrottle, PasswordToken, Therapist, TherapistSession, utcnow
+from bot.storage.models import LoginThrottle, PasswordToken, Therapist, TherapistSession, aware, utcnow
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # hashing a megabyte on every try would be a cheap denial of service
@@ -88,13 +88,6 @@ def _hasher():
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_urlsafe(16))
-
-
-def aware(moment: Optional[datetime]) -> Optional[datetime]:
-    """``moment`` as UTC-aware (SQLite hands back naive datetimes)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
