@@ -13,16 +13,33 @@ Action-server responses
     load. The alternatives differ exactly in their ``event`` constant, so a validator
     compiled once per alternative and picked by that constant accepts and rejects the
     same responses (``tests/test_rasa_tuning.py`` checks both) in well under a millisecond.
+
+Running the model's graph
+    For every message Rasa hands the NLU graph and the policy graph to ``dask.get``,
+    after working out again which nodes the targets need. A plan (the needed nodes in
+    dependency order) made once per set of targets, run node by node, gives the same
+    outputs without the scheduler's bookkeeping.
+
+Reading events
+    ``Event.resolve_by_type`` walks every subclass of ``Event`` (recursively, checking
+    each for abstractness) for every stored event of every tracker read. The walk's
+    answer is kept, keyed by type name, and walked again only for a name it lacks.
 """
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Callable, Dict, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 log = logging.getLogger(__name__)
 
 _installed = False
+_undo: List[Tuple[Any, str, Any]] = []  # (owner, attribute, original) for uninstall()
+
+
+def _replace(owner: Any, name: str, value: Any) -> None:
+    _undo.append((owner, name, owner.__dict__[name]))
+    setattr(owner, name, value)
 
 
 def enabled() -> bool:
@@ -90,8 +107,78 @@ def _install_action_response_validation() -> bool:
             )
             raise e
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result)
     return True
+
+
+def execution_plan(schema: Any, targets: List[Text]) -> List[Tuple[Text, Tuple[Text, ...]]]:
+    """The nodes ``targets`` need, each after the nodes it needs: ``[(node, (needed key, ...)), ...]``."""
+    plan: List[Tuple[Text, Tuple[Text, ...]]] = []
+    placed: set = set()
+
+    def place(name: Text, path: Tuple[Text, ...]) -> None:
+        if name in placed or name not in schema.nodes:  # done, or an input placeholder
+            return
+        if name in path:
+            raise ValueError(f"the graph has a cycle through '{name}'")
+        needs = tuple(schema.nodes[name].needs.values())
+        for need in needs:
+            place(need, path + (name,))
+        placed.add(name)
+        plan.append((name, needs))
+
+    for target in targets:
+        place(target, ())
+    return plan
+
+
+def _install_sequential_graph_runner() -> None:
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    def run(self: Any, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None
+            ) -> Dict[Text, Any]:
+        run_targets = list(targets) if targets else list(self._graph_schema.target_names)
+        plans = self.__dict__.setdefault("_kintsugi_plans", {})
+        key = tuple(run_targets)
+        if key not in plans:
+            plans[key] = execution_plan(self._graph_schema, run_targets)
+        plan = plans[key]
+        results: Dict[Text, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure "
+                    f"that none of the input names passed to the `run` method are the "
+                    f"same as node names in the graph schema.")
+            results[name] = (name, value)
+        try:
+            for name, needs in plan:
+                if name not in results:  # an input of the same name stands in for the node, as with dask
+                    results[name] = self._instantiated_nodes[name](*(results.get(need, need) for need in needs))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+        return dict(results[target] for target in run_targets)
+
+    _replace(DaskGraphRunner, "run", run)
+
+
+def _install_event_type_lookup() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    known: Dict[Text, Any] = {}
+
+    def resolve_by_type(type_name: Text, default: Optional[Any] = None) -> Optional[Any]:
+        found = known.get(type_name)
+        if found is None:
+            for cls in all_subclasses(Event):  # Rasa's order: the first class with the name wins
+                known.setdefault(cls.type_name, cls)
+            found = known.get(type_name)
+        return found if found is not None else original(type_name, default)
+
+    _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 def install() -> bool:
@@ -102,5 +189,17 @@ def install() -> bool:
     if not enabled():
         log.info("KINTSUGI_RASA_TUNING is off: Rasa runs as shipped")
         return False
-    _installed = _install_action_response_validation()
-    return _installed
+    _install_action_response_validation()
+    _install_sequential_graph_runner()
+    _install_event_type_lookup()
+    _installed = True
+    return True
+
+
+def uninstall() -> None:
+    """Put Rasa back as shipped (tests compare both)."""
+    global _installed
+    while _undo:
+        owner, name, original = _undo.pop()
+        setattr(owner, name, original)
+    _installed = False

@@ -110,33 +110,131 @@ def test_compiled_check_agrees_with_rasa_on_every_valid_and_broken_response() ->
     assert len(cases) > 300 and 30 < accepted < len(cases) - 100
 
 
-def test_install_replaces_rasa_check_and_keeps_its_error_message(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def tuned(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The fixes installed for one test, and Rasa as shipped again afterwards."""
+    monkeypatch.delenv("KINTSUGI_RASA_TUNING", raising=False)
+    rasa_tuning.uninstall()
+    assert rasa_tuning.install() is True
+    yield
+    rasa_tuning.uninstall()
+
+
+def test_install_replaces_rasa_check_and_keeps_its_error_message(tuned: None) -> None:
     from rasa.core.actions.action import RemoteAction
 
-    original = RemoteAction._validate_action_result
-    monkeypatch.setattr(rasa_tuning, "_installed", False)
-    try:
-        assert rasa_tuning.install() is True
-        assert RemoteAction._validate_action_result is not original
-        action = RemoteAction("action_start_pause", None)
-        assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}]})
-        with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
-            action._validate_action_result({"events": [{"event": "slot", "value": 1}]})
-    finally:
-        RemoteAction._validate_action_result = original
+    action = RemoteAction("action_start_pause", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "x", "value": 1}]})
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": [{"event": "slot", "value": 1}]})
 
 
-def test_tuning_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tuning_can_be_switched_off_and_uninstalled(monkeypatch: pytest.MonkeyPatch) -> None:
     from rasa.core.actions.action import RemoteAction
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import Event
 
-    original = RemoteAction._validate_action_result
-    monkeypatch.setattr(rasa_tuning, "_installed", False)
+    rasa_tuning.uninstall()
+    shipped = (RemoteAction.__dict__["_validate_action_result"], DaskGraphRunner.__dict__["run"],
+               Event.__dict__["resolve_by_type"])
     monkeypatch.setenv("KINTSUGI_RASA_TUNING", "off")
+    assert rasa_tuning.install() is False
+    monkeypatch.setenv("KINTSUGI_RASA_TUNING", "on")
+    assert rasa_tuning.install() is True
+    assert DaskGraphRunner.__dict__["run"] is not shipped[1]
+    rasa_tuning.uninstall()
+    assert (RemoteAction.__dict__["_validate_action_result"], DaskGraphRunner.__dict__["run"],
+            Event.__dict__["resolve_by_type"]) == shipped
+
+
+def test_event_lookup_gives_rasa_answer_for_every_type(tuned: None) -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 20
+    expected = {}
+    for name in names:
+        expected[name] = next(cls for cls in all_subclasses(Event) if cls.type_name == name)
+    assert {name: Event.resolve_by_type(name) for name in names} == expected
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_execution_plan_puts_each_node_after_what_it_needs() -> None:
+    from types import SimpleNamespace
+
+    def node(**needs: str) -> SimpleNamespace:
+        return SimpleNamespace(needs=needs)
+
+    schema = SimpleNamespace(nodes={"a": node(x="__message__"), "b": node(x="a"), "c": node(x="a", y="b"),
+                                    "d": node(x="c"), "unused": node(x="a")})
+    plan = rasa_tuning.execution_plan(schema, ["d", "b"])
+    order = [name for name, _ in plan]
+    assert order == ["a", "b", "c", "d"] and dict(plan)["c"] == ("a", "b")
+    schema.nodes["a"] = node(x="d")
+    with pytest.raises(ValueError, match="cycle"):
+        rasa_tuning.execution_plan(schema, ["d"])
+
+
+@pytest.fixture(scope="module")
+def agent() -> Any:
+    """Kintsugi's trained model, loaded in this process (no servers)."""
+    from rasa.core.agent import Agent
+
+    from bot.stack import train_if_changed
+
+    rasa_tuning.uninstall()
+    return Agent.load(str(train_if_changed()))
+
+
+MESSAGES = ["I'm flooded, I can't think", "we want to set some ground rules", "can I ask him about the affair?",
+            "how many times did you sleep with her", "30 minutes", "yes", "no", "🙂🙂", "asdkjh qwe",
+            "i don't want to live anymore", "he hit me last night", "Ich brauche eine Pause", "", "x" * 3000]
+
+
+def _parse_all(agent: Any) -> List[Dict[str, Any]]:
+    out = []
+    for text in MESSAGES:
+        parsed = asyncio.run(agent.parse_message(text))
+        parsed.pop("response_selector", None)
+        out.append(json.loads(json.dumps(parsed, default=str)))
+    return out
+
+
+def _predict_all(agent: Any) -> List[Any]:
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    out = []
+    for text in MESSAGES:
+        tracker = DialogueStateTracker("equivalence", agent.domain.slots)
+        tracker.update(ActionExecuted("action_listen"))
+        parsed = asyncio.run(agent.parse_message(text))
+        tracker.update(UserUttered(text, parsed["intent"], parsed["entities"], parsed), agent.domain)
+        prediction = agent.processor.predict_next_with_tracker(tracker)
+        prediction.pop("tracker")  # holds this run's timestamps
+        out.append(json.loads(json.dumps(prediction, default=str)))
+    return out
+
+
+def test_sequential_graph_runner_parses_and_predicts_like_dask(agent: Any) -> None:
+    rasa_tuning.uninstall()
+    runner = agent.processor.graph_runner
+    runner.__dict__.pop("_kintsugi_plans", None)
+    shipped = (_parse_all(agent), _predict_all(agent))
+    assert "_kintsugi_plans" not in runner.__dict__
+    assert rasa_tuning.install() is True
     try:
-        assert rasa_tuning.install() is False
-        assert RemoteAction._validate_action_result is original
+        tuned = (_parse_all(agent), _predict_all(agent))
     finally:
-        RemoteAction._validate_action_result = original
+        rasa_tuning.uninstall()
+    assert len(runner.__dict__["_kintsugi_plans"]) == 2  # the NLU targets and the policy targets
+    assert tuned[0] == shipped[0]
+    assert tuned[1] == shipped[1]
+    assert {p["intent"]["name"] for p in tuned[0]} >= {"im_flooded", "set_ground_rules"}
 
 
 # --- the tracker store -------------------------------------------------------------------------------------------
