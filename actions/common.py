@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import logging
 import random
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
+
+import yaml
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import storage
+from bot import PROJECT_ROOT, storage
 from bot.storage.practice import join_practice, normalize_code
 from bot.config import get_settings
 
@@ -106,9 +109,20 @@ def language_of(tracker: Tracker) -> str:
     return str(metadata(tracker).get("language") or "en")[:2].lower()
 
 
+@lru_cache(maxsize=1)
+def domain_responses() -> Dict[Text, Any]:
+    """The responses of domain.yml, read once by the action server.
+
+    Rasa sends the domain only to the actions that need it for slots (the forms'
+    validators; ``enable_selective_domain`` in endpoints.yml), not with every call.
+    """
+    with (PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as fh:
+        return (yaml.safe_load(fh) or {}).get("responses") or {}
+
+
 def response_text(domain: Dict[Text, Any], name: str, **values: Any) -> str:
     """One variation of a response from domain.yml, with ``{placeholders}`` filled."""
-    variations = (domain.get("responses") or {}).get(name) or []
+    variations = (domain.get("responses") or {}).get(name) or domain_responses().get(name) or []
     if not variations:
         raise KeyError(f"response {name} is missing from domain.yml")
     text = random.choice(variations).get("text", "")

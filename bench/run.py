@@ -6,7 +6,7 @@ channel from this process with aiohttp: 1 conversation at a time, then 10 and 50
 concurrent conversations, each level bounded in messages and seconds. Prints a
 table and writes ``bench/results/<timestamp>.json`` (``throughput_ratio_50`` on top).
 
-    .venv/bin/python bench/run.py                 # everything (about 15 minutes on 2 cores)
+    .venv/bin/python bench/run.py                 # everything (about 20 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick         # fewer variants and messages (about 5 minutes)
     .venv/bin/python bench/run.py --kintsugi sqlite --no-stock --levels 1
 """
@@ -40,42 +40,46 @@ from bench.scripts import crisis_scripts, kintsugi_scripts, stock_scripts  # noq
 from bench.targets import KintsugiTarget, StockTarget, Variant, init_stock  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-# Per level: (most messages, most seconds). Enough for stable percentiles, bounded either way.
-BUDGETS = {1: (200, 30.0), 10: (400, 40.0), 50: (600, 50.0)}
+# Per level: (most messages, most seconds). Enough for stable rates and percentiles, bounded either way.
+BUDGETS = {1: (300, 30.0), 10: (600, 40.0), 50: (1500, 60.0)}
 
-FIXES = ("validation", "lean_events")
-SQLITE_FIXES = FIXES + ("sqlite_normal", "sqlite_pool")
 KINTSUGI_VARIANTS = {
     "sqlite": Variant("kintsugi-sqlite"),
-    "sqlite-validation": Variant("kintsugi-sqlite-validation", patches=("validation",)),
-    "sqlite-validation-lean": Variant("kintsugi-sqlite-validation-lean", patches=FIXES),
-    "sqlite-fixes": Variant("kintsugi-sqlite-fixes", patches=SQLITE_FIXES),
+    "sqlite-untuned": Variant("kintsugi-sqlite-untuned", untuned=True),
+    "sqlite-redis-w2": Variant("kintsugi-sqlite-redis-w2", redis=True, workers=2),
     "pg-redis": Variant("kintsugi-pg-redis", database="postgresql", redis=True),
+    "pg-redis-untuned": Variant("kintsugi-pg-redis-untuned", database="postgresql", redis=True, untuned=True),
     "pg-redis-w2": Variant("kintsugi-pg-redis-w2", database="postgresql", redis=True, workers=2),
     "pg-redis-w2-threads": Variant("kintsugi-pg-redis-w2-threads", database="postgresql", redis=True, workers=2,
                                    threads=True),
     "pg-redis-w2-async": Variant("kintsugi-pg-redis-w2-async", database="postgresql", redis=True, workers=2,
                                  async_commit=True),
-    "pg-redis-w2-fixes": Variant("kintsugi-pg-redis-w2-fixes", database="postgresql", redis=True, workers=2,
-                                 patches=FIXES),
-    "pg-redis-w2-async-fixes": Variant("kintsugi-pg-redis-w2-async-fixes", database="postgresql", redis=True,
-                                       workers=2, async_commit=True, patches=FIXES),
-    "sqlite-redis-w2-fixes": Variant("kintsugi-sqlite-redis-w2-fixes", redis=True, workers=2, patches=SQLITE_FIXES),
 }
-# The crisis path is timed end to end on these (as shipped, and with every fix).
-CRISIS_VARIANTS = ("sqlite", "pg-redis-w2-async-fixes")
+# The crisis path is timed end to end on these.
+CRISIS_VARIANTS = ("sqlite", "pg-redis-w2")
 STOCK_VARIANTS = {
     "default": Variant("stock", database="memory"),
     "threads": Variant("stock-threads", database="memory", threads=True),
     "pg-redis-w2-threads": Variant("stock-pg-redis-w2-threads", database="postgresql", redis=True, workers=2,
                                    threads=True),
 }
-DEFAULT_KINTSUGI = ["sqlite", "sqlite-validation", "sqlite-validation-lean", "sqlite-fixes", "pg-redis",
-                    "pg-redis-w2", "pg-redis-w2-threads", "pg-redis-w2-async", "pg-redis-w2-async-fixes",
-                    "sqlite-redis-w2-fixes"]
+DEFAULT_KINTSUGI = ["sqlite", "sqlite-untuned", "sqlite-redis-w2", "pg-redis", "pg-redis-untuned", "pg-redis-w2",
+                    "pg-redis-w2-async"]
 DEFAULT_STOCK = ["default", "threads", "pg-redis-w2-threads"]
-QUICK_KINTSUGI = ["sqlite", "pg-redis-w2", "pg-redis-w2-async-fixes"]
+QUICK_KINTSUGI = ["sqlite", "pg-redis-w2"]
 QUICK_STOCK = ["default"]
+# What each lever gave: (lever, variant with it, variant without it).
+LEVERS = (
+    ("bot.rasa_tuning (SQLite)", "kintsugi-sqlite", "kintsugi-sqlite-untuned"),
+    ("bot.rasa_tuning (PostgreSQL)", "kintsugi-pg-redis", "kintsugi-pg-redis-untuned"),
+    ("SANIC_WORKERS=2 + Redis lock store (SQLite)", "kintsugi-sqlite-redis-w2", "kintsugi-sqlite"),
+    ("SANIC_WORKERS=2 + Redis lock store (PostgreSQL)", "kintsugi-pg-redis-w2", "kintsugi-pg-redis"),
+    ("PostgreSQL instead of SQLite (1 worker)", "kintsugi-pg-redis", "kintsugi-sqlite"),
+    ("synchronous_commit=off (PostgreSQL, 2 workers)", "kintsugi-pg-redis-w2-async", "kintsugi-pg-redis-w2"),
+    ("TF/BLAS 1 thread per op (PostgreSQL, 2 workers)", "kintsugi-pg-redis-w2-threads", "kintsugi-pg-redis-w2"),
+    ("stock: TF 1 thread per op", "stock-threads", "stock"),
+    ("stock: PostgreSQL + Redis, 2 workers, 1 thread/op", "stock-pg-redis-w2-threads", "stock-threads"),
+)
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -198,11 +202,28 @@ def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_
     return record
 
 
-def best(records: List[Dict[str, Any]], level: str, fair: bool = True) -> Optional[Dict[str, Any]]:
-    """The variant with the most messages per second at ``level`` (bench-only fixes left out when ``fair``)."""
-    usable = [r for r in records if level in r.get("levels", {}) and not r.get("error")
-              and not (fair and r.get("proposed_fix"))]
+def best(records: List[Dict[str, Any]], level: str) -> Optional[Dict[str, Any]]:
+    """The variant with the most messages per second at ``level``."""
+    usable = [r for r in records if level in r.get("levels", {}) and not r.get("error")]
     return max(usable, key=lambda r: r["levels"][level]["msg_per_s"], default=None)
+
+
+def levers(records: List[Dict[str, Any]], levels: List[int]) -> List[Dict[str, Any]]:
+    """What each lever gave: msg/s and p50 with it ÷ without it, per level, where both variants ran."""
+    by_name = {r["variant"]: r for r in records if not r.get("error")}
+    out = []
+    for lever, with_it, without in LEVERS:
+        a, b = by_name.get(with_it), by_name.get(without)
+        if not a or not b:
+            continue
+        entry: Dict[str, Any] = {"lever": lever, "with": with_it, "without": without}
+        for level in map(str, levels):
+            la, lb = a["levels"].get(level), b["levels"].get(level)
+            if la and lb and lb["msg_per_s"] and lb["p50_ms"]:
+                entry[level] = {"msg_per_s_ratio": round(la["msg_per_s"] / lb["msg_per_s"], 2),
+                                "p50_ratio": round(la["p50_ms"] / lb["p50_ms"], 2)}
+        out.append(entry)
+    return out
 
 
 def ratios(kintsugi: List[Dict[str, Any]], stock: List[Dict[str, Any]], levels: List[int]) -> Dict[str, Any]:
@@ -211,7 +232,6 @@ def ratios(kintsugi: List[Dict[str, Any]], stock: List[Dict[str, Any]], levels: 
     default_stock = [r for r in stock if r["variant"] == "stock"]
     for level in map(str, levels):
         k, s = best(kintsugi, level), best(stock, level)
-        k_fix = best(kintsugi, level, fair=False)
         s_default = best(default_stock, level)
         entry: Dict[str, Any] = {}
         if k and s:
@@ -223,11 +243,6 @@ def ratios(kintsugi: List[Dict[str, Any]], stock: List[Dict[str, Any]], levels: 
         if k and s_default and s_default["levels"][level]["msg_per_s"]:
             entry["throughput_ratio_vs_stock_default"] = round(
                 k["levels"][level]["msg_per_s"] / s_default["levels"][level]["msg_per_s"], 2)
-        if k_fix and s and s["levels"][level]["msg_per_s"]:
-            entry["with_proposed_fixes"] = {
-                "kintsugi": k_fix["variant"],
-                "throughput_ratio": round(k_fix["levels"][level]["msg_per_s"] / s["levels"][level]["msg_per_s"], 2),
-                "kintsugi_p95_lower": k_fix["levels"][level]["p95_ms"] < s["levels"][level]["p95_ms"]}
         out[level] = entry
     return out
 
@@ -286,7 +301,6 @@ def main(argv: Optional[List[str]] = None) -> int:
             timed = name in CRISIS_VARIANTS or (i == 0 and not set(CRISIS_VARIANTS) & set(k_names))
             record = measure(target, kintsugi_scripts(), levels, scale,
                              crisis_samples=args.crisis_samples if timed else 0)
-            record["proposed_fix"] = bool(variant.patches)
             kintsugi_records.append(record)
         stock_records = []
         for name in s_names:
@@ -298,9 +312,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         report["ratios"] = ratios(kintsugi_records, stock_records, levels) if stock_records else {}
         report["throughput_ratio_50"] = (report["ratios"].get("50") or {}).get("throughput_ratio")
         report["crisis_path"] = crisis_summary(report)
-        one, one_fixed = best(kintsugi_records, "1"), best(kintsugi_records, "1", fair=False)
-        report["kintsugi_p50_one_user_ms"] = one["levels"]["1"]["p50_ms"] if one else None
-        report["kintsugi_p50_one_user_ms_with_fixes"] = one_fixed["levels"]["1"]["p50_ms"] if one_fixed else None
+        report["levers"] = levers(kintsugi_records + stock_records, levels)
+        default_k = next((r for r in kintsugi_records if r["variant"] == "kintsugi-sqlite" and not r.get("error")), None)
+        one = default_k or best(kintsugi_records, "1")
+        report["kintsugi_p50_one_user_ms"] = one["levels"]["1"]["p50_ms"] if one and "1" in one["levels"] else None
+        report["kintsugi_p50_one_user_variant"] = one["variant"] if one else None
         report["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     finally:
         RESULTS.mkdir(parents=True, exist_ok=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional
 
 from bench.load import first_answer
 from bot.stack import Stack, free_port, rasa_bin
@@ -59,14 +58,14 @@ class Variant:
     redis: bool = False
     workers: int = 1
     threads: bool = False
-    patches: Tuple[str, ...] = ()  # proposed code fixes, applied by bench.tuned (not shipped)
+    untuned: bool = False  # KINTSUGI_RASA_TUNING=off: Rasa's internals as shipped (bot.rasa_tuning not installed)
     async_commit: bool = False  # PostgreSQL synchronous_commit=off through the database URL
 
     def env(self) -> Dict[str, str]:
         """Environment variables this variant sets."""
         env: Dict[str, str] = {"SANIC_WORKERS": str(self.workers)}
-        if self.patches:
-            env["BENCH_PATCHES"] = ",".join(self.patches)
+        if self.untuned:
+            env["KINTSUGI_RASA_TUNING"] = "off"
         if self.redis:
             env["KINTSUGI_REDIS_URL"] = REDIS_URL
         if self.threads:
@@ -81,20 +80,9 @@ class Variant:
             parts.append("1 thread/op")
         if self.async_commit:
             parts.append("synchronous_commit=off")
-        if self.patches:
-            parts.append("fixes: " + "+".join(self.patches))
+        if self.untuned:
+            parts.append("KINTSUGI_RASA_TUNING=off")
         return ", ".join(parts)
-
-
-class BenchStack(Stack):
-    """Kintsugi's Stack; with ``patched`` set, rasa and the action server start through ``bench.tuned``."""
-
-    patched: bool = False
-
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
-        if self.patched and args and args[0] == rasa_bin():
-            args = [sys.executable, "-m", "bench.tuned", *args[1:]]
-        return super()._spawn(name, args)
 
 
 @dataclass
@@ -104,7 +92,7 @@ class KintsugiTarget:
     variant: Variant
     model: Path
     folder: Path
-    stack: Optional[BenchStack] = None
+    stack: Optional[Stack] = None
     database_url: str = ""
     start_seconds: float = 0.0
 
@@ -120,10 +108,9 @@ class KintsugiTarget:
             self.database_url = f"sqlite:///{self.folder / (self.variant.name + '.db')}"
         upgrade_database(self.database_url)
         dispose_engines()
-        stack = BenchStack(database_url=self.database_url, model=self.model, rasa_port=free_port(),
+        stack = Stack(database_url=self.database_url, model=self.model, rasa_port=free_port(),
                            action_port=free_port(), gateway_port=free_port(), extra_env=self.variant.env(),
                            log_dir=self.folder / "logs" / self.variant.name)
-        stack.patched = bool(self.variant.patches)
         self.stack = stack
         began = time.monotonic()
         stack.start()
