@@ -80,6 +80,18 @@ class Budget:
         return True
 
 
+def for_conversation(metadata: dict, sender: str) -> dict:
+    """The turn's metadata with partner ids of this conversation's own couple.
+
+    Every conversation of a run is a different couple: the same ``partner_id`` in
+    all of them would make Kintsugi link them into one couple with thousands of
+    chats (a pause then reminds every one of them), which no clinic has.
+    """
+    if not metadata.get("partner_id"):
+        return metadata
+    return {**metadata, "partner_id": f"{metadata['partner_id']}:{sender}"}
+
+
 async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str, metadata: dict,
                 timeout: float) -> list:
     body = {"sender": sender, "message": text, "metadata": metadata}
@@ -111,7 +123,7 @@ async def run_level(base_url: str, scripts: Sequence[Script], concurrency: int, 
                     started = True
                 began = time.perf_counter()
                 try:
-                    replies = await _send(session, url, sender, turn.text, turn.metadata, timeout)
+                    replies = await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), timeout)
                 except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError, ValueError):
                     result.errors += 1
                     break  # this conversation's state is unknown now; start a fresh one

@@ -20,6 +20,11 @@ Running the model's graph
     dependency order) made once per set of targets, run node by node, gives the same
     outputs without the scheduler's bookkeeping.
 
+Calling the action server
+    ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession``, and so a new TCP
+    connection, for every action call, and closes it afterwards. One session per
+    endpoint and event loop, kept open, reuses its connections.
+
 Reading events
     ``Event.resolve_by_type`` walks every subclass of ``Event`` (recursively, checking
     each for abstractness) for every stored event of every tracker read. The walk's
@@ -181,6 +186,40 @@ def _install_event_type_lookup() -> None:
     _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
+class _KeptSession:
+    """``async with`` yields the kept session and leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> bool:
+        return False
+
+
+def _install_kept_action_sessions() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    original = EndpointConfig.session
+
+    def session(self: Any) -> Any:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return original(self)  # no loop to keep it for: Rasa's own, closed after use
+        kept = self.__dict__.setdefault("_kintsugi_sessions", {})
+        current = kept.get(id(loop))
+        if current is None or current.closed or current._loop is not loop:
+            current = kept[id(loop)] = original(self)
+        return _KeptSession(current)
+
+    _replace(EndpointConfig, "session", session)
+
+
 def install() -> bool:
     """Install the fixes in this process (once); False when switched off or not applicable."""
     global _installed
@@ -192,6 +231,7 @@ def install() -> bool:
     _install_action_response_validation()
     _install_sequential_graph_runner()
     _install_event_type_lookup()
+    _install_kept_action_sessions()
     _installed = True
     return True
 

@@ -384,3 +384,60 @@ def test_last_active_is_written_at_most_once_a_minute(database: str, monkeypatch
     assert last_active() == start  # 30 s later: not written
     storage.identify("c-1", "rest:ana")
     assert last_active() == start + timedelta(seconds=61)
+
+
+def test_action_calls_reuse_one_connection(tuned: None) -> None:
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.stack import free_port
+
+    async def scenario() -> List[Any]:
+        peers: List[Any] = []
+
+        async def webhook(request: web.Request) -> web.Response:
+            peers.append(request.transport.get_extra_info("peername"))
+            body = await request.json()
+            return web.json_response({"events": [], "responses": [{"text": body["n"]}]})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            answers = [await endpoint.request(json={"n": str(i)}, method="post") for i in range(3)]
+            kept = endpoint.__dict__["_kintsugi_sessions"]
+            for session in kept.values():  # a closed session is replaced, not reused
+                await session.close()
+            answers.append(await endpoint.request(json={"n": "after close"}, method="post"))
+            return [answers, peers]
+        finally:
+            await runner.cleanup()
+
+    answers, peers = asyncio.run(scenario())
+    assert [a["responses"][0]["text"] for a in answers] == ["0", "1", "2", "after close"]
+    assert len(set(peers[:3])) == 1, f"three calls, connections from {peers[:3]}"
+    assert peers[3] != peers[0]
+
+
+def test_tracker_store_database_work_runs_off_the_event_loop(sqlite_database: str) -> None:
+    import threading
+
+    from bot.storage.rasa_stores import UrlTrackerStore
+
+    domain = _domain()
+    store = UrlTrackerStore(domain=domain, host=sqlite_database)
+    seen = []
+    original = store._read
+
+    def spy(*args: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return original(*args)
+
+    store._read = spy  # type: ignore[assignment]
+    _store_through(store, "c", _conversation("c"), domain)
+    assert seen and all(name.startswith("tracker-store") for name in seen)
+    store.engine.dispose()

@@ -9,9 +9,11 @@ server-side speed fixes of ``bot.rasa_tuning`` are installed.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
@@ -39,7 +41,15 @@ class UrlTrackerStore(SQLTrackerStore):
     with a subquery for every read and every write (SQLAlchemy then spends more time
     computing its cache key than the database spends answering) and adds each new event
     as an ORM object. These are built once and run as plain Core statements.
+
+    Rasa calls the store from its event loop, and a database call that waits (a SQLite
+    write lock held by the action server, a PostgreSQL commit waiting for the disk)
+    would stall every other conversation of the process meanwhile. The database work
+    runs in a few threads instead; the lock store still lets one message of a
+    conversation through at a time, so its reads and writes keep their order.
     """
+
+    DATABASE_THREADS = 4
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
                  event_broker: Any = None, **kwargs: Any) -> None:
@@ -52,9 +62,14 @@ class UrlTrackerStore(SQLTrackerStore):
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine)
         self._statements = _EventStatements(self.SQLEvent.__table__)
+        self._threads = ThreadPoolExecutor(self.DATABASE_THREADS, thread_name_prefix="tracker-store")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
                         ) -> Optional[DialogueStateTracker]:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._threads, self._read, sender_id, fetch_events_from_all_sessions)
+
+    def _read(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.session_events
         with self.engine.connect() as connection:
             events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
@@ -65,6 +80,9 @@ class UrlTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store the events the database does not have yet (those past the stored count of this session)."""
         await self.stream_events(tracker)
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._write, tracker)
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
         with self.engine.begin() as connection:
             stored = connection.execute(self._statements.session_count, {"sender_id": tracker.sender_id}).scalar_one()
             rows = [_event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
