@@ -20,14 +20,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
-from actions.common import (clear_flow_slots, country_of, is_group, language_of, metadata, response_text,
-                            safe_log_event, who)
+from actions.common import (clear_flow_slots, country_of, domain_responses, is_group, language_of, metadata,
+                            response_text, safe_log_event, who)
 from bot.notify import notify_crisis
 from bot.safety import resources
 from bot.storage import events
 
 log = logging.getLogger(__name__)
-resources.warm()  # read the help lines as the action server starts, not during someone's first crisis
+# Read the help lines and the replies as the action server starts, not during someone's first crisis.
+resources.warm()
+domain_responses()
 
 CATEGORIES = ("suicide_self_harm", "partner_violence", "harm_to_others", "child_safety", "medical_emergency")
 PRIVATE_CATEGORIES = ("partner_violence",)
