@@ -23,7 +23,8 @@ Running the model's graph
 Calling the action server
     ``EndpointConfig.request`` opens a new ``aiohttp.ClientSession``, and so a new TCP
     connection, for every action call, and closes it afterwards. One session per
-    endpoint and event loop, kept open, reuses its connections.
+    endpoint and event loop, kept open, reuses its connections, and writes the request
+    body (the whole tracker) with ujson, which Rasa already installs.
 
 Reading events
     ``Event.resolve_by_type`` walks every subclass of ``Event`` (recursively, checking
@@ -199,9 +200,23 @@ class _KeptSession:
         return False
 
 
+def _dumps(value: Any) -> str:
+    """ujson (about 3x faster than json) for what Rasa sends the action server; json where ujson refuses."""
+    import json
+
+    import ujson
+
+    try:
+        return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value)
+
+
 def _install_kept_action_sessions() -> None:
     import asyncio
 
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
     from rasa.utils.endpoints import EndpointConfig
 
     original = EndpointConfig.session
@@ -214,7 +229,12 @@ def _install_kept_action_sessions() -> None:
         kept = self.__dict__.setdefault("_kintsugi_sessions", {})
         current = kept.get(id(loop))
         if current is None or current.closed or current._loop is not loop:
-            current = kept[id(loop)] = original(self)
+            # As Rasa's EndpointConfig.session() makes it, plus ujson for the (large) request bodies.
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) \
+                if self.basic_auth else None
+            current = kept[id(loop)] = aiohttp.ClientSession(
+                headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                json_serialize=_dumps)
         return _KeptSession(current)
 
     _replace(EndpointConfig, "session", session)
