@@ -226,23 +226,32 @@ def levers(records: List[Dict[str, Any]], levels: List[int]) -> List[Dict[str, A
     return out
 
 
+def _pair(k: Dict[str, Any], s: Dict[str, Any], level: str) -> Dict[str, Any]:
+    kl, sl = k["levels"][level], s["levels"][level]
+    return {"kintsugi": k["variant"], "stock": s["variant"],
+            "throughput_ratio": round(kl["msg_per_s"] / sl["msg_per_s"], 2) if sl["msg_per_s"] else None,
+            "p50_ratio": round(kl["p50_ms"] / sl["p50_ms"], 2), "p95_ratio": round(kl["p95_ms"] / sl["p95_ms"], 2),
+            "kintsugi_p95_lower": kl["p95_ms"] < sl["p95_ms"]}
+
+
 def ratios(kintsugi: List[Dict[str, Any]], stock: List[Dict[str, Any]], levels: List[int]) -> Dict[str, Any]:
-    """Kintsugi ÷ stock per level: best shipped Kintsugi against the best stock variant, and other pairings."""
+    """Kintsugi ÷ stock per level.
+
+    The headline pairs Kintsugi's fastest variant with the stock bot as the issue
+    defines it: made by ``rasa init --no-prompt`` and started by ``rasa run``
+    (variant ``stock``). ``vs_fastest_stock`` pairs it with the fastest stock variant
+    this run built (PostgreSQL + Redis, 2 workers, TensorFlow threads): a stricter test.
+    """
     out: Dict[str, Any] = {}
     default_stock = [r for r in stock if r["variant"] == "stock"]
     for level in map(str, levels):
-        k, s = best(kintsugi, level), best(stock, level)
-        s_default = best(default_stock, level)
+        k, fastest = best(kintsugi, level), best(stock, level)
+        default = best(default_stock, level) or fastest
         entry: Dict[str, Any] = {}
-        if k and s:
-            kl, sl = k["levels"][level], s["levels"][level]
-            entry = {"kintsugi": k["variant"], "stock": s["variant"],
-                     "throughput_ratio": round(kl["msg_per_s"] / sl["msg_per_s"], 2) if sl["msg_per_s"] else None,
-                     "p50_ratio": round(kl["p50_ms"] / sl["p50_ms"], 2), "p95_ratio": round(kl["p95_ms"] / sl["p95_ms"], 2),
-                     "kintsugi_p95_lower": kl["p95_ms"] < sl["p95_ms"]}
-        if k and s_default and s_default["levels"][level]["msg_per_s"]:
-            entry["throughput_ratio_vs_stock_default"] = round(
-                k["levels"][level]["msg_per_s"] / s_default["levels"][level]["msg_per_s"], 2)
+        if k and default:
+            entry = _pair(k, default, level)
+        if k and fastest:
+            entry["vs_fastest_stock"] = _pair(k, fastest, level)
         out[level] = entry
     return out
 
@@ -311,6 +320,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         report["stock"] = stock_records
         report["ratios"] = ratios(kintsugi_records, stock_records, levels) if stock_records else {}
         report["throughput_ratio_50"] = (report["ratios"].get("50") or {}).get("throughput_ratio")
+        report["throughput_ratio_50_vs_fastest_stock"] = (
+            (report["ratios"].get("50") or {}).get("vs_fastest_stock") or {}).get("throughput_ratio")
         report["crisis_path"] = crisis_summary(report)
         report["levers"] = levers(kintsugi_records + stock_records, levels)
         default_k = next((r for r in kintsugi_records if r["variant"] == "kintsugi-sqlite" and not r.get("error")), None)
