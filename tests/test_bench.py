@@ -1,0 +1,42 @@
+"""The benchmark's bookkeeping: which figures it compares, and that every conversation is its own couple."""
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from bench.load import for_conversation
+from bench.run import levers, ratios
+
+
+def _record(name: str, rate: float, p95: float) -> Dict[str, Any]:
+    return {"variant": name, "levels": {"50": {"msg_per_s": rate, "p50_ms": p95 / 2, "p95_ms": p95}}}
+
+
+def test_headline_is_against_the_stock_bot_as_rasa_run_starts_it_with_the_fastest_beside_it() -> None:
+    kintsugi = [_record("kintsugi-sqlite", 100, 900), _record("kintsugi-sqlite-redis-w2", 160, 600),
+                {"variant": "kintsugi-broken", "error": "RuntimeError: no answer"}]
+    stock = [_record("stock", 70, 800), _record("stock-pg-redis-w2-threads", 85, 650)]
+    r = ratios(kintsugi, stock, [50])["50"]
+    assert (r["kintsugi"], r["stock"], r["throughput_ratio"], r["kintsugi_p95_lower"]) == \
+        ("kintsugi-sqlite-redis-w2", "stock", 2.29, True)
+    strict = r["vs_fastest_stock"]
+    assert (strict["stock"], strict["throughput_ratio"], strict["kintsugi_p95_lower"]) == \
+        ("stock-pg-redis-w2-threads", 1.88, True)
+
+
+def test_without_the_default_stock_run_the_fastest_stock_variant_is_the_headline() -> None:
+    r = ratios([_record("kintsugi-sqlite", 100, 900)], [_record("stock-threads", 50, 1000)], [50])["50"]
+    assert r["stock"] == "stock-threads" and r["throughput_ratio"] == 2.0
+
+
+def test_levers_compare_with_and_without() -> None:
+    found = levers([_record("kintsugi-sqlite", 100, 900), _record("kintsugi-sqlite-untuned", 25, 4000)], [50])
+    assert found == [{"lever": "bot.rasa_tuning (SQLite)", "with": "kintsugi-sqlite",
+                      "without": "kintsugi-sqlite-untuned", "50": {"msg_per_s_ratio": 4.0, "p50_ratio": 0.23}}]
+
+
+def test_every_conversation_is_a_different_couple() -> None:
+    ana = {"partner_id": "rest:ana", "chat_type": "group"}
+    one, two = for_conversation(ana, "c-1"), for_conversation(ana, "c-2")
+    assert one["partner_id"] != two["partner_id"] and one["chat_type"] == "group"
+    assert ana["partner_id"] == "rest:ana"  # the script's own turn is left as it is
+    assert for_conversation({"chat_type": "private"}, "c-1") == {"chat_type": "private"}
