@@ -109,8 +109,8 @@ class KintsugiTarget:
         upgrade_database(self.database_url)
         dispose_engines()
         stack = Stack(database_url=self.database_url, model=self.model, rasa_port=free_port(),
-                           action_port=free_port(), gateway_port=free_port(), extra_env=self.variant.env(),
-                           log_dir=self.folder / "logs" / self.variant.name)
+                      action_port=free_port(), gateway_port=free_port(), extra_env=self.variant.env(),
+                      log_dir=self.folder / "logs" / self.variant.name)
         self.stack = stack
         began = time.monotonic()
         stack.start()

@@ -33,6 +33,7 @@ Reading events
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
@@ -90,7 +91,7 @@ def compile_action_response_validator() -> Optional[Callable[[Dict[Text, Any]], 
     return validate
 
 
-def _install_action_response_validation() -> bool:
+def _install_action_response_validation() -> None:
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL
@@ -98,7 +99,7 @@ def _install_action_response_validation() -> bool:
     validate = compile_action_response_validator()
     if validate is None:
         log.warning("Rasa's action response schema changed shape; keeping its own (slower) validation")
-        return False
+        return
 
     def _validate_action_result(self: Any, result: Dict[Text, Any]) -> bool:
         try:
@@ -114,7 +115,6 @@ def _install_action_response_validation() -> bool:
             raise e
 
     _replace(RemoteAction, "_validate_action_result", _validate_action_result)
-    return True
 
 
 def execution_plan(schema: Any, targets: List[Text]) -> List[Tuple[Text, Tuple[Text, ...]]]:
@@ -202,9 +202,7 @@ class _KeptSession:
 
 def _dumps(value: Any) -> str:
     """ujson (about 3x faster than json) for what Rasa sends the action server; json where ujson refuses."""
-    import json
-
-    import ujson
+    import ujson  # installed with Rasa, like everything else this module touches
 
     try:
         return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)

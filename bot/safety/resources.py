@@ -94,10 +94,9 @@ def _aliases(folder: Path) -> Dict[str, str]:
 def warm(path: Optional[Path] = None) -> int:
     """Read every country file now (the action server does at start), so the first crisis reply waits for none."""
     folder = _dir(path)
-    codes = available_countries(folder)
-    for path_ in folder.glob("*.yml"):
-        _load(folder, path_.stem)
-    return len(codes)
+    for file in folder.glob("*.yml"):
+        _load(folder, file.stem)
+    return len(available_countries(folder))
 
 
 def available_countries(path: Optional[Path] = None) -> List[str]:
