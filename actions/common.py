@@ -9,7 +9,6 @@ from typing import Any, Dict, List, Optional, Text
 import yaml
 
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from bot import PROJECT_ROOT, storage
 from bot.storage.practice import join_practice, normalize_code

@@ -1,7 +1,7 @@
 """The "I'm flooded" flow: stop calmly, soothe, agree when to come back, remind both."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, who
-from bot import storage
+from bot import clock, storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
 from bot.timeparse import describe, parse_duration, parse_when
@@ -58,7 +58,7 @@ class ValidatePauseForm(KintsugiFormValidation):
         """Accept a time at least 20 minutes and less than 24 hours away."""
         text = str(value or "")[:300]
         tz = timezone_of(tracker)
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         moment = parse_when(text, now, tz)
         if moment is None and parse_duration(text):
             moment = now + parse_duration(text)

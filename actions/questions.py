@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
-from bot import storage
+from bot import clock, storage
 from bot.coaching import advise
 from bot.storage import events
 from bot.timeparse import describe, parse_when
@@ -130,7 +130,7 @@ class ValidateQuestionForm(KintsugiFormValidation):
 
     @staticmethod
     def _check_when(moment: datetime, dispatcher: CollectingDispatcher) -> Optional[str]:
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         if moment - now > MAX_SCHEDULE_AHEAD:
             dispatcher.utter_message(response="utter_question_when_too_far")
             return None

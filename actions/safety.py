@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import asdict
-from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -22,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms import KintsugiFormValidation
 from actions.common import (clear_flow_slots, country_of, domain_responses, is_group, language_of, metadata,
                             response_text, safe_log_event, who)
+from bot import clock
 from bot.notify import notify_crisis
 from bot.safety import resources
 from bot.storage import events
@@ -92,7 +92,7 @@ async def route_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, domai
     private = is_group(tracker) and category in PRIVATE_CATEGORIES
     notice = {"type": "crisis", "level": level, "category": category, "conversation_id": tracker.sender_id,
               "couple_id": person.couple_id, "partner_id": person.partner_id,
-              "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+              "at": clock.now().isoformat(timespec="seconds")}
     delivered = await _notify(notice)
     extra = response_text(domain, "utter_helper_notified", helper="the person on call for your therapist") \
         if delivered else None

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import clock
+
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -39,6 +41,8 @@ CLOCK_RE = re.compile(
     r"\b(?:at|around|by|um|gegen|ab)?\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|uhr|o'?clock)?(?=\W|$)", re.I)
 VAGUE = re.compile(r"\b(whenever|sometime|some time|later|soon|at some point|idk|don'?t know|not sure|never|"
                    r"when we'?re ready|egal|irgendwann)\b", re.I)
+# Until this hour, "tomorrow" still means the coming day (see parse_when).
+SMALL_HOURS_END = 5
 DATE_LIKE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(january|february|march|april|may|june|july|"
                        r"august|september|october|november|december)\b", re.I)
 
@@ -123,7 +127,7 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
     if not text or not re.search(r"[a-zäöüß0-9]", text):
         return None
     zone = _zone(tz)
-    now = (now or datetime.now(timezone.utc)).astimezone(zone)
+    now = (now or clock.now()).astimezone(zone)
     if DATE_LIKE.search(text):
         return None  # calendar dates are beyond a pause; "31st of February" is not a time at all
     duration = parse_duration(text) if re.search(r"\b(in|for|after|give (?:me|us)|nach|take)\b", text) or \
@@ -133,15 +137,19 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
         if bare:
             duration = timedelta(minutes=int(bare.group(1)))
     if duration:
-        return now + duration
+        # Counted in real minutes, so a daylight-saving change in between does not shift it.
+        return (now.astimezone(timezone.utc) + duration).astimezone(zone)
     tomorrow = bool(re.search(r"\b(tomorrow|tmrw|tmr|tomorow|morgen)\b", text)) and "morgen früh" not in text \
         or "morgen früh" in text
-    day = now + timedelta(days=1) if tomorrow else now
-    clock = _clock(text, day if tomorrow else now, tomorrow)
-    if clock is not None:
-        if tomorrow:
-            return clock
-        return clock if clock > now else clock + timedelta(days=1)
+    # Said in the small hours, "tomorrow" is the day that has just begun: someone awake at 1 am
+    # who says "tomorrow morning" means in a few hours, not in thirty.
+    same_day = tomorrow and now.hour < SMALL_HOURS_END
+    day = now + timedelta(days=1) if tomorrow and not same_day else now
+    named = _clock(text, day, tomorrow)
+    if named is not None:
+        if tomorrow and not same_day:
+            return named
+        return named if named > now else named + timedelta(days=1)
     for words, hour in sorted(DAY_PARTS.items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(words)}\b", text):
             moment = day.replace(hour=hour, minute=0, second=0, microsecond=0)
@@ -158,15 +166,16 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
 def describe(moment: datetime, now: Optional[datetime] = None, tz: Optional[str] = None) -> str:
     """Say a resume time the way a person would: "at 8:00 pm (in 45 minutes)"."""
     zone = _zone(tz)
-    now = (now or datetime.now(timezone.utc)).astimezone(zone)
+    now = (now or clock.now()).astimezone(zone)
     local = moment.astimezone(zone)
-    clock = local.strftime("%I:%M %p").lstrip("0").lower()
+    shown = local.strftime("%I:%M %p").lstrip("0").lower()
     day = "" if local.date() == now.date() else " tomorrow" if local.date() == (now + timedelta(days=1)).date() \
         else local.strftime(" on %A")
-    minutes = max(int(round((moment - now).total_seconds() / 60)), 0)
+    # Real minutes (in UTC), so a daylight-saving change in between counts right.
+    minutes = max(int(round((moment.astimezone(timezone.utc) - now.astimezone(timezone.utc)).total_seconds() / 60)), 0)
     if minutes < 90:
         span = f"in {minutes} minutes"
     else:
         hours = minutes / 60
         span = f"in about {round(hours * 2) / 2:g} hours"
-    return f"at {clock}{day} ({span})"
+    return f"at {shown}{day} ({span})"

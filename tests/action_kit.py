@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -10,7 +9,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, clock
 
 
 @lru_cache(maxsize=1)
@@ -23,7 +22,7 @@ def domain() -> Dict[str, Any]:
 def user_event(text: str, intent: str = "share_feelings", metadata: Optional[Dict[str, Any]] = None,
                entities: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
     """A user event as it appears in a tracker sent to the action server."""
-    return {"event": "user", "timestamp": time.time(), "text": text, "metadata": metadata or {},
+    return {"event": "user", "timestamp": clock.timestamp(), "text": text, "metadata": metadata or {},
             "parse_data": {"text": text, "intent": {"name": intent, "confidence": 0.9},
                            "entities": entities or []},
             "input_channel": (metadata or {}).get("channel", "rest")}

@@ -4,11 +4,13 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from bot import clock
 from tests.stack import RasaStack, start_rasa_stack
 
 PG_ADMIN_URL = os.environ.get("KINTSUGI_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
@@ -101,6 +103,78 @@ def stack_db(rasa_stack: RasaStack) -> Iterator[str]:
     """Point this test process's storage at the running stack's database."""
     with use_database(rasa_stack.database_url) as url:
         yield url
+
+
+# ---------------------------------------------------------------- the clock
+# Time-dependent tests run at these local times (Europe/Berlin unless the marker names a zone),
+# so a test that only passes at some hours of the day fails every time, whenever CI runs.
+AROUND_THE_CLOCK = ["00:30", "06:00", "12:00", "23:30"]
+CLOCK_DAY = "2026-06-16"  # a Tuesday, far from any daylight-saving change
+
+
+def _local(day: str, hhmm: str, zone: str) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=ZoneInfo(zone))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``KINTSUGI_TEST_CLOCK=2026-03-29T01:30+01:00`` runs the whole suite, subprocesses too, at that moment."""
+    config.addinivalue_line("markers", "around_the_clock(zone=...): run at several fixed local times of day")
+    wanted = os.environ.get("KINTSUGI_TEST_CLOCK", "").strip()
+    if wanted:
+        moment = datetime.fromisoformat(wanted)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        offset = (moment - datetime.now(timezone.utc)).total_seconds()
+        os.environ[clock.OFFSET_VARIABLE] = f"{offset:.3f}"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize every ``around_the_clock`` test over ``AROUND_THE_CLOCK``."""
+    if metafunc.definition.get_closest_marker("around_the_clock") and "clock_hour" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("clock_hour")
+        metafunc.parametrize("clock_hour", AROUND_THE_CLOCK, ids=[f"at{h.replace(':', '')}" for h in AROUND_THE_CLOCK])
+
+
+@pytest.fixture(autouse=True)
+def _test_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Sets the clock (ticking) for ``around_the_clock`` tests; always resets it afterwards."""
+    marker = request.node.get_closest_marker("around_the_clock")
+    if marker is not None:
+        hour = request.getfixturevalue("clock_hour")
+        clock.set_now(_local(CLOCK_DAY, hour, marker.kwargs.get("zone", "Europe/Berlin")), ticking=True)
+    try:
+        yield
+    finally:
+        clock.reset()
+
+
+class TestClock:
+    """What a test uses to set the time: ``test_clock.at("00:30", "Europe/Berlin", day="2026-03-29")``."""
+
+    def at(self, hhmm: str, zone: str = "UTC", day: str = CLOCK_DAY, *, ticking: bool = False) -> datetime:
+        """Set the clock to ``hhmm`` local time in ``zone`` on ``day``; returns that moment."""
+        moment = _local(day, hhmm, zone)
+        clock.set_now(moment, ticking=ticking)
+        return moment
+
+    def advance(self, **kwargs: float) -> datetime:
+        """Move the clock on by ``timedelta(**kwargs)``."""
+        clock.advance(timedelta(**kwargs))
+        return clock.now()
+
+    @staticmethod
+    def now() -> datetime:
+        """What the product's clock reads."""
+        return clock.now()
+
+
+@pytest.fixture
+def test_clock() -> Iterator[TestClock]:
+    """Set the product's clock explicitly; reset after the test."""
+    yield TestClock()
+    clock.reset()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001

@@ -1,15 +1,18 @@
 """The "I'm flooded" actions against a real database (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
 from actions.pause import (ActionPauseDeclined, ActionResume, ActionScheduleResume, ActionStartPause,
                            ValidatePauseForm)
-from bot import storage
+from bot import clock, storage
 from bot.storage import events as ev
 from tests.action_kit import responses, run, run_validation, slot_events, tracker
+
+# Everything here depends on the time of day: each test runs at 00:30, 06:00, 12:00 and 23:30 in Berlin.
+pytestmark = pytest.mark.around_the_clock
 
 BAD_INPUTS = ["", "   ", "whenever", "31st of February", "🙂🙂🙂", "x" * 10_000, "\x00\x01\x02",
               "irgendwann", "когда-нибудь", "{}", "later"]
@@ -43,7 +46,7 @@ def test_resume_time_in_the_users_words_is_accepted(database: str, said: str) ->
     result, messages = run_validation(ValidatePauseForm(), "pause_resume_time", said, tracker("c", said))
     assert result["pause_resume_time"] == said and messages == []
     resume_at = datetime.fromisoformat(result["resume_at"])
-    assert timedelta(minutes=19) < resume_at - datetime.now(timezone.utc) < timedelta(hours=24)
+    assert timedelta(minutes=19) < resume_at - clock.now() < timedelta(hours=24)
 
 
 @pytest.mark.parametrize("said, response", [("in 5 minutes", "utter_pause_too_short"),
@@ -61,14 +64,24 @@ def test_unreadable_times_are_asked_again_kindly(database: str, said: str) -> No
     assert responses(messages) == ["utter_pause_time_unclear"]
 
 
-def test_tomorrow_morning_and_clock_times_in_the_couples_zone(database: str) -> None:
-    meta = {"timezone": "Europe/Berlin"}
-    result, _ = run_validation(ValidatePauseForm(), "pause_resume_time", "tomorrow morning",
-                               tracker("c", "tomorrow morning", metadata=meta))
-    moment = datetime.fromisoformat(result["resume_at"])
+def test_tomorrow_morning_in_the_couples_zone_is_the_coming_morning_when_within_a_day(database: str) -> None:
+    """Said at 00:30 it means this morning; at 12:00 or 23:30 the next; at 06:00 it is 27 hours away."""
     from zoneinfo import ZoneInfo
 
-    assert moment.astimezone(ZoneInfo("Europe/Berlin")).hour == 9
+    berlin = ZoneInfo("Europe/Berlin")
+    meta = {"timezone": "Europe/Berlin"}
+    result, messages = run_validation(ValidatePauseForm(), "pause_resume_time", "tomorrow morning",
+                                      tracker("c", "tomorrow morning", metadata=meta))
+    now = clock.now().astimezone(berlin)
+    morning = now.replace(hour=9, minute=0, second=0, microsecond=0)
+    if now.hour >= 5:
+        morning += timedelta(days=1)
+    if morning - now < timedelta(hours=24):
+        assert datetime.fromisoformat(result["resume_at"]).astimezone(berlin) == morning
+        assert messages == []
+    else:
+        assert result == {"pause_resume_time": None}
+        assert responses(messages) == ["utter_pause_too_long"]
 
 
 def test_schedule_resume_stores_a_reminder_for_every_chat_of_the_couple(database: str) -> None:
@@ -76,7 +89,7 @@ def test_schedule_resume_stores_a_reminder_for_every_chat_of_the_couple(database
     storage.identify("tg-200", "tg:2", channel="telegram")
     code = storage.create_link_code(a.couple_id, a.partner_id)
     storage.redeem_link_code(code, "tg-200")
-    resume_at = datetime.now(timezone.utc) + timedelta(minutes=40)
+    resume_at = clock.now() + timedelta(minutes=40)
     t = tracker("tg-100", "in 40 minutes", metadata={"partner_id": "tg:1"},
                 slots={"resume_at": resume_at.isoformat(), "pause_resume_time": "in 40 minutes"})
     events, messages = run(ActionScheduleResume(), t)
@@ -91,7 +104,7 @@ def test_schedule_resume_stores_a_reminder_for_every_chat_of_the_couple(database
 
 def test_reminder_survives_a_restart_and_fires_once(database: str) -> None:
     who = storage.identify("web-1")
-    started = datetime.now(timezone.utc) - timedelta(hours=1)
+    started = clock.now() - timedelta(hours=1)
     storage.schedule_resume(who.couple_id, "web-1", who.partner_id, started + timedelta(minutes=30),
                             started_at=started)
     storage.dispose_engines()  # a new process: nothing in memory survives
@@ -103,7 +116,7 @@ def test_reminder_survives_a_restart_and_fires_once(database: str) -> None:
 def test_resume_ends_the_pause_and_drops_its_reminders(database: str) -> None:
     who = storage.identify("conv-r")
     storage.schedule_resume(who.couple_id, "conv-r", who.partner_id,
-                            datetime.now(timezone.utc) + timedelta(minutes=30))
+                            clock.now() + timedelta(minutes=30))
     _, messages = run(ActionResume(), tracker("conv-r", "we're ready", "ready_to_resume"))
     assert responses(messages) == ["utter_welcome_back", "utter_greet"]
     assert storage.active_pause(who.couple_id) is None

@@ -1,12 +1,12 @@
 """The "I want to ask a question" actions: honesty with boundaries."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from actions.questions import ActionAskQuestionChoice, ActionQuestionWrapup, ActionStartQuestion, ValidateQuestionForm
-from bot import storage
+from bot import clock, storage
 from bot.coaching import advise
 from bot.storage import events as ev
 from tests.action_kit import domain, responses, run, run_validation, tracker
@@ -99,16 +99,19 @@ def test_question_checked_against_confirmed_ground_rules(database: str) -> None:
 
 @pytest.mark.parametrize("said, timing", [("now", "now"), ("yes he's ready", "now"), ("later", "later"),
                                           ("not now", "later")])
+@pytest.mark.around_the_clock
 def test_now_or_later(database: str, said: str, timing: str) -> None:
     result, _ = _validate("question_timing", said)
     assert result["question_timing"] == timing
 
 
+@pytest.mark.around_the_clock
 def test_naming_a_time_schedules_it(database: str) -> None:
     result, _ = _validate("question_timing", "tonight at 9")
     assert result["question_timing"] == "later" and result["question_when"]
 
 
+@pytest.mark.around_the_clock
 @pytest.mark.parametrize("said", ["whenever", "31st of February", "", "🙂"])
 def test_unreadable_question_times_are_asked_again(database: str, said: str) -> None:
     result, messages = _validate("question_when", said)
@@ -123,8 +126,9 @@ def test_wrapup_now_gives_tips_to_the_answering_partner(database: str) -> None:
     assert [e.type for e in storage.events_for(conversation_id="q-2")] == [ev.QUESTION_READY_NOW]
 
 
+@pytest.mark.around_the_clock
 def test_wrapup_later_stores_a_reminder(database: str) -> None:
-    when = (datetime.now(timezone.utc) + timedelta(hours=3)).isoformat()
+    when = (clock.now() + timedelta(hours=3)).isoformat()
     slots = {"question_text": "why", "question_timing": "later", "question_when": when}
     _, messages = run(ActionQuestionWrapup(), tracker("q-3", "tonight", slots=slots))
     assert responses(messages) == ["utter_question_scheduled"]

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
-from bot import storage
+from bot import clock, storage
 from bot.storage import events as ev
 
 
@@ -25,6 +25,7 @@ def test_a_partner_known_from_a_private_chat_brings_the_couple_into_the_group(da
     assert len(storage.events_for(couple_id=group.couple_id)) == 1
 
 
+@pytest.mark.around_the_clock
 def test_link_code_joins_two_private_chats(database: str) -> None:
     a = storage.identify("tg-1", "tg:1")
     b = storage.identify("tg-2", "tg:2")
@@ -40,18 +41,20 @@ def test_link_code_joins_two_private_chats(database: str) -> None:
         storage.redeem_link_code("", "tg-2")
 
 
+@pytest.mark.around_the_clock
 def test_a_pause_must_be_between_twenty_minutes_and_a_day(database: str) -> None:
     who = storage.identify("c")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     for bad in (timedelta(minutes=5), timedelta(hours=24), timedelta(hours=30)):
         with pytest.raises(ValueError):
             storage.schedule_resume(who.couple_id, "c", who.partner_id, now + bad, started_at=now)
     storage.schedule_resume(who.couple_id, "c", who.partner_id, now + timedelta(minutes=20), started_at=now)
 
 
+@pytest.mark.around_the_clock
 def test_a_new_pause_replaces_the_old_one(database: str) -> None:
     who = storage.identify("c")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     storage.schedule_resume(who.couple_id, "c", who.partner_id, now + timedelta(minutes=30))
     storage.schedule_resume(who.couple_id, "c", who.partner_id, now + timedelta(hours=2))
     pending = storage.pending_reminders(who.couple_id)
@@ -59,7 +62,7 @@ def test_a_new_pause_replaces_the_old_one(database: str) -> None:
 
 
 def test_due_reminders_are_claimed_once_by_concurrent_workers(database: str) -> None:
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     for i in range(30):
         who = storage.identify(f"c{i}")
         storage.schedule_resume(who.couple_id, f"c{i}", who.partner_id, now - timedelta(minutes=1),
@@ -81,9 +84,10 @@ def test_due_reminders_are_claimed_once_by_concurrent_workers(database: str) -> 
     assert len(claimed) == 30 and len(set(claimed)) == 30
 
 
+@pytest.mark.around_the_clock
 def test_a_claim_that_was_never_delivered_is_retried_after_the_lease(database: str) -> None:
     who = storage.identify("c")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     storage.schedule_resume(who.couple_id, "c", who.partner_id, now - timedelta(minutes=1),
                             started_at=now - timedelta(minutes=30))
     [first] = storage.claim_due_reminders("crashed-worker")

@@ -17,17 +17,18 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
+
+from bot import clock
 
 Base = declarative_base()
 
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return clock.now()
 
 
 def aware(moment: Optional[datetime]) -> Optional[datetime]:

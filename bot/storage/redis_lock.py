@@ -12,13 +12,14 @@ whose ticket expired queues again instead of waiting forever.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Tuple
 
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+
+from bot import clock
 
 ISSUE = """
 local n = redis.call('INCR', KEYS[1])
@@ -65,7 +66,7 @@ class AtomicRedisLockStore(RedisLockStore):
         return f"{base}:seq", f"{base}:queue", f"{base}:expires"
 
     def _take_ticket(self, conversation_id: str, lifetime: float) -> Tuple[int, float]:
-        expires = time.time() + lifetime
+        expires = clock.timestamp() + lifetime
         ttl_ms = int(lifetime * 2000) + 1000
         return int(self._issue(keys=self._keys(conversation_id), args=[expires, ttl_ms])), expires
 
@@ -78,7 +79,7 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             poll, reissued = self.poll_seconds, 0
             while True:
-                head = int(self._head(keys=[queue, expiries], args=[time.time(), ticket]))
+                head = int(self._head(keys=[queue, expiries], args=[clock.timestamp(), ticket]))
                 if head == ticket:
                     break
                 if head == -1:  # waited past our own ticket's lifetime: queue again

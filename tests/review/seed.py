@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
 
+from bot import clock
 from bot.storage import forget_partner, identify, schedule_resume, set_share_consent, upgrade_database
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import Event
@@ -53,7 +54,7 @@ class Seeded:
     couple_b: int = 0  # Bob's
     couple_c: int = 0  # Alice's: Cara shares, Dev deleted his data
     code_a: str = ""
-    base: datetime = field(default_factory=lambda: datetime.now(timezone.utc) - timedelta(days=3))
+    base: datetime = field(default_factory=lambda: clock.now() - timedelta(days=3))
     partners: Dict[str, int] = field(default_factory=dict)
 
 
@@ -159,7 +160,7 @@ def seed() -> Seeded:
     _event(group, "pause_accepted", pause_at - timedelta(seconds=60), ben.partner_id, s.couple_a, minutes=60,
            resume_text="8pm, after the kids are asleep")
     _event(group, "resume_scheduled", pause_at, None, s.couple_a, resume_at="20:00")
-    schedule_resume(s.couple_a, group, ben.partner_id, datetime.now(timezone.utc) + timedelta(hours=2), "8pm")
+    schedule_resume(s.couple_a, group, ben.partner_id, clock.now() + timedelta(hours=2), "8pm")
     _event(group, "crisis_routed", crisis_at, ana.partner_id, s.couple_a, category="self_harm",
            sent=["988 Suicide & Crisis Lifeline: 988"])
     _event("tg-111", "question_coached", private.clock, ana.partner_id, s.couple_a,

@@ -93,6 +93,7 @@ async def test_forms_from_another_site_are_refused(seeded, make_client):
     assert response.status == 403
 
 
+@pytest.mark.around_the_clock
 async def test_repeated_failures_slow_down_then_lock(seeded, make_client):
     client = await make_client()
     for _ in range(3):
@@ -109,6 +110,7 @@ async def test_repeated_failures_slow_down_then_lock(seeded, make_client):
     assert unknown[-1].status == 429  # unknown emails lock the same way: no account probing
 
 
+@pytest.mark.around_the_clock
 async def test_sessions_expire_after_inactivity(seeded, make_client):
     client = await make_client(policy=ReviewPolicy(idle=timedelta(seconds=1)))
     await sign_in(client)

@@ -42,6 +42,7 @@ def test_accounts_refuse_duplicates_and_short_passwords(seeded):
     assert verify_login(" Alice@Example.org", PASSWORD).ok
 
 
+@pytest.mark.around_the_clock
 def test_sign_in_slows_down_then_locks_then_recovers(seeded):
     policy = LoginPolicy(free_failures=3, base_delay=timedelta(seconds=2), lock_after=5,
                          lock_for=timedelta(minutes=15))
@@ -78,6 +79,7 @@ def test_set_password_token_is_single_use(seeded):
     assert verify_login("dana@example.org", "a long new password").ok
 
 
+@pytest.mark.around_the_clock
 def test_sessions_expire_when_idle_and_after_their_lifetime(seeded):
     idle, life = timedelta(minutes=30), timedelta(hours=2)
     new = open_session(seeded.alice_id, now=T0, idle=idle, lifetime=life)

@@ -32,6 +32,7 @@ def due_pause(conversation: str, partner: str, channel: str = "telegram") -> int
     return who.couple_id
 
 
+@pytest.mark.around_the_clock
 async def test_two_gateways_send_each_reminder_once(bot_api, fake_rasa, gateways) -> None:
     couple = due_pause(f"tg-{GROUP['id']}", "tg:301")
     settings = [gateway_settings(bot_api, fake_rasa.url, webhook_url=f"https://gw{n}.example.org/tg",
@@ -46,6 +47,7 @@ async def test_two_gateways_send_each_reminder_once(bot_api, fake_rasa, gateways
     assert storage.pending_reminders(couple) == []
 
 
+@pytest.mark.around_the_clock
 async def test_a_web_reminder_is_triggered_in_rasa(bot_api, fake_rasa, gateways) -> None:
     due_pause("web-5f2c", "web:web-5f2c:A", channel="web")
     await gateways(gateway_settings(bot_api, fake_rasa.url, rasa_token="rasa-secret"))

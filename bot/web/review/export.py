@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timezone, tzinfo
+from datetime import timezone, tzinfo
 from typing import Any, Dict, List
 
 from aiohttp import web
 
+from bot import clock
 from bot.storage.practice import CoupleSummary
 from bot.storage.transcripts import Transcript, TranscriptItem
 from bot.web.review.filters import Filters
@@ -65,7 +66,7 @@ def _cell(value: Any) -> str:
 
 
 def _filename(couple: CoupleSummary, extension: str) -> str:
-    return f"kintsugi-couple-{couple.id}-{datetime.now(timezone.utc):%Y%m%d-%H%M}.{extension}"
+    return f"kintsugi-couple-{couple.id}-{clock.now():%Y%m%d-%H%M}.{extension}"
 
 
 def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinfo, by: str) -> web.Response:
@@ -73,7 +74,7 @@ def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinf
     body = {
         "couple": {"id": couple.id, "timezone": str(zone),
                    "partners": [{"label": p.label, "sharing": p.consent_share} for p in tr.partners]},
-        "exported_at": datetime.now(timezone.utc).isoformat(),
+        "exported_at": clock.now().isoformat(),
         "exported_by": by,
         "filters": filters.describe() | {"words": filters.text or None},
         "truncated": tr.truncated,
