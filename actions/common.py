@@ -6,11 +6,10 @@ import random
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 
 from rasa_sdk import Tracker
 
-from bot import PROJECT_ROOT, storage
+from bot import PROJECT_ROOT, content, storage
 from bot.storage.practice import join_practice, normalize_code
 from bot.config import get_settings
 
@@ -115,8 +114,7 @@ def domain_responses() -> Dict[Text, Any]:
     Rasa sends the domain only to the actions that need it for slots (the forms'
     validators; ``enable_selective_domain`` in endpoints.yml), not with every call.
     """
-    with (PROJECT_ROOT / "domain.yml").open(encoding="utf-8") as fh:
-        return (yaml.safe_load(fh) or {}).get("responses") or {}
+    return content.read(PROJECT_ROOT / "domain.yml").get("responses") or {}
 
 
 def response_text(domain: Dict[Text, Any], name: str, **values: Any) -> str:

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -13,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, display_name, safe_log_event, who
-from bot import DATA_DIR, storage
+from bot import content, storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
 from bot.timeparse import parse_duration
@@ -22,11 +20,9 @@ SKIPPED = "-"
 MAX_RULE = 300
 
 
-@lru_cache(maxsize=1)
 def rule_catalogue() -> dict:
-    """The agreements and their labels, from data/ground_rules.yml."""
-    with open(DATA_DIR / "ground_rules.yml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The agreements and their labels, from content/ground_rules.yml."""
+    return content.load("ground_rules")
 
 
 def rule_for_slot(slot: str) -> dict:

@@ -1,18 +1,14 @@
 """Question coaching: tell questions about meaning from graphic or comparing ones.
 
-The lexicon and the gentler wordings live in ``data/questions.yml``.
+The lexicon and the gentler wordings live in ``content/questions.yml``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterable, Optional, Tuple
 
-import yaml
-
-from bot import DATA_DIR
+from bot import content
 
 KINDS = ("graphic", "comparison", "pattern", "open")
 
@@ -32,11 +28,9 @@ class QuestionAdvice:
         return self.kind in ("graphic", "comparison")
 
 
-@lru_cache(maxsize=4)
 def load_lexicon(path: Optional[str] = None) -> dict:
-    """The question lexicon from data/questions.yml (read once)."""
-    with open(Path(path) if path else DATA_DIR / "questions.yml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The question lexicon from content/questions.yml (read once)."""
+    return content.read(path) if path else content.load("questions")
 
 
 def _normalise(text: str) -> str:

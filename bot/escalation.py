@@ -1,6 +1,6 @@
 """Notice when a couple's conversation turns heated and suggest a pause.
 
-The words live in ``data/escalation.yml`` (insults, contempt, sarcasm,
+The words live in ``content/escalation.yml`` (insults, contempt, sarcasm,
 absolutes, blame, angry threats to leave, profanity aimed at the partner,
 shouting); this module only scores. Painful talk ("I feel hurt that you
 lied") scores nothing; contempt ("you're a pathetic liar") does. Earlier
@@ -20,11 +20,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
-import yaml
+from bot import content
 
-from bot import DATA_DIR
-
-DEFAULT_LEXICON_PATH = DATA_DIR / "escalation.yml"
+DEFAULT_LEXICON_PATH = content.path_of("escalation")
 
 # curly and typographic quotes become plain ' and "
 _QUOTES = str.maketrans("\u2018\u2019\u201a\u201b\u02bc\u2032`\u00b4\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033",
@@ -68,7 +66,7 @@ class _Category:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """The compiled contents of ``data/escalation.yml``."""
+    """The compiled contents of ``content/escalation.yml``."""
 
     threshold: float
     max_chars: int
@@ -174,8 +172,7 @@ def _build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
 
 @lru_cache(maxsize=8)
 def _load_cached(path: str) -> Lexicon:
-    with open(path, encoding="utf-8") as fh:
-        return _build_lexicon(yaml.safe_load(fh))
+    return _build_lexicon(content.read(path))
 
 
 def load_lexicon(path: Optional[Union[str, Path]] = None) -> Lexicon:

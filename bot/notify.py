@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
 import aiohttp
 import yaml
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, content
 from bot.config import get_settings
 
 log = logging.getLogger(__name__)
@@ -37,11 +36,9 @@ class OnCall:
         return bool(self.webhook_url or (self.telegram_chat_id and self.telegram_token))
 
 
-@lru_cache(maxsize=1)
 def _endpoints_oncall() -> Dict[str, Any]:
     try:
-        with open(PROJECT_ROOT / "endpoints.yml", encoding="utf-8") as handle:
-            return (yaml.safe_load(handle) or {}).get("oncall") or {}
+        return content.read(PROJECT_ROOT / "endpoints.yml").get("oncall") or {}
     except (OSError, yaml.YAMLError):
         return {}
 

@@ -4,7 +4,7 @@ A background loop claims due reminders (``claim_due_reminders``: a row lock on
 PostgreSQL, a conditional update elsewhere, so two gateways never send the same
 one) and delivers them:
 
-* Telegram chats (``tg-<chat id>``) get the text from ``data/channels/reminders.yml``
+* Telegram chats (``tg-<chat id>``) get the text from ``content/channels/reminders.yml``
   through the bot;
 * every other conversation (web widget, REST) gets it from rasa: the intent
   ``EXTERNAL_reminder`` with the entity ``reminder_kind`` is triggered on the

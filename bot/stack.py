@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Sequence
 
 from bot import PROJECT_ROOT
 
-TRAINING_INPUTS = ("config.yml", "domain.yml", "data/nlu", "data/stories")
+TRAINING_INPUTS = ("config.yml", "domain.yml", "data")
 MODEL_NAME = "kintsugi"
 VENV_BIN = Path(sys.executable).parent
 
@@ -59,8 +59,7 @@ def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, forc
         return model
     print("Training the model (the data changed)...", flush=True)
     started = time.monotonic()
-    subprocess.run([rasa_bin(), "train", "--config", "config.yml", "--domain", "domain.yml",
-                    "--data", "data/nlu", "data/stories", "--out", str(out), "--fixed-model-name", MODEL_NAME],
+    subprocess.run([rasa_bin(), "train", "--out", str(out), "--fixed-model-name", MODEL_NAME],
                    cwd=root, check=True, env={**os.environ, **(env or {})})
     stamp.write_text(current)
     print(f"Trained in {time.monotonic() - started:.0f} s.", flush=True)

@@ -1,4 +1,4 @@
-"""Crisis detection and help lines (see data/safety/README.md).
+"""Crisis detection and help lines (see content/safety/README.md).
 
 Importing is cheap: spaCy and the lexicon load on the first ``get_detector()``,
 the help-line files on the first ``resources_for()``.

@@ -1,4 +1,4 @@
-"""Crisis detection: a spaCy ``Matcher`` over the reviewed lexicon in data/safety.
+"""Crisis detection: a spaCy ``Matcher`` over the reviewed lexicon in content/safety.
 
 ``SafetyDetector.assess(text)`` returns an :class:`Assessment`: level ``none``,
 ``check`` (ambiguous: ask a gentle screening question) or ``crisis`` (act now),
@@ -80,11 +80,11 @@ class SafetyDetector:
 
     @classmethod
     def from_directory(cls, path: Optional[Union[str, Path]] = None) -> "SafetyDetector":
-        """Load and compile the lexicon (default ``DATA_DIR/safety``)."""
-        from bot import DATA_DIR
+        """Load and compile the lexicon (default ``content/safety``)."""
+        from bot import content
 
         started = time.perf_counter()
-        root = Path(path) if path is not None else DATA_DIR / "safety"
+        root = Path(path) if path is not None else content.path_of("safety")
         matchers, normaliser, priority = load_languages(root)
         elapsed = time.perf_counter() - started
         log.info("safety lexicon loaded: %d rules in %.2fs", sum(m.rule_count for m in matchers), elapsed)

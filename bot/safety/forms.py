@@ -4,7 +4,7 @@ Loading spaCy's full German lookup table takes ~1.5 s, too slow for start-up,
 so the inflected forms of every word the German lexicon uses are computed once
 from spacy-lookups-data and stored next to the lexicon:
 
-    python -m bot.safety.forms de       # after editing data/safety/de/*.yml
+    python -m bot.safety.forms de       # after editing content/safety/de/*.yml
 
 A test fails when the file is stale (a pattern word without forms).
 """
@@ -73,12 +73,12 @@ def build_forms(folder: Path, code: str, table: Optional[Dict[str, str]] = None)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Write ``data/safety/<code>/_forms.yml``."""
-    from bot import DATA_DIR
+    """Write ``content/safety/<code>/_forms.yml``."""
+    from bot import content
 
     args = sys.argv[1:] if argv is None else argv
     code = args[0] if args else "de"
-    folder = DATA_DIR / "safety" / code
+    folder = content.path_of("safety") / code
     forms = build_forms(folder, code)
     text = _HEADER.format(code=code) + yaml.safe_dump({"forms": forms}, allow_unicode=True, width=100)
     (folder / "_forms.yml").write_text(text, encoding="utf-8")

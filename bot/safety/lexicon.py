@@ -1,6 +1,6 @@
-"""Loading the crisis lexicon from ``data/safety``: categories, entries, exclusions, settings.
+"""Loading the crisis lexicon from ``content/safety``: categories, entries, exclusions, settings.
 
-Files are YAML written for people to review (see data/safety/README.md); the
+Files are YAML written for people to review (see content/safety/README.md); the
 pattern strings in them are compiled by :mod:`bot.safety.patterns`.
 """
 from __future__ import annotations
@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import yaml
+
+from bot import content
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.safety.patterns import Compiler
@@ -95,8 +97,7 @@ class Language:
 def _read_yaml(path: Path) -> Any:
     """Parse one YAML file, naming the file in any error."""
     try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when present
+        return content.parse(path)  # uncached: reviewers reload an edited file
     except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
 

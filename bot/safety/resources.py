@@ -1,4 +1,4 @@
-"""Help lines by country, from ``data/resources/<CODE>.yml``.
+"""Help lines by country, from ``content/resources/<CODE>.yml``.
 
 The numbers there are copied from the project's checked list and carry their
 ``source`` and ``checked`` date; nothing here hard-codes a number. Unknown
@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
-import yaml
+from bot import content
 
 CATEGORIES = ("medical_emergency", "suicide_self_harm", "partner_violence", "child_safety",
               "harm_to_others", "general")
@@ -64,17 +64,13 @@ class ResourceList:
 
 
 def _dir(path: Optional[Path]) -> Path:
-    """The resources folder (``DATA_DIR/resources`` unless given)."""
-    from bot import DATA_DIR
-
-    return Path(path) if path is not None else DATA_DIR / "resources"
+    """The resources folder (``content/resources`` unless given)."""
+    return Path(path) if path is not None else content.path_of("resources")
 
 
-@lru_cache(maxsize=None)
 def _load(folder: Path, name: str) -> Dict[str, Any]:
     """Parse one YAML file of the folder (cached)."""
-    with (folder / f"{name}.yml").open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
+    return content.read(folder / f"{name}.yml")
 
 
 @lru_cache(maxsize=None)

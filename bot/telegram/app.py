@@ -124,5 +124,5 @@ def add_handlers(application: Application) -> None:
 
 
 def bot_commands() -> list:
-    """The command menu, from ``data/channels/telegram.yml``."""
+    """The command menu, from ``content/channels/telegram.yml``."""
     return [BotCommand(name, description) for name, description in command_descriptions().items()]

@@ -1,21 +1,14 @@
-"""UI strings of the Telegram gateway, read from ``data/channels/`` on first use."""
+"""UI strings of the Telegram gateway, read from ``content/channels/`` on first use."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, Dict
 
-import yaml
-
-from bot import DATA_DIR
-
-CHANNELS_DIR = DATA_DIR / "channels"
+from bot import content
 
 
-@lru_cache(maxsize=None)
 def channel_file(name: str) -> Dict[str, Any]:
-    """The parsed YAML file ``data/channels/<name>.yml``."""
-    with open(CHANNELS_DIR / f"{name}.yml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+    """The parsed YAML file ``content/channels/<name>.yml``."""
+    return content.load(f"channels/{name}")
 
 
 def ui(key: str, **values: Any) -> str:
@@ -24,7 +17,7 @@ def ui(key: str, **values: Any) -> str:
     for part in key.split("."):
         node = node[part]
     if not isinstance(node, str):
-        raise KeyError(f"{key} is not a string in data/channels/telegram.yml")
+        raise KeyError(f"{key} is not a string in content/channels/telegram.yml")
     return node.format(**values) if values else node
 
 

@@ -272,26 +272,26 @@ def test_german_forms_file_is_fresh(detector: Any) -> None:
     """data/safety/de/_forms.yml has every lemma word the German lexicon uses, as generated."""
     import yaml
 
-    from bot import DATA_DIR
+    from bot.content import CONTENT_DIR
     from bot.safety.forms import build_forms
 
     german = next(m for m in detector._matchers if m.lang.code == "de")
     assert not german.compiler.missing_forms, "run: python -m bot.safety.forms de"
-    with (DATA_DIR / "safety" / "de" / "_forms.yml").open(encoding="utf-8") as fh:
+    with (CONTENT_DIR / "safety" / "de" / "_forms.yml").open(encoding="utf-8") as fh:
         stored = yaml.safe_load(fh)["forms"]
-    assert stored == build_forms(DATA_DIR / "safety" / "de", "de"), "run: python -m bot.safety.forms de"
+    assert stored == build_forms(CONTENT_DIR / "safety" / "de", "de"), "run: python -m bot.safety.forms de"
 
 
 def test_a_broken_lexicon_names_file_and_rule(tmp_path: Any) -> None:
     """Lexicon mistakes fail loudly at load, naming the file and the entry."""
     import shutil
 
-    from bot import DATA_DIR
+    from bot.content import CONTENT_DIR
     from bot.safety.detector import SafetyDetector
     from bot.safety.lexicon import LexiconError
 
     root = tmp_path / "safety"
-    shutil.copytree(DATA_DIR / "safety", root)
+    shutil.copytree(CONTENT_DIR / "safety", root)
     extra = root / "zz_review.yml"
     extra.write_text("category: medical_emergency\nentries:\n  - id: me.bad\n    level: crisis\n"
                      "    patterns: [\"=ca|can't =breathe\"]\n", encoding="utf-8")

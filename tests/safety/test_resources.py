@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import DATA_DIR
+from bot.content import CONTENT_DIR
 from bot.safety.resources import (
     CATEGORIES, available_countries, country_from_language, format_resources, normalise_country, resources_for,
 )
 
-FOLDER = DATA_DIR / "resources"
+FOLDER = CONTENT_DIR / "resources"
 CHECKED_LIST = Path("/work/shared/RESOURCES-CHECKED.md")
 COUNTRIES = ["US", "UK", "CA", "AU", "IE", "DE", "NZ", "INTL"]
 CRISIS_CATEGORIES = [c for c in CATEGORIES if c != "general"]

@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 import yaml
 
-from bot import DATA_DIR
+from bot.content import CONTENT_DIR
 from bot.config import Settings
 from bot.web.widget import routes
 from tests.web_widget.conftest import need, widget_app
@@ -151,7 +151,7 @@ def test_strings_fall_back_to_english(gateway: ThreadedApp) -> None:
 
 def test_every_string_the_widget_uses_is_in_the_data_file() -> None:
     used = set(re.findall(r"\bt\('([a-z_]+)'", WIDGET_JS.read_text(encoding="utf-8")))
-    catalogue = yaml.safe_load((DATA_DIR / "widget" / "strings.yml").read_text(encoding="utf-8"))
+    catalogue = yaml.safe_load((CONTENT_DIR / "widget" / "strings.yml").read_text(encoding="utf-8"))
     assert used and used <= set(catalogue["en"]), used - set(catalogue["en"])
     for language, strings in catalogue.items():
         assert set(strings) <= set(catalogue["en"]), f"{language} has keys English lacks"

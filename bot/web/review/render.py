@@ -11,6 +11,8 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from bot import content
+
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
@@ -58,13 +60,9 @@ def plain_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-@lru_cache(maxsize=1)
 def words() -> Dict[str, Any]:
-    """The review app's words for event types and detail keys (``words.yml``)."""
-    import yaml
-
-    with open(HERE / "words.yml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    """The review app's words for event types and detail keys (``content/review.yml``)."""
+    return content.load("review")
 
 
 def event_label(event_type: Optional[str]) -> str:

@@ -2,15 +2,9 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Dict, Mapping, Optional
 
-import yaml
-
-from bot import DATA_DIR
-
-WIDGET_DATA = DATA_DIR / "widget"
+from bot import content
 DEFAULT_LANGUAGE = "en"
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}")
@@ -18,16 +12,9 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}")
 FALLBACK_HELP = "If you or someone else is in danger, call your local emergency number now."
 
 
-@lru_cache(maxsize=None)
-def _load_yaml(path: Path) -> Dict[str, Any]:
-    """One YAML file of ``data/``, read once."""
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
-
-
 def strings_for(language: Optional[str]) -> Dict[str, str]:
     """UI strings for ``language``, with English filling any gap."""
-    catalogue = _load_yaml(WIDGET_DATA / "strings.yml")
+    catalogue = content.load("widget/strings")
     strings = dict(catalogue[DEFAULT_LANGUAGE])
     code = normalise_language(language)
     if code != DEFAULT_LANGUAGE:
@@ -54,7 +41,7 @@ def guess_country(country: Optional[str], timezone: Optional[str]) -> Optional[s
     explicit = normalise_country(country)
     if explicit:
         return explicit
-    zones: Mapping[str, str] = _load_yaml(WIDGET_DATA / "timezones.yml")
+    zones: Mapping[str, str] = content.load("widget/timezones")
     return zones.get((timezone or "").strip())
 
 
