@@ -1,5 +1,5 @@
 # Kintsugi's front door. `make run` sets up and starts everything; `make test` runs every test.
-.PHONY: setup run shell train validate test test-fast bench clean
+.PHONY: setup run shell train validate test bench clean
 
 setup:
 	@bash scripts/setup.sh

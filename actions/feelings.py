@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import MAX_TEXT, is_group, metadata, safe_log_event, user_text, who
-from bot.escalation import assess_escalation
+from bot.language.escalation import assess_escalation
 from bot.storage import events
 
 RECENT_TURNS = 6

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import user_text
-from bot.timeparse import parse_duration, parse_when
+from bot.language.timeparse import parse_duration, parse_when
 
 BREAK_INTENT = "im_flooded"
 BREAK_CONFIDENCE = 0.5

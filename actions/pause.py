@@ -14,7 +14,7 @@ from actions.common import clear_flow_slots, is_group, metadata, safe_log_event,
 from bot import clock, storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
-from bot.timeparse import describe, parse_duration, parse_when
+from bot.language.timeparse import describe, parse_duration, parse_when
 
 
 class ActionStartPause(Action):

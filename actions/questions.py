@@ -12,19 +12,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
-from bot import clock, storage
-from bot.coaching import advise
+from bot import clock, content, storage
+from bot.language.coaching import advise
 from bot.storage import events
-from bot.timeparse import describe, parse_when
+from bot.language.timeparse import describe, parse_when
 
 MAX_QUESTION = 1000
 MAX_SCHEDULE_AHEAD = timedelta(days=7)
-GENTLER = re.compile(r"\b(gentler|gentle|softer|reword|new|your (version|wording|way)|yours|other one|"
-                     r"suggest|better wording|use that|use it|that one|ok(ay)?|yes|sure)\b", re.I)
-KEEP = re.compile(r"\b(keep|mine|my own|original|as it is|as is|my way|my question|my wording|no)\b", re.I)
-NOW = re.compile(r"\b(now|right now|ready|yes|yeah|yep|go ahead|let'?s do it|sure|jetzt)\b", re.I)
-LATER = re.compile(r"\b(later|another time|schedule|not now|not yet|pick a time|choose a time|"
-                   r"some other time|no|nope|später)\b", re.I)
 
 
 def _has_words(text: str) -> bool:
@@ -88,7 +82,7 @@ class ValidateQuestionForm(KintsugiFormValidation):
                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """The asker decides: the gentler wording or their own."""
         text = str(value or "")[:300]
-        keep, gentler = KEEP.search(text), GENTLER.search(text)
+        keep, gentler = content.words("question_choice", "keep").search(text), content.words("question_choice", "gentler").search(text)
         person = who(tracker)
         if gentler and not keep:
             safe_log_event(tracker.sender_id, events.QUESTION_REWORDED, partner_id=person.partner_id,
@@ -112,9 +106,9 @@ class ValidateQuestionForm(KintsugiFormValidation):
             if checked:
                 return {"question_timing": "later", "question_when": checked}
             return {"question_timing": "later", "question_when": None}
-        if LATER.search(text):
+        if content.words("question_choice", "later").search(text):
             return {"question_timing": "later"}
-        if NOW.search(text):
+        if content.words("question_choice", "now").search(text):
             return {"question_timing": "now"}
         dispatcher.utter_message(response="utter_question_timing_unclear")
         return {"question_timing": None}

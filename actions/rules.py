@@ -14,7 +14,7 @@ from actions.common import clear_flow_slots, display_name, safe_log_event, who
 from bot import content, storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
-from bot.timeparse import parse_duration
+from bot.language.timeparse import parse_duration
 
 SKIPPED = "-"
 MAX_RULE = 300

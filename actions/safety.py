@@ -21,8 +21,8 @@ from rasa_sdk.types import DomainDict
 from actions.forms import KintsugiFormValidation
 from actions.common import (clear_flow_slots, country_of, domain_responses, is_group, language_of, metadata,
                             response_text, safe_log_event, who)
-from bot import clock
-from bot.notify import notify_crisis
+from bot import clock, content
+from actions.notify import notify_crisis
 from bot.safety import resources
 from bot.storage import events
 
@@ -33,11 +33,12 @@ domain_responses()
 
 CATEGORIES = ("suicide_self_harm", "partner_violence", "harm_to_others", "child_safety", "medical_emergency")
 PRIVATE_CATEGORIES = ("partner_violence",)
-YES = re.compile(r"^\s*(yes|yeah|yep|yup|ya|y|sort of|kind of|kinda|maybe|i think so|a bit|a little|sometimes|"
-                 r"i guess|i don'?t know|idk|not sure|ja|vielleicht)\b", re.I)
-NO = re.compile(r"^\s*(no|nope|nah|not really|no,? i'?m (ok|okay|fine)|i'?m (ok|okay|fine)|nein|never)\b", re.I)
-SAFE = re.compile(r"\b(i'?m safe|i am safe|im safe|safe now|i'?m (ok|okay|fine|alright) now|not in danger|"
-                  r"i'?m out of danger|yes,? (i'?m )?safe|ich bin sicher)\b", re.I)
+
+
+def _words(name: str) -> "re.Pattern[str]":
+    """The answer words of the safety check (``content/words.yml``: ``safety_hold``)."""
+    return content.words("safety_hold", name, at_start=name in ("yes", "no"))
+
 
 
 def _negated_mention(text: str) -> bool:
@@ -182,19 +183,19 @@ class ValidateSafetyForm(KintsugiFormValidation):
             await route_crisis(dispatcher, tracker, domain, category)
             return {"safety_answer": None, "safety_level": "crisis"}
         if level == "check":
-            if NO.search(text) and not YES.search(text) or intent in ("deny", "im_safe") or _negated_mention(text):
+            if _words("no").search(text) and not _words("yes").search(text) or intent in ("deny", "im_safe") or _negated_mention(text):
                 return await self._check_closed(dispatcher, tracker, domain, category)
             # a yes, or anything unclear, is met with human help
             events_ = await route_crisis(dispatcher, tracker, domain,
                                          "suicide_self_harm" if category == "general" else category)
             return {"safety_answer": None, **{e["name"]: e["value"] for e in events_}}
-        if SAFE.search(text) or intent == "im_safe" or (intent == "affirm" and not NO.search(text)):
+        if _words("safe").search(text) or intent == "im_safe" or (intent == "affirm" and not _words("no").search(text)):
             person = who(tracker)
             safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"outcome": "safe"})
             dispatcher.utter_message(response="utter_safety_glad")
             return {"safety_answer": "safe"}
-        if NO.search(text) or intent == "deny":
+        if _words("no").search(text) or intent == "deny":
             message = crisis_message(domain, category, country_of(tracker),
                                      lead=response_text(domain, "utter_safety_no_worry"),
                                      language=language_of(tracker))

@@ -35,7 +35,7 @@ def time_safety_guard(messages: Sequence[str] = ()) -> Dict[str, object]:
     """
     from rasa.shared.nlu.training_data.message import Message
 
-    from bot.safety.rasa_component import SafetyGuard
+    from bot.rasa_plugins.safety_guard import SafetyGuard
 
     guard = SafetyGuard(SafetyGuard.get_default_config())
     texts = list(messages) or training_messages()

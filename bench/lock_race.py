@@ -5,7 +5,7 @@ Redis (as ``tests/test_replicas.py`` does), then in many conversations at once s
 pairs of messages simultaneously, one to each replica. Afterwards each tracker must
 hold every answered message exactly once, each turn finished before the next. Runs
 with Rasa's own ``RedisLockStore`` (``type: redis`` in endpoints.yml) and with the one
-Kintsugi ships (``EnvLockStore`` → ``bot/storage/redis_lock.py``, atomic), and prints both.
+Kintsugi ships (``EnvLockStore`` → ``bot/rasa_plugins/lock_store.py``, atomic), and prints both.
 
     .venv/bin/python bench/lock_race.py [--conversations 20] [--pairs 10]
 """
@@ -31,7 +31,7 @@ from bench.load import percentile  # noqa: E402
 from bench.targets import REDIS_URL, create_pg_database, drop_pg_database  # noqa: E402
 from bot.stack import Stack, free_port, train_if_changed  # noqa: E402
 
-KINTSUGI = "bot.storage.rasa_stores.EnvLockStore"  # the atomic store Kintsugi ships
+KINTSUGI = "bot.rasa_plugins.lock_store.EnvLockStore"  # the atomic store Kintsugi ships
 
 
 def rasa_redis_lock_store() -> str:

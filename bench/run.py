@@ -70,8 +70,8 @@ QUICK_KINTSUGI = ["sqlite", "pg-redis-w2"]
 QUICK_STOCK = ["default"]
 # What each lever gave: (lever, variant with it, variant without it).
 LEVERS = (
-    ("bot.rasa_tuning (SQLite)", "kintsugi-sqlite", "kintsugi-sqlite-untuned"),
-    ("bot.rasa_tuning (PostgreSQL)", "kintsugi-pg-redis", "kintsugi-pg-redis-untuned"),
+    ("bot.rasa_plugins.tuning (SQLite)", "kintsugi-sqlite", "kintsugi-sqlite-untuned"),
+    ("bot.rasa_plugins.tuning (PostgreSQL)", "kintsugi-pg-redis", "kintsugi-pg-redis-untuned"),
     ("SANIC_WORKERS=2 + Redis lock store (SQLite)", "kintsugi-sqlite-redis-w2", "kintsugi-sqlite"),
     ("SANIC_WORKERS=2 + Redis lock store (PostgreSQL)", "kintsugi-pg-redis-w2", "kintsugi-pg-redis"),
     ("PostgreSQL instead of SQLite (1 worker)", "kintsugi-pg-redis", "kintsugi-sqlite"),

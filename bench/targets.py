@@ -58,7 +58,7 @@ class Variant:
     redis: bool = False
     workers: int = 1
     threads: bool = False
-    untuned: bool = False  # KINTSUGI_RASA_TUNING=off: Rasa's internals as shipped (bot.rasa_tuning not installed)
+    untuned: bool = False  # KINTSUGI_RASA_TUNING=off: Rasa's internals as shipped (bot.rasa_plugins.tuning not installed)
     async_commit: bool = False  # PostgreSQL synchronous_commit=off through the database URL
 
     def env(self) -> Dict[str, str]:

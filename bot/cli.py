@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import time
@@ -20,7 +19,9 @@ def _local_token() -> str:
     """The rasa API token: from the environment, or one kept in var/ for this machine."""
     import secrets
 
-    token = os.environ.get("KINTSUGI_RASA_TOKEN")
+    from bot.config import get_settings
+
+    token = get_settings().rasa_token
     if token:
         return token
     path = _token_file()
@@ -107,13 +108,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.web.review.cli import therapist_main
 
         return therapist_main(argv[1:])
+    from bot.config import get_settings
+
+    settings = get_settings()
     parser = argparse.ArgumentParser(prog="kintsugi", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="train if needed and start rasa, actions and the gateway")
     run.add_argument("--train", action="store_true", help="train even when nothing changed")
-    run.add_argument("--rasa-port", type=int, default=int(os.environ.get("KINTSUGI_RASA_PORT", 5005)))
-    run.add_argument("--action-port", type=int, default=int(os.environ.get("KINTSUGI_ACTION_PORT", 5055)))
-    run.add_argument("--gateway-port", type=int, default=int(os.environ.get("KINTSUGI_GATEWAY_PORT", 8080)))
+    run.add_argument("--rasa-port", type=int, default=settings.rasa_port)
+    run.add_argument("--action-port", type=int, default=settings.action_port)
+    run.add_argument("--gateway-port", type=int, default=settings.gateway_port)
     run.set_defaults(func=cmd_run)
     train = sub.add_parser("train", help="train the model when the data changed")
     train.add_argument("--force", action="store_true")

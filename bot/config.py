@@ -2,28 +2,37 @@
 
 Every default runs on a laptop: SQLite under ``var/``, rasa on localhost,
 Telegram off until a token is set. Secrets are only ever read from the
-environment and never logged.
+environment and never logged. Each setting is one typed field below and one
+row of the README's configuration table. The one exception is
+``KINTSUGI_CLOCK_OFFSET_SECONDS``, which ``bot.clock`` reads on every call
+(tests shift the clock while a process runs).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from bot import PROJECT_ROOT
 
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'kintsugi.db'}"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(env: Mapping[str, str], name: str, default: Any, cast: Callable[[str], Any] = int) -> Any:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        return cast(raw)
     except ValueError as exc:  # a clear error beats a silent default
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+        kind = "a whole number" if cast is int else "a number"
+        raise ValueError(f"{name} must be {kind}, got {raw!r}") from exc
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    return default if not raw else raw not in ("off", "0", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -32,11 +41,19 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: Optional[str] = None
+    sanic_workers: int = 1
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: Optional[str] = None
+    rasa_timeout: float = 8.0
+    rasa_tuning: bool = True
+    rasa_port: int = 5005
     action_port: int = 5055
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
+    reminder_interval: float = 5.0
+    reminder_retry: float = 15.0
+    widget_socket_url: Optional[str] = None
+    widget_leave_url: Optional[str] = None
     public_url: Optional[str] = None
     default_country: str = "INTL"
     default_timezone: str = "UTC"
@@ -47,7 +64,6 @@ class Settings:
     oncall_webhook_url: Optional[str] = None
     oncall_telegram_chat_id: Optional[str] = None
     session_secret: Optional[str] = None
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -57,11 +73,19 @@ class Settings:
         return cls(
             database_url=get("KINTSUGI_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=get("KINTSUGI_REDIS_URL"),
+            sanic_workers=_number(env, "SANIC_WORKERS", 1),
             rasa_url=(get("KINTSUGI_RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
             rasa_token=get("KINTSUGI_RASA_TOKEN"),
-            action_port=_int(env, "KINTSUGI_ACTION_PORT", 5055),
+            rasa_timeout=_number(env, "KINTSUGI_RASA_TIMEOUT", 8.0, float),
+            rasa_tuning=_switch(env, "KINTSUGI_RASA_TUNING", True),
+            rasa_port=_number(env, "KINTSUGI_RASA_PORT", 5005),
+            action_port=_number(env, "KINTSUGI_ACTION_PORT", 5055),
             gateway_host=get("KINTSUGI_GATEWAY_HOST") or "127.0.0.1",
-            gateway_port=_int(env, "KINTSUGI_GATEWAY_PORT", 8080),
+            gateway_port=_number(env, "KINTSUGI_GATEWAY_PORT", 8080),
+            reminder_interval=_number(env, "KINTSUGI_REMINDER_INTERVAL", 5.0, float),
+            reminder_retry=_number(env, "KINTSUGI_REMINDER_RETRY", 15.0, float),
+            widget_socket_url=get("KINTSUGI_WIDGET_SOCKET_URL"),
+            widget_leave_url=get("KINTSUGI_WIDGET_LEAVE_URL"),
             public_url=get("KINTSUGI_PUBLIC_URL"),
             default_country=(get("KINTSUGI_DEFAULT_COUNTRY") or "INTL").upper(),
             default_timezone=get("KINTSUGI_DEFAULT_TIMEZONE") or "UTC",
@@ -72,7 +96,6 @@ class Settings:
             oncall_webhook_url=get("KINTSUGI_ONCALL_WEBHOOK_URL"),
             oncall_telegram_chat_id=get("KINTSUGI_ONCALL_TELEGRAM_CHAT_ID"),
             session_secret=get("KINTSUGI_SESSION_SECRET"),
-            extra={k: v for k, v in env.items() if k.startswith("KINTSUGI_")},
         )
 
 

@@ -8,6 +8,7 @@ does the same for a YAML file anywhere (``domain.yml``, ``endpoints.yml``, a tes
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Union
@@ -49,3 +50,13 @@ def read(path: Union[str, Path]) -> Any:
 def load(name: str) -> Any:
     """``content/<name>.yml``, parsed once per process (``load("safety/_policy")``)."""
     return read(path_of(name))
+
+
+@lru_cache(maxsize=None)
+def words(section: str, name: str, *, at_start: bool = False) -> "re.Pattern[str]":
+    """The words ``content/words.yml`` lists under ``section.name``, as one case-blind pattern.
+
+    ``at_start``: only at the beginning of a message (after spaces); otherwise anywhere, as whole words.
+    """
+    alternatives = "|".join(str(w) for w in load("words")[section][name])
+    return re.compile((r"^\s*(" if at_start else r"\b(") + alternatives + r")\b", re.I)

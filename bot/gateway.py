@@ -1,30 +1,31 @@
 """The gateway process: web app (widget, therapist review), Telegram and reminders.
 
-Each part plugs itself in through one function so the parts stay independent:
-``bot.web.widget.setup_widget(app, settings)``, ``bot.web.review.setup_review(app, settings)``,
-``bot.telegram.setup_telegram(app, settings)`` and ``bot.reminders.setup_reminders(app, settings)``.
-Each may register aiohttp routes and ``on_startup``/``on_cleanup`` hooks.
+Each part plugs itself in through one function ``setup_<part>(app, settings)`` so the
+parts stay independent; ``PARTS`` lists them in the order they are mounted. Each may
+register aiohttp routes, ``on_startup``/``on_cleanup`` hooks, a readiness check
+(``bot.readiness``) and a reminder sender (``bot.reminders.register_sender``).
+Tests build the app with only the parts they need: ``build_app(settings, parts=(setup_review,))``.
 """
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
-from typing import Optional
+from typing import Callable, Optional, Sequence
 
 from aiohttp import web
 
+from bot import storage
 from bot.config import Settings, get_settings
+from bot.readiness import READY_CHECKS
+from bot.reminders import setup_reminders
+from bot.telegram import setup_telegram
+from bot.web.review import setup_review
+from bot.web.widget import setup_widget
 
 log = logging.getLogger(__name__)
 
-PARTS = (
-    ("bot.web.widget", "setup_widget"),
-    ("bot.web.review", "setup_review"),
-    ("bot.telegram", "setup_telegram"),
-    ("bot.reminders", "setup_reminders"),
-)
-READY_CHECKS = "kintsugi.ready_checks"
+Part = Callable[[web.Application, Settings], None]
+PARTS: Sequence[Part] = (setup_widget, setup_review, setup_telegram, setup_reminders)
 
 
 async def _health(_request: web.Request) -> web.Response:
@@ -33,14 +34,9 @@ async def _health(_request: web.Request) -> web.Response:
 
 async def _ready(request: web.Request) -> web.Response:
     """Ready when the database answers and every part's own check passes."""
-    from sqlalchemy import text
-
-    from bot.storage import get_engine
-
     problems = []
     try:
-        with get_engine().connect() as connection:
-            connection.execute(text("SELECT 1"))
+        storage.check_database()
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         problems.append(f"database: {type(exc).__name__}")
     for name, check in request.app[READY_CHECKS]:
@@ -56,32 +52,23 @@ async def _ready(request: web.Request) -> web.Response:
                              status=status)
 
 
-def build_app(settings: Optional[Settings] = None) -> web.Application:
-    """The gateway's aiohttp application with every available part mounted."""
+def build_app(settings: Optional[Settings] = None, parts: Sequence[Part] = PARTS) -> web.Application:
+    """The gateway's aiohttp application with ``parts`` (all of them by default) mounted."""
     settings = settings or get_settings()
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = settings
     app[READY_CHECKS] = []
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
-    for module_name, function in PARTS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                log.info("gateway part %s not installed", module_name)
-                continue
-            raise
-        getattr(module, function)(app, settings)
+    for setup in parts:
+        setup(app, settings)
     return app
 
 
 def serve(settings: Optional[Settings] = None) -> None:
     """Run the gateway until interrupted."""
-    from bot.storage import upgrade_database
-
     settings = settings or get_settings()
-    upgrade_database(settings.database_url)
+    storage.upgrade_database(settings.database_url)
     app = build_app(settings)
     web.run_app(app, host=settings.gateway_host, port=settings.gateway_port, print=None,
                 handle_signals=True, shutdown_timeout=5)

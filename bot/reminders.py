@@ -2,13 +2,11 @@
 
 A background loop claims due reminders (``claim_due_reminders``: a row lock on
 PostgreSQL, a conditional update elsewhere, so two gateways never send the same
-one) and delivers them:
-
-* Telegram chats (``tg-<chat id>``) get the text from ``content/channels/reminders.yml``
-  through the bot;
-* every other conversation (web widget, REST) gets it from rasa: the intent
-  ``EXTERNAL_reminder`` with the entity ``reminder_kind`` is triggered on the
-  conversation's latest output channel.
+one) and delivers them through the senders the channels register
+(``register_sender``; Telegram's is ``bot.telegram.reminders``). A conversation
+no sender takes (web widget, REST) gets its reminder from rasa: the intent
+``EXTERNAL_reminder`` with the entity ``reminder_kind`` is triggered on the
+conversation's latest output channel. This module knows no channel.
 
 A failed delivery is released again after a growing pause (15 s, 30 s, 1 min, ...),
 and given up after ``MAX_ATTEMPTS``. If this process dies holding a claim, the
@@ -21,17 +19,18 @@ import logging
 import os
 import socket
 import uuid
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Protocol
 
 from aiohttp import web
 
 from bot.config import Settings
+from bot.rasa_client import RasaClient, rasa_client_for
 from bot.storage import DueReminder, claim_due_reminders, mark_reminder_sent, release_reminder
-from bot.telegram import APP_KEY as TELEGRAM_KEY
 
 log = logging.getLogger(__name__)
 
 APP_KEY: "web.AppKey[ReminderLoop]" = web.AppKey("kintsugi.reminders", object)
+SENDERS: "web.AppKey[List[ReminderSender]]" = web.AppKey("kintsugi.reminder_senders", list)
 REMINDER_INTENT = "EXTERNAL_reminder"
 MAX_ATTEMPTS = 5
 FIRST_RETRY = 15.0
@@ -44,6 +43,46 @@ class PermanentFailure(Exception):
 
 class NotReady(Exception):
     """The channel is still connecting: hand the reminder back without counting a failure."""
+
+
+class ReminderSender(Protocol):
+    """How one channel delivers reminders to its own conversations."""
+
+    name: str
+
+    def takes(self, conversation_id: str) -> bool:
+        """True for the conversations this channel delivers to."""
+
+    async def wait_ready(self) -> None:
+        """Return once the channel can send (the loop waits up to 30 s at start)."""
+
+    async def send(self, reminder: DueReminder) -> None:
+        """Deliver one reminder; raise ``NotReady``, ``PermanentFailure`` or any error to retry."""
+
+
+def register_sender(app: web.Application, sender: ReminderSender) -> None:
+    """Let the reminder loop deliver ``sender``'s conversations through it."""
+    app.setdefault(SENDERS, []).append(sender)
+
+
+class RasaSender:
+    """Any other conversation: rasa replies on the conversation's latest output channel."""
+
+    name = "rasa"
+
+    def __init__(self, rasa: RasaClient) -> None:
+        self.rasa = rasa
+
+    def takes(self, conversation_id: str) -> bool:
+        """Every conversation."""
+        return True
+
+    async def wait_ready(self) -> None:
+        """Rasa needs no warm-up here."""
+
+    async def send(self, reminder: DueReminder) -> None:
+        """Trigger ``EXTERNAL_reminder`` for the conversation."""
+        await self.rasa.trigger_intent(reminder.conversation_id, REMINDER_INTENT, {"reminder_kind": reminder.kind})
 
 
 class ReminderLoop:
@@ -59,14 +98,13 @@ class ReminderLoop:
         self._failures: Dict[int, int] = {}
         self._task: Optional[asyncio.Task] = None
         self._retries: set = set()
-        self._rasa = None
+        self._rasa: Optional[RasaClient] = None
+        self._senders: List[ReminderSender] = []
 
     async def start(self) -> None:
         """Start the loop in the background."""
-        from bot.telegram.rasa import RasaClient
-
-        timeout = float(self.settings.extra.get("KINTSUGI_RASA_TIMEOUT") or 8)
-        self._rasa = RasaClient(self.settings.rasa_url, self.settings.rasa_token, timeout=timeout)
+        self._rasa = rasa_client_for(self.settings)
+        self._senders = [*self.app.get(SENDERS, []), RasaSender(self._rasa)]
         self._task = asyncio.create_task(self._run(), name="reminders")
 
     async def stop(self) -> None:
@@ -85,12 +123,11 @@ class ReminderLoop:
 
     async def _run(self) -> None:
         log.info("reminders: worker %s checks every %.0fs", self.worker, self.interval)
-        runner = self.app.get(TELEGRAM_KEY)
-        if runner is not None:  # a fresh start: give the bot a moment to connect first
+        for sender in self._senders:  # a fresh start: give each channel a moment to connect first
             try:
-                await asyncio.wait_for(runner.ready.wait(), timeout=30)
+                await asyncio.wait_for(sender.wait_ready(), timeout=30)
             except asyncio.TimeoutError:
-                log.warning("reminders start while Telegram is still connecting")
+                log.warning("reminders start while %s is still connecting", sender.name)
         while True:
             try:
                 await self.tick()
@@ -152,33 +189,8 @@ class ReminderLoop:
         task.add_done_callback(self._retries.discard)
 
     async def _send(self, reminder: DueReminder) -> None:
-        from bot.telegram.chat import chat_id_of
-
-        chat_id = chat_id_of(reminder.conversation_id)
-        if chat_id is not None:
-            await self._send_telegram(chat_id, reminder)
-        else:
-            await self._rasa.trigger_intent(reminder.conversation_id, REMINDER_INTENT,
-                                            {"reminder_kind": reminder.kind})
-
-    async def _send_telegram(self, chat_id: int, reminder: DueReminder) -> None:
-        from telegram.error import BadRequest, Forbidden
-
-        from bot.telegram.replies import keyboard, send_text
-        from bot.telegram.texts import reminder_message
-
-        runner = self.app.get(TELEGRAM_KEY)
-        if runner is None:  # another gateway with a token may take it after the release
-            raise RuntimeError("Telegram is off in this gateway")
-        if not runner.ready.is_set():
-            raise NotReady("Telegram not connected yet")
-        message = reminder_message(reminder.kind)
-        application = runner.application
-        markup = keyboard(message.get("buttons") or [], application.bot_data)
-        try:
-            await send_text(application.bot, chat_id, message["text"], markup)
-        except (Forbidden, BadRequest) as exc:
-            raise PermanentFailure(type(exc).__name__) from exc
+        sender = next(s for s in self._senders if s.takes(reminder.conversation_id))
+        await sender.send(reminder)
 
 
 def setup_reminders(app: web.Application, settings: Settings) -> None:
@@ -187,9 +199,7 @@ def setup_reminders(app: web.Application, settings: Settings) -> None:
     ``KINTSUGI_REMINDER_INTERVAL`` (seconds between checks, default 5) and
     ``KINTSUGI_REMINDER_RETRY`` (first pause after a failed delivery, default 15) tune it.
     """
-    interval = float(settings.extra.get("KINTSUGI_REMINDER_INTERVAL") or 5)
-    first_retry = float(settings.extra.get("KINTSUGI_REMINDER_RETRY") or FIRST_RETRY)
-    loop = ReminderLoop(app, settings, interval=interval, first_retry=first_retry)
+    loop = ReminderLoop(app, settings, interval=settings.reminder_interval, first_retry=settings.reminder_retry)
     app[APP_KEY] = loop
 
     async def on_startup(_app: web.Application) -> None:

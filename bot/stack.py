@@ -36,7 +36,7 @@ def fingerprint(root: Path = PROJECT_ROOT, inputs: Sequence[str] = TRAINING_INPU
     """A hash of everything training depends on, including our NLU component's code."""
     digest = hashlib.sha256()
     paths: List[Path] = []
-    for name in list(inputs) + ["bot/safety/rasa_component.py"]:
+    for name in list(inputs) + ["bot/rasa_plugins/safety_guard.py"]:
         path = root / name
         paths.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
     for path in paths:

@@ -7,7 +7,7 @@ import pytest
 
 from actions.questions import ActionAskQuestionChoice, ActionQuestionWrapup, ActionStartQuestion, ValidateQuestionForm
 from bot import clock, storage
-from bot.coaching import advise
+from bot.language.coaching import advise
 from bot.storage import events as ev
 from tests.action_kit import domain, responses, run, run_validation, tracker
 

@@ -30,7 +30,7 @@ def test_without_the_default_stock_run_the_fastest_stock_variant_is_the_headline
 
 def test_levers_compare_with_and_without() -> None:
     found = levers([_record("kintsugi-sqlite", 100, 900), _record("kintsugi-sqlite-untuned", 25, 4000)], [50])
-    assert found == [{"lever": "bot.rasa_tuning (SQLite)", "with": "kintsugi-sqlite",
+    assert found == [{"lever": "bot.rasa_plugins.tuning (SQLite)", "with": "kintsugi-sqlite",
                       "without": "kintsugi-sqlite-untuned", "50": {"msg_per_s_ratio": 4.0, "p50_ratio": 0.23}}]
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import escalation
-from bot.escalation import EscalationAssessment, assess_escalation, load_lexicon
+from bot.language import escalation
+from bot.language.escalation import EscalationAssessment, assess_escalation, load_lexicon
 from tests.report import record
 
 LABELLED = Path(__file__).with_name("escalation_labelled.yml")
@@ -225,9 +225,10 @@ def test_no_file_read_at_import() -> None:
         "import sys\n"
         "opened = []\n"
         "sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == 'open' else None)\n"
-        "import bot.escalation as e\n"
+        "import bot.language.escalation as e\n"
+        "from bot.language.escalation_lexicon import _load_cached\n"
         "assert not [p for p in opened if p.endswith('escalation.yml')], opened\n"
-        "assert e._load_cached.cache_info().currsize == 0\n"
+        "assert _load_cached.cache_info().currsize == 0\n"
         "e.assess_escalation('whatever')\n"
         "assert [p for p in opened if p.endswith('escalation.yml')]\n"
     )

@@ -1,8 +1,8 @@
 """The speed fixes in the rasa process behave exactly like what they replace.
 
-- bot.rasa_tuning: the compiled action-response check accepts and rejects the same
+- bot.rasa_plugins.tuning: the compiled action-response check accepts and rejects the same
   responses as Rasa's ``jsonschema.validate`` (Rasa's own check is the oracle).
-- bot.storage.rasa_stores.UrlTrackerStore: writes the same rows and reads the same
+- bot.rasa_plugins.tracker_store.UrlTrackerStore: writes the same rows and reads the same
   trackers as Rasa's SQLTrackerStore, on SQLite and PostgreSQL, across sessions.
 - EnvLockStore refuses several Sanic workers without Redis.
 - identify() writes "last active" at most once a minute.
@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import sqlalchemy as sa
 
-from bot import rasa_tuning
+from bot.rasa_plugins import tuning as rasa_tuning
 
 WRONG_VALUES = ({}, [], 7, 1.5, "text", None, True, [{"x": 1}])
 
@@ -287,7 +287,7 @@ def _store_through(store: Any, sender: str, events: List[Any], domain: Any) -> N
 def test_our_tracker_store_and_rasa_write_and_read_the_same(database: str, writer: str) -> None:
     from rasa.core.tracker_store import SQLTrackerStore
 
-    from bot.storage.rasa_stores import UrlTrackerStore
+    from bot.rasa_plugins.tracker_store import UrlTrackerStore
 
     domain = _domain()
     ours = UrlTrackerStore(domain=domain, host=database)
@@ -315,7 +315,7 @@ def test_our_tracker_store_and_rasa_write_and_read_the_same(database: str, write
 
 
 def test_saving_an_unchanged_tracker_writes_nothing(sqlite_database: str) -> None:
-    from bot.storage.rasa_stores import UrlTrackerStore
+    from bot.rasa_plugins.tracker_store import UrlTrackerStore
 
     domain = _domain()
     store = UrlTrackerStore(domain=domain, host=sqlite_database)
@@ -340,7 +340,7 @@ def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch
 def test_several_workers_without_redis_are_refused(settings_env: pytest.MonkeyPatch) -> None:
     from rasa.core.lock_store import InMemoryLockStore
 
-    from bot.storage.rasa_stores import EnvLockStore
+    from bot.rasa_plugins.lock_store import EnvLockStore
 
     settings_env.delenv("KINTSUGI_REDIS_URL", raising=False)
     settings_env.setenv("SANIC_WORKERS", "1")
@@ -351,8 +351,8 @@ def test_several_workers_without_redis_are_refused(settings_env: pytest.MonkeyPa
 
 
 def test_several_workers_with_redis_share_one_lock(settings_env: pytest.MonkeyPatch) -> None:
-    from bot.storage.rasa_stores import EnvLockStore
-    from bot.storage.redis_lock import AtomicRedisLockStore
+    from bot.rasa_plugins.lock_store import EnvLockStore
+    from bot.rasa_plugins.lock_store import AtomicRedisLockStore
 
     settings_env.setenv("KINTSUGI_REDIS_URL", "redis://127.0.0.1:6379/3")
     settings_env.setenv("SANIC_WORKERS", "2")
@@ -366,6 +366,7 @@ def test_last_active_is_written_at_most_once_a_minute(database: str, monkeypatch
     from datetime import datetime, timedelta, timezone
 
     from bot import storage
+    from bot.storage import db as storage_db
     from bot.storage import couples
     from bot.storage.models import Conversation, aware
 
@@ -375,7 +376,7 @@ def test_last_active_is_written_at_most_once_a_minute(database: str, monkeypatch
     monkeypatch.setattr(couples, "utcnow", lambda: times[min(next(clock), 2)])
 
     def last_active() -> datetime:
-        with storage.session_scope() as session:
+        with storage_db.session_scope() as session:
             return aware(session.get(Conversation, "c-1").last_active_at)
 
     storage.identify("c-1", "rest:ana")
@@ -426,7 +427,7 @@ def test_action_calls_reuse_one_connection(tuned: None) -> None:
 def test_tracker_store_database_work_runs_off_the_event_loop(sqlite_database: str) -> None:
     import threading
 
-    from bot.storage.rasa_stores import UrlTrackerStore
+    from bot.rasa_plugins.tracker_store import UrlTrackerStore
 
     domain = _domain()
     store = UrlTrackerStore(domain=domain, host=sqlite_database)

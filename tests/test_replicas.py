@@ -279,7 +279,7 @@ def test_two_replicas_share_conversations_without_loss(cluster: Cluster) -> None
 def shipped_lock_store(monkeypatch: pytest.MonkeyPatch) -> type:
     """The lock store class ``endpoints.yml`` gives rasa when ``KINTSUGI_REDIS_URL`` is set."""
     from bot.config import get_settings
-    from bot.storage.rasa_stores import EnvLockStore
+    from bot.rasa_plugins.lock_store import EnvLockStore
 
     monkeypatch.setenv("KINTSUGI_REDIS_URL", REDIS_URL)
     get_settings.cache_clear()
@@ -314,7 +314,7 @@ def test_partners_writing_at_once_to_both_replicas_lose_nothing(cluster: Cluster
     if problems and shipped_lock_store(monkeypatch) is RedisLockStore:
         # Rasa 3.6's RedisLockStore changes a conversation's ticket queue with GET ... SET from each
         # replica, so two replicas can hold the same conversation at once and SQLTrackerStore then
-        # drops one of the turns. Kintsugi ships bot/storage/redis_lock.py instead (bench/lock_race.py
+        # drops one of the turns. Kintsugi ships bot/rasa_plugins/lock_store.py instead (bench/lock_race.py
         # measures both), so with EnvLockStore this test is a hard gate.
         pytest.xfail(f"{len(problems)} of {len(senders)} conversations lost turns with Rasa's RedisLockStore: "
                      f"{problems[0]}")
@@ -368,7 +368,7 @@ def test_a_killed_replica_leaves_the_other_serving_and_comes_back(cluster: Clust
 def test_two_gateways_deliver_each_due_reminder_once(cluster: Cluster) -> None:
     import sqlalchemy as sa
 
-    from bot import storage
+    from bot.storage import db as storage_db
     from bot.storage.models import Reminder, utcnow
 
     if not (PROJECT_ROOT / "bot" / "reminders.py").exists():
@@ -382,19 +382,19 @@ def test_two_gateways_deliver_each_due_reminder_once(cluster: Cluster) -> None:
         stack.gateway_port = free_port()
         stack.start_gateway()  # each gateway talks to its own rasa replica
     with use_database(cluster.database_url):
-        with storage.session_scope() as session:
+        with storage_db.session_scope() as session:
             ids = {sender: session.scalar(sa.select(Reminder.id).where(Reminder.conversation_id == sender,
                                                                         Reminder.status == "pending"))
                    for sender in senders}
         assert all(ids.values()), ids
         for batch in (senders[:4], senders[4:]):  # two batches come due, and both gateways' loops race for them
-            with storage.session_scope() as session:
+            with storage_db.session_scope() as session:
                 session.execute(sa.update(Reminder).where(Reminder.id.in_([ids[s] for s in batch]))
                                 .values(due_at=utcnow() - timedelta(seconds=1)))
             time.sleep(0.7)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            with storage.session_scope() as session:
+            with storage_db.session_scope() as session:
                 rows = session.execute(sa.select(Reminder.id, Reminder.status, Reminder.claimed_by, Reminder.attempts)
                                        .where(Reminder.id.in_(list(ids.values())))).all()
             if all(row.status == "sent" for row in rows):

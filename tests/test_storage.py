@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot import clock, storage
+from bot.storage import db as storage_db
 from bot.storage import events as ev
 
 
@@ -129,7 +130,7 @@ def test_every_model_table_exists_after_the_migration(database: str) -> None:
 
     from bot.storage.models import Base
 
-    tables = set(sa.inspect(storage.get_engine()).get_table_names())
+    tables = set(sa.inspect(storage_db.get_engine()).get_table_names())
     assert set(Base.metadata.tables) <= tables
 
 
@@ -138,7 +139,7 @@ def test_forgetting_also_erases_rasa_tracker_rows(database: str) -> None:
 
     import sqlalchemy as sa
 
-    engine = storage.get_engine()
+    engine = storage_db.get_engine()
     with engine.begin() as connection:
         connection.execute(sa.text("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255),"
                                    " type_name VARCHAR(255), timestamp FLOAT, intent_name VARCHAR(255),"

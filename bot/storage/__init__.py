@@ -18,7 +18,7 @@ from bot.storage.couples import (
 )
 from bot.storage.audit import views_for_partner
 from bot.storage.erasure import delete_partner_messages, delete_trackers
-from bot.storage.db import dispose_engines, get_engine, session_scope, upgrade_database
+from bot.storage.db import check_database, dispose_engines, upgrade_database
 from bot.storage.events import EventView, events_for, log_event
 from bot.storage.pauses import (
     DueReminder,

@@ -97,3 +97,11 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _makers.clear()
+
+
+def check_database() -> None:
+    """Raise when the configured database does not answer (the gateway's readiness check)."""
+    from sqlalchemy import text
+
+    with get_engine().connect() as connection:
+        connection.execute(text("SELECT 1"))

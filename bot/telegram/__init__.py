@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.readiness import add_ready_check
+from bot.reminders import register_sender
 
 if TYPE_CHECKING:  # pragma: no cover
     from telegram.ext import Application
@@ -19,7 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 APP_KEY: "web.AppKey[Any]" = web.AppKey("kintsugi.telegram", object)
-READY_CHECKS = "kintsugi.ready_checks"
 
 
 def build_application(settings: Settings) -> "Application":
@@ -31,7 +32,10 @@ def build_application(settings: Settings) -> "Application":
 
 def setup_telegram(app: web.Application, settings: Settings) -> None:
     """Run the bot with the gateway when a token is set; otherwise say how to turn it on."""
+    from bot.telegram.reminders import TelegramSender
+
     if not settings.telegram_token:
+        register_sender(app, TelegramSender(None))  # keeps Telegram's reminders for a gateway with a token
         log.info("Telegram is off. To turn it on, set TELEGRAM_BOT_TOKEN (from @BotFather); "
                  "for a webhook also set TELEGRAM_WEBHOOK_URL and TELEGRAM_WEBHOOK_SECRET.")
         return
@@ -42,6 +46,7 @@ def setup_telegram(app: web.Application, settings: Settings) -> None:
 
     runner = TelegramRunner(build_application(settings), settings)
     app[APP_KEY] = runner
+    register_sender(app, TelegramSender(runner))
     if runner.webhook:
         app.router.add_post(webhook_path(settings), runner.webhook_handler)
 
@@ -53,7 +58,6 @@ def setup_telegram(app: web.Application, settings: Settings) -> None:
 
     app.on_startup.append(on_startup)
     app.on_cleanup.append(on_cleanup)
-    if READY_CHECKS in app:
-        app[READY_CHECKS].append(("telegram", runner.is_ready))
+    add_ready_check(app, "telegram", runner.is_ready)
     log.info("Telegram on (%s, Bot API %s)", "webhook" if runner.webhook else "polling",
              "default" if settings.telegram_base_url.startswith("https://api.telegram.org/") else "custom")

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.telegram import account, handlers
-from bot.telegram.rasa import RasaClient
+from bot.rasa_client import rasa_client_for
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.replies import OWN_PREFIX
 from bot.telegram.talk import RASA_KEY, SETTINGS_KEY
@@ -80,12 +80,6 @@ def file_url_for(base_url: str) -> str:
     if base_url.rstrip("/").endswith("/bot"):
         return base_url.rstrip("/")[:-3] + "file/bot"
     return base_url
-
-
-def rasa_client_for(settings: Settings) -> RasaClient:
-    """The rasa client with this deployment's timeout (``KINTSUGI_RASA_TIMEOUT``, seconds)."""
-    timeout = float(settings.extra.get("KINTSUGI_RASA_TIMEOUT") or 8)
-    return RasaClient(settings.rasa_url, settings.rasa_token, timeout=timeout)
 
 
 def build_application(settings: Settings) -> Application:

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.storage import Who, identify
 from bot.telegram.chat import conversation_id, is_group, language_and_country, metadata, partner_key, user_id_of
 from bot.telegram.help_lines import assess, country_from_language, resources_text
-from bot.telegram.rasa import RasaClient, RasaUnavailable
+from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.replies import address, keyboard, private_chat_button, send_private, send_text
 from bot.telegram.texts import ui
 

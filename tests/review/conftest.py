@@ -5,6 +5,7 @@ The databases themselves come from ``tests/conftest.py`` (``database``, ``sqlite
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,15 @@ def csrf_of(html: str) -> str:
 @pytest.fixture
 async def make_client(settings):
     """Start the review app on a test server; ``await make_client(policy=..., settings=...)``."""
-    from aiohttp import web
     from aiohttp.test_utils import TestClient, TestServer
 
+    from bot.gateway import build_app
     from bot.web.review import setup_review
 
     clients = []
 
     async def make(policy=None, app_settings: Settings = None) -> TestClient:
-        app = web.Application()
-        setup_review(app, app_settings or settings, policy)
+        app = build_app(app_settings or settings, parts=(partial(setup_review, policy=policy),))
         client = TestClient(TestServer(app))
         await client.start_server()
         clients.append(client)

@@ -37,11 +37,11 @@ class LiveServer:
     def _run(self) -> None:
         from aiohttp import web
 
+        from bot.gateway import build_app
         from bot.web.review import setup_review
 
         asyncio.set_event_loop(self.loop)
-        app = web.Application()
-        setup_review(app, self.settings)
+        app = build_app(self.settings, parts=(setup_review,))
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0)

@@ -158,13 +158,11 @@ async def test_pages_have_strict_headers_and_a_stylesheet(seeded_sqlite, make_cl
 async def test_the_gateway_mounts_the_review_app(seeded_sqlite, settings, monkeypatch):
     from aiohttp.test_utils import TestClient, TestServer
 
-    from bot import gateway
     from bot.gateway import build_app
+    from bot.web.review import setup_review
 
     # Only this part: the other parts are tested on their own.
-    monkeypatch.setattr(gateway, "PARTS", (("bot.web.review", "setup_review"),))
-
-    async with TestClient(TestServer(build_app(settings))) as client:
+    async with TestClient(TestServer(build_app(settings, parts=(setup_review,)))) as client:
         response = await client.get("/review/login")
         assert response.status == 200 and "Sign in" in await response.text()
 

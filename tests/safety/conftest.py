@@ -12,7 +12,7 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="session")
 def detector() -> Any:
-    """The detector built from the real lexicon in data/safety."""
+    """The detector built from the real lexicon in content/safety."""
     from bot.safety.detector import SafetyDetector
 
     return SafetyDetector.from_directory()

@@ -269,7 +269,7 @@ def test_threads_share_one_detector(detector: Any, labelled: Dict[str, List[Any]
 
 
 def test_german_forms_file_is_fresh(detector: Any) -> None:
-    """data/safety/de/_forms.yml has every lemma word the German lexicon uses, as generated."""
+    """content/safety/de/_forms.yml has every lemma word the German lexicon uses, as generated."""
     import yaml
 
     from bot.content import CONTENT_DIR

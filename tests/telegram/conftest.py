@@ -4,13 +4,14 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable, Dict, List, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List, Optional
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.config import Settings, get_settings
+from bot.gateway import build_app
 from bot.reminders import setup_reminders
 from bot.telegram import APP_KEY, setup_telegram
 from tests.telegram.fake_bot_api import FakeBotApi
@@ -44,21 +45,17 @@ def dead_port() -> int:
 
 def gateway_settings(api: FakeBotApi, rasa_url: str, *, rasa_token: Optional[str] = None,
                      webhook_url: Optional[str] = None, webhook_secret: Optional[str] = None,
-                     **extra: str) -> Settings:
+                     **fields: Any) -> Settings:
     """Settings of a gateway that talks to ``api`` and the rasa at ``rasa_url``."""
     return Settings(database_url=get_settings().database_url, rasa_url=rasa_url, rasa_token=rasa_token,
                     telegram_token=api.token, telegram_base_url=api.base_url, default_country="GB",
                     telegram_webhook_url=webhook_url, telegram_webhook_secret=webhook_secret,
-                    extra={"KINTSUGI_RASA_TIMEOUT": "60", "KINTSUGI_REMINDER_INTERVAL": "0.3", **extra})
+                    **{"rasa_timeout": 60.0, "reminder_interval": 0.3, **fields})
 
 
 async def start_gateway(settings: Settings, *, wait_ready: bool = True) -> Gateway:
     """Build and start a gateway app with the Telegram and reminder parts."""
-    app = web.Application()
-    app["settings"] = settings
-    app["kintsugi.ready_checks"] = []
-    setup_telegram(app, settings)
-    setup_reminders(app, settings)
+    app = build_app(settings, parts=(setup_telegram, setup_reminders))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     if wait_ready and APP_KEY in app:

@@ -120,7 +120,7 @@ async def test_private_payloads_never_reach_the_group(bot_api, fake_rasa, gatewa
 
 async def test_slow_rasa_gets_a_kind_reply_with_help_lines(bot_api, fake_rasa, gateways) -> None:
     fake_rasa.delay = 3
-    await gateways(gateway_settings(bot_api, fake_rasa.url, KINTSUGI_RASA_TIMEOUT="1"))
+    await gateways(gateway_settings(bot_api, fake_rasa.url, rasa_timeout=1.0))
     bot_api.push(bot_api.message(ANA, private_chat(ANA), "are you there?"))
     texts = await bot_api.wait_for_messages(ANA.id)
     assert texts[0].startswith(ui("trouble")) and "Samaritans: call 116 123" in texts[0]  # Ana's client is en-GB

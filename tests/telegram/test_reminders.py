@@ -60,7 +60,7 @@ async def test_a_web_reminder_is_triggered_in_rasa(bot_api, fake_rasa, gateways)
 
 async def test_a_failing_reminder_is_retried_with_backoff_then_given_up(bot_api, gateways, caplog) -> None:
     couple = due_pause("web-dead", "web:web-dead:A", channel="web")
-    settings = gateway_settings(bot_api, f"http://127.0.0.1:{dead_port()}", KINTSUGI_REMINDER_RETRY="0.05")
+    settings = gateway_settings(bot_api, f"http://127.0.0.1:{dead_port()}", reminder_retry=0.05)
     with caplog.at_level(logging.WARNING, logger="bot.reminders"):
         await gateways(settings)
         await bot_api.wait_for(lambda _api: "given up" in caplog.text, timeout=60)

@@ -169,7 +169,7 @@ async def test_crisis_in_a_group_is_answered_privately_and_the_group_sees_a_neut
 async def test_rasa_stopped_mid_conversation(stack, bot_api, gateways) -> None:
     relay = await TcpRelay(stack.rasa_url).start()
     try:
-        await gateways(gateway_settings(bot_api, relay.url, rasa_token=stack.token, KINTSUGI_RASA_TIMEOUT="20"))
+        await gateways(gateway_settings(bot_api, relay.url, rasa_token=stack.token, rasa_timeout=20.0))
         ana, ben = people("Ana", "Ben")
         chat, group = private_chat(ana), new_group()
         assert await say(bot_api, ana, chat, "hello")

@@ -44,13 +44,10 @@ def need(condition: bool, why: str) -> None:
 
 def widget_app(settings: Settings) -> web.Application:
     """A bare aiohttp app with only the widget mounted (the gateway's other parts stay out)."""
+    from bot.gateway import build_app
     from bot.web.widget import setup_widget
 
-    app = web.Application()
-    app["settings"] = settings
-    app["kintsugi.ready_checks"] = []
-    setup_widget(app, settings)
-    return app
+    return build_app(settings, parts=(setup_widget,))
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +77,7 @@ def standin() -> Iterator[StandIn]:
 @pytest.fixture
 def standin_gateway(standin: StandIn) -> Iterator[ThreadedApp]:
     """The widget's routes pointed at the stand-in."""
-    settings = Settings(rasa_url=standin.url, extra={"KINTSUGI_WIDGET_LEAVE_URL": LEAVE_URL})
+    settings = Settings(rasa_url=standin.url, widget_leave_url=LEAVE_URL)
     app = ThreadedApp(lambda: widget_app(settings)).start()
     try:
         yield app

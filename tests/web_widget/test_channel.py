@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import socketio
 
-from bot.web.widget.channel import RecentIds, WidgetSocketIOInput, WidgetSocketIOOutput
+from bot.rasa_plugins.widget_channel import RecentIds, WidgetSocketIOInput, WidgetSocketIOOutput
 
 
 class FakeServer:

@@ -23,7 +23,7 @@ WIDGET_JS = routes.STATIC / "widget.js"
 def gateway() -> Iterator[ThreadedApp]:
     """The widget's routes on a real port, pointed at a made-up rasa address."""
     settings = Settings(rasa_url="http://127.0.0.1:5999", default_country="INTL",
-                        extra={"KINTSUGI_WIDGET_SOCKET_URL": "https://chat.example.org"})
+                        widget_socket_url="https://chat.example.org")
     app = ThreadedApp(lambda: widget_app(settings)).start()
     yield app
     app.stop()
@@ -161,7 +161,7 @@ def test_the_gateway_mounts_the_widget(tmp_path: Any) -> None:
     from bot.gateway import build_app
 
     app = build_app(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}",
-                             extra={"KINTSUGI_REMINDER_INTERVAL": "3600"}))
+                             reminder_interval=3600.0))
     paths = {getattr(r.resource, "canonical", None) for r in app.router.routes()}
     assert {"/widget.js", "/widget.css", "/vendor/socket.io.min.js", "/demo", "/widget/help"} <= paths
     assert any(name == "widget" for name, _ in app["kintsugi.ready_checks"])

@@ -28,7 +28,7 @@ def gateway(rasa_stack: RasaStack) -> Iterator[ThreadedApp]:
 
     settings = Settings(database_url=rasa_stack.database_url, rasa_url=rasa_stack.rasa_url,
                         rasa_token=rasa_stack.token,
-                        extra={"KINTSUGI_REMINDER_INTERVAL": "3600", "KINTSUGI_WIDGET_LEAVE_URL": LEAVE_URL})
+                        reminder_interval=3600.0, widget_leave_url=LEAVE_URL)
     app = ThreadedApp(lambda: build_app(settings)).start()
     try:
         yield app

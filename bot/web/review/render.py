@@ -123,11 +123,6 @@ def _css() -> bytes:
 
 def error_page(request: web.Request, status: int) -> web.Response:
     """A calm page for refused or missing things."""
-    messages = {
-        403: ("This form has expired", "Please go back, reload the page and try again."),
-        404: ("Nothing here", "This page does not exist, or it is not yours to see."),
-        405: ("Nothing here", "This page does not take that kind of request."),
-        429: ("Please wait a moment", "Too many tries in a short time."),
-    }
-    title, body = messages.get(status, ("Something went wrong", "Please try again in a moment."))
+    messages = words()["errors"]
+    title, body = messages.get(status, messages["other"])
     return render(request, "message.html", status=status, title=title, body=body)

@@ -15,7 +15,7 @@ from bot.storage.therapists import (
     verify_login,
 )
 from bot.storage.web_sessions import close_all_sessions, close_session, open_session
-from bot.web.review.render import render
+from bot.web.review.render import render, words
 from bot.web.review.security import (
     FORM_COOKIE,
     SESSION_COOKIE,
@@ -26,13 +26,6 @@ from bot.web.review.security import (
     set_cookie,
 )
 
-LOGIN_NOTICES = {
-    "expired": "You were signed out after a while without activity. Please sign in again.",
-    "out": "You are signed out. Take care.",
-    "everywhere": "You are signed out on every device.",
-    "password": "Your password is set. You can sign in now.",
-}
-PRACTICE_NOTICES = {"created": "Your new code is ready.", "revoked": "That code no longer links new couples."}
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -44,7 +37,8 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     """The sign-in page (signed-in therapists go straight to their couples)."""
     if request.get("review.session") is not None:
         raise web.HTTPSeeOther("/review/couples")
-    notice = next((LOGIN_NOTICES[k] for k in LOGIN_NOTICES if k in request.query), None)
+    notices = words()["login_notices"]
+    notice = next((notices[k] for k in notices if k in request.query), None)
     return render(request, "login.html", notice=notice, problem=None, email="")
 
 
@@ -137,7 +131,8 @@ async def set_password(request: web.Request) -> web.StreamResponse:
 async def practice(request: web.Request) -> web.StreamResponse:
     """The practice codes a therapist hands to couples."""
     codes = await asyncio.to_thread(practice_codes_of, current(request).therapist_id)
-    notice = next((PRACTICE_NOTICES[k] for k in PRACTICE_NOTICES if k in request.query), None)
+    notices = words()["practice_notices"]
+    notice = next((notices[k] for k in notices if k in request.query), None)
     return render(request, "practice.html", codes=codes, notice=notice)
 
 

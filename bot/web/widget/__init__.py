@@ -3,7 +3,7 @@
 ``setup_widget(app, settings)`` mounts the widget's files, its strings and help
 lines, the pinned socket.io client and a demo embed page on the gateway app.
 The browser talks to the rasa server's socket.io channel directly; use
-``bot.web.widget.channel.WidgetSocketIOInput`` there (see its docstring).
+``bot.rasa_plugins.widget_channel.WidgetSocketIOInput`` there (see its docstring).
 """
 from __future__ import annotations
 

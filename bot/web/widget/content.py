@@ -8,8 +8,18 @@ from bot import content
 DEFAULT_LANGUAGE = "en"
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}")
-# Said when nothing better is known; the widget carries the same words built in.
-FALLBACK_HELP = "If you or someone else is in danger, call your local emergency number now."
+
+
+def fallback_help() -> str:
+    """Said when nothing better is known (``help_intro``); the widget carries the same words built in."""
+    return strings_for(DEFAULT_LANGUAGE)["help_intro"]
+
+
+def __getattr__(name: str) -> Any:
+    """``FALLBACK_HELP``, read from the strings on first use."""
+    if name == "FALLBACK_HELP":
+        return fallback_help()
+    raise AttributeError(name)
 
 
 def strings_for(language: Optional[str]) -> Dict[str, str]:
@@ -65,7 +75,7 @@ def help_for(country: Optional[str], default_country: str = "INTL", language: Op
         "country_name": found.country_name,
         "known": known,
         "emergency": found.emergency,
-        "intro": text.splitlines()[0] if text else FALLBACK_HELP,
+        "intro": text.splitlines()[0] if text else fallback_help(),
         "text": text,
         "resources": entries,
         "elsewhere": elsewhere,

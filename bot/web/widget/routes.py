@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot import PROJECT_ROOT
 from bot.config import Settings
+from bot.readiness import add_ready_check
 from bot.web.widget import content
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,12 +43,12 @@ STATIC_FILES = {
 
 def socket_url(settings: Settings) -> str:
     """The rasa socket.io address browsers use (may differ from the gateway's own rasa URL)."""
-    return (settings.extra.get("KINTSUGI_WIDGET_SOCKET_URL") or settings.rasa_url).rstrip("/")
+    return (settings.widget_socket_url or settings.rasa_url).rstrip("/")
 
 
 def leave_url(settings: Settings) -> str:
     """Where "Leave quickly" sends a person by default."""
-    return settings.extra.get("KINTSUGI_WIDGET_LEAVE_URL") or DEFAULT_LEAVE_URL
+    return settings.widget_leave_url or DEFAULT_LEAVE_URL
 
 
 def _origin(url: str) -> str:
@@ -113,7 +114,7 @@ def _help(request: web.Request, country: Optional[str]) -> Dict[str, object]:
         return content.help_for(country, settings.default_country, request.query.get("lang"))
     except Exception as exc:  # noqa: BLE001 - a broken directory must not take the widget down
         log.error("help lines unavailable: %s", type(exc).__name__)
-        return {"country": country, "known": False, "intro": content.FALLBACK_HELP, "text": "",
+        return {"country": country, "known": False, "intro": content.fallback_help(), "text": "",
                 "resources": [], "elsewhere": []}
 
 
@@ -188,4 +189,4 @@ def register(app: web.Application, settings: Optional[Settings] = None) -> None:
     app.router.add_get("/widget/help", help_lines)
     app.router.add_get("/widget/strings", strings)
     app.router.add_get("/demo", demo)
-    app.setdefault("kintsugi.ready_checks", []).append(("widget", _vendor_ready))
+    add_ready_check(app, "widget", _vendor_ready)

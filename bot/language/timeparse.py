@@ -8,32 +8,25 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot import clock
+from bot import clock, content
 
-NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "forty-five": 45, "fortyfive": 45, "fifty": 50, "sixty": 60,
-    "ninety": 90, "couple": 2, "few": 3,
-    "ein": 1, "eine": 1, "einer": 1, "zwei": 2, "drei": 3, "zehn": 10, "zwanzig": 20, "dreißig": 30,
-}
-UNIT_MINUTES = {
-    "m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "minuten": 1, "minute(s)": 1,
-    "h": 60, "hr": 60, "hrs": 60, "hour": 60, "hours": 60, "stunde": 60, "stunden": 60,
-    "day": 1440, "days": 1440, "tag": 1440, "tage": 1440, "week": 10080, "weeks": 10080,
-}
-# Parts of the day, as the hour a person most likely means.
-DAY_PARTS = {
-    "morning": 9, "late morning": 11, "noon": 12, "midday": 12, "lunch": 12, "lunchtime": 12,
-    "afternoon": 15, "after work": 18, "evening": 19, "after dinner": 20, "tonight": 20,
-    "night": 21, "bedtime": 22, "before bed": 21, "morgen früh": 9, "abend": 19, "heute abend": 20,
-}
-_NUM = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")"
-_UNIT = r"(" + "|".join(sorted(map(re.escape, UNIT_MINUTES), key=len, reverse=True)) + r")\b"
-DURATION_RE = re.compile(rf"\b{_NUM}\s*(?:more\s+)?{_UNIT}(?:\s*(?:and|&)\s*(?:a\s+)?half)?", re.I)
+
+
+@lru_cache(maxsize=1)
+def _words() -> Tuple[Dict[str, float], Dict[str, float], Dict[str, int], "re.Pattern[str]"]:
+    """Number words, minutes per unit, parts of the day (``content/time_words.yml``) and the duration pattern."""
+    data = content.load("time_words")
+    numbers, units, day_parts = data["number_words"], data["unit_minutes"], data["day_parts"]
+    num = r"(\d+(?:[.,]\d+)?|" + "|".join(sorted(map(re.escape, numbers), key=len, reverse=True)) + r")"
+    unit = r"(" + "|".join(sorted(map(re.escape, units), key=len, reverse=True)) + r")\b"
+    duration = re.compile(rf"\b{num}\s*(?:more\s+)?{unit}(?:\s*(?:and|&)\s*(?:a\s+)?half)?", re.I)
+    return numbers, units, day_parts, duration
+
+
 HALF_HOUR_RE = re.compile(r"\b(half an hour|half hour|halbe stunde|1/2 ?(?:h|hour))\b", re.I)
 HOUR_AND_HALF_RE = re.compile(r"\b(an|one|1)\s+hour\s+and\s+a\s+half\b|\banderthalb stunden\b", re.I)
 QUARTER_RE = re.compile(r"\b(quarter of an hour|viertelstunde)\b", re.I)
@@ -58,8 +51,9 @@ def _zone(name: Optional[str]) -> timezone | ZoneInfo:
 
 def _number(token: str) -> Optional[float]:
     token = token.lower().replace(",", ".")
-    if token in NUMBER_WORDS:
-        return float(NUMBER_WORDS[token])
+    numbers = _words()[0]
+    if token in numbers:
+        return float(numbers[token])
     try:
         return float(token)
     except ValueError:
@@ -79,13 +73,14 @@ def parse_duration(text: str) -> Optional[timedelta]:
         return timedelta(minutes=15)
     total = 0.0
     found = False
-    for match in DURATION_RE.finditer(text):
+    _numbers, units, _parts, duration = _words()
+    for match in duration.finditer(text):
         value = _number(match.group(1))
         if value is None:
             continue
-        minutes = value * UNIT_MINUTES[match.group(2).lower()]
+        minutes = value * units[match.group(2).lower()]
         if "half" in match.group(0).lower():
-            minutes += UNIT_MINUTES[match.group(2).lower()] / 2
+            minutes += units[match.group(2).lower()] / 2
         total += minutes
         found = True
     if not found and re.fullmatch(r"\d{1,4}", text):
@@ -131,7 +126,7 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
     if DATE_LIKE.search(text):
         return None  # calendar dates are beyond a pause; "31st of February" is not a time at all
     duration = parse_duration(text) if re.search(r"\b(in|for|after|give (?:me|us)|nach|take)\b", text) or \
-        DURATION_RE.search(text) or HALF_HOUR_RE.search(text) else None
+        _words()[3].search(text) or HALF_HOUR_RE.search(text) else None
     if duration is None:
         bare = re.search(r"\b(?:in|give (?:me|us)|another|gib (?:mir|uns))\s+(\d{1,3})\b(?!\s*(?:am|pm|:|uhr))", text)
         if bare:
@@ -150,7 +145,7 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
         if tomorrow and not same_day:
             return named
         return named if named > now else named + timedelta(days=1)
-    for words, hour in sorted(DAY_PARTS.items(), key=lambda kv: -len(kv[0])):
+    for words, hour in sorted(_words()[2].items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(words)}\b", text):
             moment = day.replace(hour=hour, minute=0, second=0, microsecond=0)
             if moment <= now:

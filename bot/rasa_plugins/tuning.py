@@ -1,7 +1,7 @@
 """Speed fixes for Rasa 3.6 internals, installed in every rasa server process Kintsugi runs.
 
-Rasa imports ``bot.storage.rasa_stores`` in each server process (``endpoints.yml`` names
-its tracker and lock stores), and that module calls :func:`install` once. Set
+Rasa builds the tracker and lock stores that ``endpoints.yml`` names
+(``bot.rasa_plugins``) in each server process, and they call :func:`install` once. Set
 ``KINTSUGI_RASA_TUNING=off`` to run Rasa exactly as shipped (the benchmark does, to
 report what the fixes give).
 
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Any, Callable, Dict, List, Optional, Text, Tuple
 
 log = logging.getLogger(__name__)
@@ -51,7 +50,9 @@ def _replace(owner: Any, name: str, value: Any) -> None:
 
 def enabled() -> bool:
     """False when ``KINTSUGI_RASA_TUNING`` is ``off`` (or ``0``/``false``/``no``)."""
-    return os.environ.get("KINTSUGI_RASA_TUNING", "on").strip().lower() not in ("off", "0", "false", "no")
+    from bot.config import Settings
+
+    return Settings.from_env().rasa_tuning  # read now: tests switch it while the process runs
 
 
 def compile_action_response_validator() -> Optional[Callable[[Dict[Text, Any]], None]]:

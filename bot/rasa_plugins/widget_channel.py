@@ -2,7 +2,7 @@
 
 Use it in ``credentials.yml`` instead of ``socketio:`` (same settings)::
 
-    bot.web.widget.channel.WidgetSocketIOInput:
+    bot.rasa_plugins.widget_channel.WidgetSocketIOInput:
       user_message_evt: user_uttered
       bot_message_evt: bot_uttered
       session_persistence: true

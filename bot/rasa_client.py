@@ -1,4 +1,6 @@
-"""A small client for the rasa server: the REST channel and the HTTP API.
+"""The gateway's client for the rasa server: the REST channel and the HTTP API.
+
+Every part of the gateway that talks to rasa (Telegram, the reminder loop) uses it.
 
 Retries only what is safe to retry: a message that never reached rasa (the
 connection was refused, or rasa answered 502/503/504 before handling it). A
@@ -13,6 +15,8 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
 import aiohttp
+
+from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +110,8 @@ class RasaClient:
                 return response.status == 200
         except (aiohttp.ClientError, asyncio.TimeoutError):
             return False
+
+
+def rasa_client_for(settings: Settings) -> RasaClient:
+    """The rasa client with this deployment's address, token and timeout (``KINTSUGI_RASA_TIMEOUT``)."""
+    return RasaClient(settings.rasa_url, settings.rasa_token, timeout=settings.rasa_timeout)

@@ -1,23 +1,17 @@
-"""Rasa tracker and lock stores configured from Kintsugi's environment.
+"""Rasa's tracker store on Kintsugi's database (``endpoints.yml``: ``tracker_store``).
 
-``endpoints.yml`` names these classes so that Rasa's SQL tracker store uses the
-same database URL as our tables (``KINTSUGI_DATABASE_URL``), and several rasa
-replicas share a Redis lock store when ``KINTSUGI_REDIS_URL`` is set.
-
-Rasa imports this module in every server process, so it is also where the
-server-side speed fixes of ``bot.rasa_tuning`` are installed.
+Rasa's SQL tracker store on the same database URL as our tables
+(``KINTSUGI_DATABASE_URL``). Building it is also where the rasa server process
+installs the speed fixes of ``bot.rasa_plugins.tuning`` (see ``bot.rasa_plugins.install``).
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Optional
-from urllib.parse import urlsplit
 
-from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
@@ -26,11 +20,9 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import Table, bindparam, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from bot import rasa_tuning
 from bot.config import get_settings
+from bot.rasa_plugins import install
 from bot.storage.db import build_engine
-
-rasa_tuning.install()
 
 
 class UrlTrackerStore(SQLTrackerStore):
@@ -53,6 +45,7 @@ class UrlTrackerStore(SQLTrackerStore):
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
                  event_broker: Any = None, **kwargs: Any) -> None:
+        install()  # the rasa server builds its tracker store before it loads the model
         url = host or get_settings().database_url
         engine = build_engine(url)  # makes the SQLite folder; pooled, with our SQLite settings
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
@@ -110,25 +103,3 @@ def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:
     intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
     return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
             "intent_name": intent, "action_name": data.get("name"), "data": json.dumps(data)}
-
-
-class EnvLockStore(LockStore):
-    """An atomic Redis lock store when ``KINTSUGI_REDIS_URL`` is set, in memory otherwise."""
-
-    def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
-        """Build the lock store that fits this environment."""
-        url = get_settings().redis_url
-        if not url:
-            workers = os.environ.get("SANIC_WORKERS", "1").strip() or "1"
-            if workers != "1":
-                raise ValueError(
-                    f"SANIC_WORKERS={workers} needs KINTSUGI_REDIS_URL: each worker would keep its own "
-                    f"in-memory locks, and two of them could answer one conversation at once.")
-            return InMemoryLockStore()
-        parts = urlsplit(url)
-        db = int(parts.path.strip("/") or 1)
-        from bot.storage.redis_lock import AtomicRedisLockStore
-
-        return AtomicRedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379, db=db,
-                              username=parts.username, password=parts.password,
-                              use_ssl=parts.scheme == "rediss", key_prefix="kintsugi")

@@ -1,4 +1,8 @@
-"""A Redis ticket lock for several rasa replicas, every step atomic.
+"""Rasa's lock store (``endpoints.yml``: ``lock_store``): Redis when configured, atomic.
+
+``EnvLockStore`` is an atomic Redis lock store when ``KINTSUGI_REDIS_URL`` is set
+(several rasa replicas, or ``SANIC_WORKERS`` > 1), and Rasa's in-memory one otherwise.
+
 
 Rasa 3.6's ``RedisLockStore`` keeps a conversation's ticket queue as one JSON value
 and changes it with GET ... SET from each replica: two replicas taking a ticket for
@@ -15,11 +19,14 @@ import asyncio
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Tuple
+from urllib.parse import urlsplit
 
 from rasa.core.lock import Ticket, TicketLock
-from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockError, LockStore, RedisLockStore
 
 from bot import clock
+from bot.config import Settings, get_settings
+from bot.rasa_plugins import install
 
 ISSUE = """
 local n = redis.call('INCR', KEYS[1])
@@ -93,3 +100,24 @@ class AtomicRedisLockStore(RedisLockStore):
             yield TicketLock(conversation_id, deque([Ticket(ticket, expires)]))
         finally:
             self._release(keys=[queue, expiries], args=[ticket])
+
+
+class EnvLockStore(LockStore):
+    """An atomic Redis lock store when ``KINTSUGI_REDIS_URL`` is set, in memory otherwise."""
+
+    def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
+        """Build the lock store that fits this environment."""
+        install()
+        url = get_settings().redis_url
+        if not url:
+            workers = Settings.from_env().sanic_workers  # as this worker was started, not cached
+            if workers != 1:
+                raise ValueError(
+                    f"SANIC_WORKERS={workers} needs KINTSUGI_REDIS_URL: each worker would keep its own "
+                    f"in-memory locks, and two of them could answer one conversation at once.")
+            return InMemoryLockStore()
+        parts = urlsplit(url)
+        db = int(parts.path.strip("/") or 1)
+        return AtomicRedisLockStore(host=parts.hostname or "localhost", port=parts.port or 6379, db=db,
+                              username=parts.username, password=parts.password,
+                              use_ssl=parts.scheme == "rediss", key_prefix="kintsugi")

@@ -1,0 +1,23 @@
+"""Kintsugi's plugins for the rasa server, each named in one of Rasa's YAML files.
+
+- ``tracker_store.UrlTrackerStore`` (``endpoints.yml``): Rasa's SQL tracker store on our database.
+- ``lock_store.EnvLockStore`` (``endpoints.yml``): an atomic Redis lock store, or Rasa's in-memory one.
+- ``safety_guard.SafetyGuard`` (``config.yml``): the safety detector has the last word on the intent.
+- ``widget_channel.WidgetSocketIOInput`` (``credentials.yml``): the web widget's socket.io channel.
+- ``tuning``: speed fixes for Rasa internals, installed by :func:`install`.
+
+Importing this package does nothing; the stores call :func:`install` when the rasa
+server builds them (before it loads the model), so the fixes are in place for every
+message of that process.
+"""
+from __future__ import annotations
+
+
+def install() -> bool:
+    """Install the speed fixes of ``bot.rasa_plugins.tuning`` in this process (once).
+
+    False when ``KINTSUGI_RASA_TUNING=off``: Rasa then runs as shipped.
+    """
+    from bot.rasa_plugins import tuning
+
+    return tuning.install()

@@ -1,0 +1,48 @@
+"""Reminders to Telegram chats (``tg-<chat id>``), sent by the bot with the text of
+``content/channels/reminders.yml``; registered with the reminder loop by ``setup_telegram``."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from telegram.error import BadRequest, Forbidden
+
+from bot.reminders import NotReady, PermanentFailure
+from bot.storage import DueReminder
+from bot.telegram.chat import chat_id_of
+from bot.telegram.replies import keyboard, send_text
+from bot.telegram.texts import reminder_message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.telegram.runner import TelegramRunner
+
+
+class TelegramSender:
+    """Delivers reminders of Telegram conversations through this gateway's bot, if it has one."""
+
+    name = "Telegram"
+
+    def __init__(self, runner: Optional["TelegramRunner"]) -> None:
+        self.runner = runner
+
+    def takes(self, conversation_id: str) -> bool:
+        """Every Telegram conversation, even while Telegram is off here."""
+        return chat_id_of(conversation_id) is not None
+
+    async def wait_ready(self) -> None:
+        """Until the bot has connected (at once when Telegram is off)."""
+        if self.runner is not None:
+            await self.runner.ready.wait()
+
+    async def send(self, reminder: DueReminder) -> None:
+        """Send the reminder's text and buttons to its chat."""
+        if self.runner is None:  # another gateway with a token may take it after the release
+            raise RuntimeError("Telegram is off in this gateway")
+        if not self.runner.ready.is_set():
+            raise NotReady("Telegram not connected yet")
+        message = reminder_message(reminder.kind)
+        application = self.runner.application
+        markup = keyboard(message.get("buttons") or [], application.bot_data)
+        try:
+            await send_text(application.bot, chat_id_of(reminder.conversation_id), message["text"], markup)
+        except (Forbidden, BadRequest) as exc:
+            raise PermanentFailure(type(exc).__name__) from exc
