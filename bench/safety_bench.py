@@ -15,6 +15,8 @@ import random
 import statistics
 import sys
 import time
+
+import yaml
 from pathlib import Path
 from typing import List
 
@@ -33,7 +35,6 @@ FILLER = [
 
 def messages(size: int = 300) -> List[str]:
     """Every labelled message padded (in front) with safe text to ``size`` characters."""
-    import yaml
 
     with (ROOT / "tests" / "safety" / "labelled.yml").open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
@@ -104,6 +105,21 @@ def main() -> int:
     print(f"  throughput (warm)     {len(warm) / total:8.0f} messages/s on one core")
     if hasattr(os, "getloadavg"):
         print(f"  machine load average  {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs (the noise in p99 above)")
+    import resource
+
+    from bot.safety.evaluate import lines, score
+
+    model = detector.second_opinion
+    print(f"  second opinion        {'on' if model else 'OFF'}"
+          + (f" ({sum(len(f.index) for f in model.features)} n-grams, thresholds {model.thresholds})" if model else ""))
+    print(f"  peak memory (RSS)     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB for the whole process")
+    for path in sorted((ROOT / "tests" / "safety" / "blind").glob("*.yml")):
+        with path.open(encoding="utf-8") as fh:
+            items = yaml.safe_load(fh)["items"]
+        print(f"\nblind {path.stem} ({len(items)} messages never tuned on)")
+        for line in lines(score(detector.assess, items)):
+            print("  " + line)
+        print("  lexicon alone: " + lines(score(detector.lexicon_assess, items))[0])
     return 0
 
 

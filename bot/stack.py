@@ -48,7 +48,15 @@ def fingerprint(root: Path = PROJECT_ROOT, inputs: Sequence[str] = TRAINING_INPU
 
 def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, force: bool = False,
                      env: Optional[Dict[str, str]] = None) -> Path:
-    """Train the model unless one built from exactly this data exists; returns its path."""
+    """Train the model unless one built from exactly this data exists; returns its path.
+
+    The safety layer's second opinion is built first (from ``content/safety/training``), so
+    no process has to train it when it starts.
+    """
+    from bot.safety import training
+
+    safety_model = training.build(force=force)
+    print(f"Safety second opinion is ready ({safety_model.name}).", flush=True)
     out = out or root / "models"
     out.mkdir(parents=True, exist_ok=True)
     model = out / f"{MODEL_NAME}.tar.gz"

@@ -35,7 +35,6 @@ class SafetyGuard(GraphComponent):
         """Intents that unaddressed group talk may not trigger, and where it goes instead."""
         return {
             # the model's own "crisis" becomes a gentle check only when it is this sure
-            "model_crisis_threshold": 0.75,
             "group_talk_intent": "couple_talk",
             "passive_in_group": [
                 "greet", "goodbye", "thanks", "out_of_scope", "bot_challenge", "what_can_you_do",
@@ -82,13 +81,11 @@ class SafetyGuard(GraphComponent):
             self._override(message, CRISIS_INTENT, assessment.category, assessment.match)
         elif assessment.level == "check":
             self._override(message, CHECK_INTENT, assessment.category, assessment.match)
-        elif predicted == CRISIS_INTENT:
-            # The model alone never sends a crisis reply; when sure, it earns a gentle check.
-            confidence = (message.get(INTENT) or {}).get("confidence") or 0.0
-            if confidence >= self._config["model_crisis_threshold"]:
-                self._override(message, CHECK_INTENT, None, None)
-            else:
-                self._drop_model_crisis(message)
+        elif predicted in (CRISIS_INTENT, CHECK_INTENT):
+            # The intent model alone never starts the crisis reply nor the screening question: the
+            # detector (lexicon + the second opinion measured on hard negatives) found nothing, so
+            # "I want to share this with our therapist" goes to the model's next guess.
+            self._drop_model_crisis(message)
         elif not re.search(r"\w", text, re.UNICODE) or re.fullmatch(r"[\W_\d]+", text):
             # Nothing but symbols, emoji or digits: ask, don't guess.
             self._override(message, "nlu_fallback", None, None, confidence=0.0)

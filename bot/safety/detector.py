@@ -22,13 +22,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from bot.safety.engine import Hit, LanguageMatcher, load_languages
 from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
 from bot.safety.normalise import Normaliser, split_long
+from bot.safety.second_opinion import Opinion, SecondOpinion
+from bot.safety.softeners import Softeners
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class Assessment:
     rule_id: Optional[str] = None
     negated: bool = False
     categories: Tuple[str, ...] = ()  # every category flagged at this level, by priority
+    softened: bool = False  # laughter or quotation marks lowered crisis to check
+    model_score: Optional[float] = None  # the second opinion's probability of concern, when it ran
 
     @property
     def flagged(self) -> bool:
@@ -60,35 +64,48 @@ class Assessment:
         return {
             "level": self.level, "category": self.category, "match": self.match,
             "rule_id": self.rule_id, "negated": self.negated, "categories": list(self.categories),
+            "softened": self.softened,
+            "model_score": None if self.model_score is None else round(self.model_score, 3),
         }
 
 
 NO_CONCERN = Assessment()
+SECOND_OPINION_RULE = "second_opinion"  # rule_id when only the trained model flagged a message
 
 
 class SafetyDetector:
     """Matches messages against the crisis lexicon; one lock makes it safe to share between threads."""
 
     def __init__(self, matchers: List[LanguageMatcher], normaliser: Normaliser,
-                 priority: Tuple[str, ...] = CATEGORIES, load_seconds: float = 0.0) -> None:
+                 priority: Tuple[str, ...] = CATEGORIES, load_seconds: float = 0.0,
+                 second_opinion: Optional[SecondOpinion] = None, softeners: Optional[Softeners] = None) -> None:
         """Wrap compiled per-language matchers; use :meth:`from_directory`."""
         self._matchers = matchers
         self._normalise = normaliser
+        self.second_opinion = second_opinion
+        self._softeners = softeners
         self._priority = {c: i for i, c in enumerate(priority)}
         self.load_seconds = load_seconds
         self._lock = threading.Lock()  # spaCy's tokenizer cache and vocab grow as words arrive
 
     @classmethod
-    def from_directory(cls, path: Optional[Union[str, Path]] = None) -> "SafetyDetector":
-        """Load and compile the lexicon (default ``content/safety``)."""
+    def from_directory(cls, path: Optional[Union[str, Path]] = None,
+                       second_opinion: Union[SecondOpinion, None, str] = "built") -> "SafetyDetector":
+        """Load and compile the lexicon (default ``content/safety``) and the second opinion.
+
+        ``second_opinion="built"`` loads the trained weights for the default folder (training
+        them first if the examples changed since the last build); ``None`` runs the lexicon alone.
+        """
         from bot import content
 
         started = time.perf_counter()
         root = Path(path) if path is not None else content.path_of("safety")
         matchers, normaliser, priority = load_languages(root)
+        if second_opinion == "built":
+            second_opinion = load_second_opinion() if path is None else None
         elapsed = time.perf_counter() - started
         log.info("safety lexicon loaded: %d rules in %.2fs", sum(m.rule_count for m in matchers), elapsed)
-        return cls(matchers, normaliser, priority, elapsed)
+        return cls(matchers, normaliser, priority, elapsed, second_opinion, Softeners.from_directory(root))
 
     @property
     def entries(self) -> List[Entry]:
@@ -108,26 +125,75 @@ class SafetyDetector:
         found: List[Hit] = []
         for part in split_long(text, MAX_SCAN_CHARS, HEAD_TAIL_CHARS):
             norm = self._normalise(part)
-            for matcher in self._matchers:
-                with self._lock:
-                    hits = matcher.find(norm.text)
-                found.extend(h._replace(match=norm.span(part, h.start, h.end)) for h in hits)
+            readings = [norm]
+            without = self._normalise.without_fillers(norm)
+            if without is not None:  # "i honestly fucking want to die" is read both ways
+                readings.append(without)
+            for reading in readings:
+                for matcher in self._matchers:
+                    with self._lock:
+                        hits = matcher.find(reading.text)
+                    found.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits)
         return found
 
-    def assess(self, text: Any) -> Assessment:
-        """Assess one message; never raises on odd input."""
-        try:
-            found = [h for h in self.hits(text) if h.level != "none"]
-        except Exception as exc:  # a broken message must not break the safety net
-            # no traceback: an exception message could quote the person's words
-            log.error("safety detector failed (%s); message left unassessed", type(exc).__name__)
-            return NO_CONCERN
+    def lexicon_assess(self, text: Any) -> Assessment:
+        """The lexicon's verdict alone (the precise floor)."""
+        return self._verdict(self.hits(text))
+
+    def _verdict(self, hits: List[Hit]) -> Assessment:
+        found = [h for h in hits if h.level != "none"]
         if not found:
             return NO_CONCERN
         prio = self._priority
         best = min(found, key=lambda h: (-LEVEL_RANK[h.level], prio.get(h.category, 99), h.negated, h.start))
         cats = sorted({h.category for h in found if h.level == best.level}, key=lambda c: prio.get(c, 99))
         return Assessment(best.level, best.category, best.match, best.rule_id, best.negated, tuple(cats))
+
+    def assess(self, text: Any) -> Assessment:
+        """Assess one message: the lexicon, softeners, then the second opinion; never raises."""
+        try:
+            text = _as_text(text)
+            hits = self.hits(text)
+            verdict = self._verdict(hits)
+            if verdict.level == "crisis" and self._softeners is not None and self._softeners.soften(text, verdict.match):
+                verdict = replace(verdict, level="check", softened=True)
+            # The model judges alone only where the lexicon made no explicit decision: a message with
+            # an idiom the lexicon excludes ("he choked up") is not raised by the model on its own.
+            idiom = any(h.level == "none" and not h.category for h in hits)
+            if self.second_opinion is not None and text.strip() and not (idiom and verdict.level == "none"):
+                verdict = combine(verdict, self.second_opinion.opinion(text), self.second_opinion.thresholds,
+                                  self.second_opinion.min_words_alone)
+            return verdict
+        except Exception as exc:  # a broken message must not break the safety net
+            # no traceback: an exception message could quote the person's words
+            log.error("safety detector failed (%s); message left unassessed", type(exc).__name__)
+            return NO_CONCERN
+
+
+def combine(verdict: Assessment, opinion: Opinion, thresholds: Dict[str, float], min_words: int = 3) -> Assessment:
+    """The lexicon's verdict with the second opinion: it may raise none→check, and check→crisis
+    together with the lexicon; it never lowers anything, nor undoes a negation or a softener."""
+    score = opinion.probability
+    if verdict.level == "none":
+        if score >= thresholds["check"] and opinion.category and opinion.words >= min_words:
+            return Assessment("check", opinion.category, None, SECOND_OPINION_RULE, False,
+                              (opinion.category,), model_score=score)
+        return replace(verdict, model_score=score)
+    if verdict.level == "check" and not (verdict.negated or verdict.softened) \
+            and score >= thresholds["crisis_with_lexicon"]:
+        return replace(verdict, level="crisis", model_score=score)
+    return replace(verdict, model_score=score)
+
+
+def load_second_opinion() -> Optional[SecondOpinion]:
+    """The trained weights, built first when the examples changed; None (logged) if that fails."""
+    from bot.safety import training
+
+    try:
+        return SecondOpinion.from_file(training.build())
+    except Exception as exc:  # the lexicon still works without it
+        log.error("safety second opinion unavailable (%s); the lexicon runs alone", type(exc).__name__)
+        return None
 
 
 def _as_text(text: Any) -> str:

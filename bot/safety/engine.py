@@ -23,6 +23,9 @@ _COMMON = frozenset({"want", "need", "feel", "think", "know", "go", "going", "ge
                      "ich", "mich", "mir", "nicht", "mehr", "er", "sie", "habe", "hat", "ist"})
 
 
+_ELISION_INFIX = r"(?<=[^\W\d_]['\u2019])(?=[^\W\d_])"
+
+
 class Hit(NamedTuple):
     """One lexicon match after exclusions and context rules."""
 
@@ -39,7 +42,15 @@ def _build_nlp(lang: Language) -> Any:
     """A blank spaCy pipeline; lookup lemmas in "pipeline" mode."""
     import spacy  # imported here: no work at import time
 
-    nlp = spacy.blank(lang.code)
+    if lang.tokenizer == "light":
+        from spacy.util import compile_infix_regex
+
+        # language-neutral rules plus French-style elision: "m'a" -> m' a, "j'ai" -> j' ai
+        nlp = spacy.blank("xx")
+        infixes = list(nlp.Defaults.infixes) + [_ELISION_INFIX]
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    else:
+        nlp = spacy.blank(lang.code)
     if lang.lemma_mode == "pipeline":
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
         nlp.initialize()
@@ -63,16 +74,18 @@ class LanguageMatcher:
         cache: Dict[str, List[str]] = {}
 
         def tokenize(s: str) -> List[str]:
-            # a clitic such as 'm or 'll is one token in running text, not "'" + "m"
+            # a clitic such as 'm or 'll, or an elided word such as French m' / l' / j',
+            # is one token in running text, not "'" + "m" / "m" + "'"
             if s not in cache:
-                cache[s] = [s] if s.startswith("'") and " " not in s else [t.text for t in self.nlp.make_doc(s)]
+                clitic = (s.startswith("'") or (s.endswith("'") and len(s) > 1)) and " " not in s
+                cache[s] = [s] if clitic else [t.text for t in self.nlp.make_doc(s)]
             return cache[s]
 
         self.compiler = Compiler(lang, tokenize, lemma)
         build_rules(lang, self.compiler)
         self.entries: List[Entry] = lang.entries
         self.exclusions: List[Exclusion] = lang.exclusions
-        self.matcher = AnchoredMatcher(self.nlp.vocab, self.nlp.Defaults.stop_words | _COMMON)
+        self.matcher = AnchoredMatcher(self.nlp.vocab, self.nlp.Defaults.stop_words | _COMMON | lang.common_words)
         self._keys: Dict[int, Tuple[str, Any]] = {}
         for e in lang.entries:
             self._add(f"E:{e.id}", ("entry", e), e.patterns)
@@ -128,8 +141,12 @@ class LanguageMatcher:
                 excluded.append((obj, start, end))
             else:
                 markers.setdefault(obj, []).append(start)
+        # An idiom the lexicon excludes is reported as a "none" hit, so the second opinion can
+        # leave its words out too ("he choked up" is nobody's crisis, whatever a model thinks).
+        idioms = [Hit("none", "", doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), x.id, False)
+                  for x, s, e in excluded]
         if not found:
-            return []
+            return idioms
         clause, sentence = _segments(doc, self.lang.clause_breaks)
         marker_sents = {name: {sentence[i] for i in starts} for name, starts in markers.items()}
         hits = []
@@ -139,7 +156,7 @@ class LanguageMatcher:
             level, negated = self._judge(doc, clause, sentence, marker_sents, entry, start, end)
             last = doc[end - 1]
             hits.append(Hit(level, entry.category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
-        return hits
+        return hits + idioms
 
     def _judge(self, doc: Any, clause: List[int], sentence: List[int],
                marker_sents: Dict[str, Set[int]], entry: Entry, start: int, end: int) -> Tuple[str, bool]:
@@ -246,4 +263,5 @@ def load_languages(root: Path) -> Tuple[List[LanguageMatcher], Normaliser, Tuple
     for m in matchers:
         replacements.update(m.lang.replacements)
         words |= m.words
-    return matchers, Normaliser(replacements, words), priority
+    fillers = _read_yaml(root / "_fillers.yml").get("fillers", []) if (root / "_fillers.yml").exists() else []
+    return matchers, Normaliser(replacements, words, fillers), priority

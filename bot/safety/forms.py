@@ -63,12 +63,15 @@ def build_forms(folder: Path, code: str, table: Optional[Dict[str, str]] = None)
         table = srsly.read_gzip_json(data / f"{code}_lemma_lookup.json.gz")
     reverse: Dict[str, Set[str]] = defaultdict(set)
     for form, lemma in table.items():
-        reverse[lemma.lower()].add(form.lower())
+        # most tables map form -> lemma; fr_lemma_lookup maps form -> [lemma, ...]
+        for one in (lemma if isinstance(lemma, list) else [lemma]):
+            reverse[one.lower()].add(form.lower())
     out: Dict[str, List[str]] = {}
     for word in sorted(lemma_words(folder, code)):
-        lemma = table.get(word) or table.get(word.capitalize()) or word
+        found = table.get(word) or table.get(word.capitalize()) or word
+        lemmas = {x.lower() for x in (found if isinstance(found, list) else [found])}
         # a word can be a lemma itself and a form of another ("ritzen": verb / plural noun)
-        out[word] = sorted(reverse[lemma.lower()] | reverse[word] | {word, lemma.lower()})
+        out[word] = sorted(set().union(*(reverse[x] for x in lemmas)) | reverse[word] | {word} | lemmas)
     return out
 
 
@@ -78,7 +81,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     args = sys.argv[1:] if argv is None else argv
     code = args[0] if args else "de"
-    folder = content.path_of("safety") / code
+    # optional second argument: the lexicon root (default content/safety)
+    folder = (Path(args[1]) if len(args) > 1 else content.path_of("safety")) / code
     forms = build_forms(folder, code)
     text = _HEADER.format(code=code) + yaml.safe_dump({"forms": forms}, allow_unicode=True, width=100)
     (folder / "_forms.yml").write_text(text, encoding="utf-8")

@@ -88,6 +88,10 @@ class Language:
     lemma_overrides: Dict[str, str] = field(default_factory=dict)
     replacements: Dict[str, str] = field(default_factory=dict)
     forms: Dict[str, List[str]] = field(default_factory=dict)
+    # "spacy": spacy.blank(code); "light": a fast elision-aware tokenizer (French:
+    # importing spacy.lang.fr compiles a 1.4 MB regex, 3-5 s at start-up)
+    tokenizer: str = "spacy"
+    common_words: FrozenSet[str] = frozenset()  # poor anchors, beside spaCy's stop words
     entries: List[Entry] = field(default_factory=list)
     exclusions: List[Exclusion] = field(default_factory=list)
     raw_entries: List[Tuple[str, str, Dict[str, Any]]] = field(default_factory=list)
@@ -124,7 +128,11 @@ def read_language(folder: Path, code: str) -> Language:
         markers={k: list(v or []) for k, v in (conf.get("markers") or {}).items()},
         lemma_overrides={str(k).lower(): str(v) for k, v in (conf.get("lemma_overrides") or {}).items()},
         replacements={str(k).lower(): str(v) for k, v in (conf.get("replacements") or {}).items()},
+        tokenizer=str(conf.get("tokenizer", "spacy")),
+        common_words=_words(conf.get("common_words")),
     )
+    if lang.tokenizer not in ("spacy", "light"):
+        raise LexiconError(f"{folder}/_language.yml: tokenizer must be spacy or light")
     if lang.lemma_mode not in ("pipeline", "forms"):
         raise LexiconError(f"{folder}/_language.yml: lemma_mode must be pipeline or forms")
     forms_file = folder / "_forms.yml"

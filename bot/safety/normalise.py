@@ -90,9 +90,13 @@ def _substitute(
 class Normaliser:
     """Folds spelling variants and slang using data from the lexicon folder."""
 
-    def __init__(self, replacements: Mapping[str, str], known_words: Iterable[str]) -> None:
-        """Build from a phrase→replacement map and a set of known words."""
+    def __init__(self, replacements: Mapping[str, str], known_words: Iterable[str],
+                 fillers: Iterable[str] = ()) -> None:
+        """Build from a phrase→replacement map, a set of known words and filler words."""
         self._known = frozenset(known_words)
+        filler_words = sorted({f.lower() for f in fillers}, key=len, reverse=True)
+        self._filler_re: Optional["re.Pattern[str]"] = re.compile(
+            r"(?<![\w'])(?:" + "|".join(map(re.escape, filler_words)) + r")(?![\w'])\s*") if filler_words else None
         self._repl = {k.lower(): v for k, v in replacements.items()}
         keys = sorted(self._repl, key=len, reverse=True)
         if keys:
@@ -134,6 +138,13 @@ class Normaliser:
         if self._repl_re is not None and self._repl_re.search(norm.text):
             norm = _substitute(norm, self._repl_re, self._replace)
         return norm
+
+
+    def without_fillers(self, norm: Normalised) -> Optional[Normalised]:
+        """``norm`` with filler words left out ("i honestly fucking want to die"), or None if it has none."""
+        if self._filler_re is None or not self._filler_re.search(norm.text):
+            return None
+        return _substitute(norm, self._filler_re, lambda m: "")
 
 
 def split_long(text: str, limit: int, keep: int) -> Sequence[str]:

@@ -275,11 +275,12 @@ def test_german_forms_file_is_fresh(detector: Any) -> None:
     from bot.content import CONTENT_DIR
     from bot.safety.forms import build_forms
 
-    german = next(m for m in detector._matchers if m.lang.code == "de")
-    assert not german.compiler.missing_forms, "run: python -m bot.safety.forms de"
-    with (CONTENT_DIR / "safety" / "de" / "_forms.yml").open(encoding="utf-8") as fh:
-        stored = yaml.safe_load(fh)["forms"]
-    assert stored == build_forms(CONTENT_DIR / "safety" / "de", "de"), "run: python -m bot.safety.forms de"
+    for code in ("de", "es", "fr"):
+        language = next(m for m in detector._matchers if m.lang.code == code)
+        assert not language.compiler.missing_forms, f"run: python -m bot.safety.forms {code}"
+        with (CONTENT_DIR / "safety" / code / "_forms.yml").open(encoding="utf-8") as fh:
+            stored = yaml.safe_load(fh)["forms"] or {}
+        assert stored == build_forms(CONTENT_DIR / "safety" / code, code), f"run: python -m bot.safety.forms {code}"
 
 
 def test_a_broken_lexicon_names_file_and_rule(tmp_path: Any) -> None:

@@ -1,0 +1,50 @@
+"""The crisis detector on text the project never tuned on: the frozen blind batches.
+
+Each batch in tests/safety/blind/ was written by someone who had read only the category
+definitions. The figures are printed by `make test` beside the in-sample ones; the floors
+asserted here are the batch's measured figures (docs/safety-eval.md), so a change that
+makes the detector worse on unseen text fails, while the issue's targets are printed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+import yaml
+
+from bot.safety.evaluate import lines, score
+from tests.report import record
+
+BLIND = Path(__file__).resolve().parent / "blind"
+# Floors per batch: the figures measured when the batch was first scored (never tuned on).
+FLOORS: Dict[str, Dict[str, float]] = {
+    "batch1": {"recall": 0.873, "crisis_on_safe": 0.025, "check_on_safe": 0.086},
+    "batch2": {"recall": 0.897, "crisis_on_safe": 0.033, "check_on_safe": 0.12},
+}
+
+
+def batch(name: str) -> List[Dict[str, Any]]:
+    with open(BLIND / f"{name}.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["items"]
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_blind_batch_figures(detector: Any, name: str) -> None:
+    items = batch(name)
+    figures = score(detector.assess, items)
+    record(f"Safety on blind {name} ({len(items)} messages never tuned on)", lines(figures))
+    rates, floor = figures.overall.rates(), FLOORS[name]
+    assert rates["recall"] >= floor["recall"]
+    assert rates["crisis_on_safe"] <= floor["crisis_on_safe"]
+    assert rates["check_on_safe"] <= floor["check_on_safe"]
+
+
+def test_blind_batches_are_frozen_and_well_formed() -> None:
+    for path in sorted(BLIND.glob("*.yml")):
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
+        assert path.read_text(encoding="utf-8").startswith("# FROZEN."), path.name
+        assert len(items) >= 400 and len({i["text"] for i in items}) == len(items)
+        positives = sum(i["level"] != "none" for i in items)
+        assert 0.4 <= positives / len(items) <= 0.6
+        assert {i["lang"] for i in items} == {"en", "de", "es", "fr"}
