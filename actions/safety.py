@@ -49,6 +49,59 @@ def _negated_mention(text: str) -> bool:
     return assessment.negated and assessment.level == "check"
 
 
+SUPPORTED_LANGUAGES = ("en", "de", "es", "fr")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def guess_language(text: str) -> Optional[str]:
+    """German, Spanish or French when the message clearly is (``content/safety/_language_guess.yml``)."""
+    words = [w.lower() for w in _WORD.findall(text or "")[:200]]
+    scores = {code: sum(w in set(vocabulary) for w in words)
+              for code, vocabulary in content.load("safety/_language_guess").items()}
+    if not scores:
+        return None
+    best = max(scores, key=scores.get)
+    others = max((v for k, v in scores.items() if k != best), default=0)
+    return best if scores[best] >= others + 2 else None
+
+
+def crisis_language(tracker: Tracker) -> str:
+    """The language of the safety replies: the client's, the one kept for this hold, or the message's."""
+    told = language_of(tracker) if metadata(tracker).get("language") else None
+    if told in SUPPORTED_LANGUAGES:
+        return told
+    kept = tracker.get_slot("crisis_language")
+    if kept in SUPPORTED_LANGUAGES:
+        return kept
+    return guess_language(tracker.latest_message.get("text") or "") or "en"
+
+
+def _country(tracker: Tracker, language: str, person: Optional[Any] = None) -> str:
+    """The help lines' country: the client's, else the one the message's language points to."""
+    meta = metadata(tracker)
+    if meta.get("country") or meta.get("language") or (person is not None and getattr(person, "country", None)):
+        return country_of(tracker, person)
+    from bot.safety.resources import country_from_language
+
+    return (country_from_language(language) if language != "en" else None) or country_of(tracker, person)
+
+
+def say_text(domain: DomainDict, name: str, language: str, **values: Any) -> str:
+    """A safety reply as text, in ``language`` (``content/safety/replies.yml``), else English."""
+    translated = (content.load("safety/_replies").get(language) or {}).get(name)
+    if translated:
+        return translated.format(**values)
+    return response_text(domain, name, **values)
+
+
+def say(dispatcher: CollectingDispatcher, domain: DomainDict, name: str, language: str) -> None:
+    """Utter a safety reply in the person's language (English through the domain's own response)."""
+    if language != "en" and (content.load("safety/_replies").get(language) or {}).get(name):
+        dispatcher.utter_message(text=say_text(domain, name, language))
+    else:
+        dispatcher.utter_message(response=name)
+
+
 def _category(tracker: Tracker) -> str:
     value = tracker.get_slot("crisis_category") or next(tracker.get_latest_entity_values("crisis_category"), None)
     return value if value in CATEGORIES else "general"
@@ -68,7 +121,7 @@ def crisis_message(domain: DomainDict, category: str, country: str, *, lead: Opt
                    extra: Optional[str] = None, language: str = "en") -> Dict[str, Any]:
     """The custom payload every channel shows as a crisis reply (see docs/contracts.md)."""
     resources = _resources(country, category, language)
-    intro = lead or response_text(domain, f"utter_crisis_{category}")
+    intro = lead or say_text(domain, f"utter_crisis_{category}", language)
     parts = [intro, resources["text"]]  # the help-line block brings its own short lead-in
     if extra:
         parts.append(extra)
@@ -89,28 +142,31 @@ async def route_crisis(dispatcher: CollectingDispatcher, tracker: Tracker, domai
                        category: str, *, level: str = "crisis") -> List[EventType]:
     """Send help, log, notify; privately when a group must not see the disclosure."""
     person = who(tracker)
-    country = country_of(tracker, person)
+    language = crisis_language(tracker)
+    country = _country(tracker, language, person)
     private = is_group(tracker) and category in PRIVATE_CATEGORIES
     notice = {"type": "crisis", "level": level, "category": category, "conversation_id": tracker.sender_id,
               "couple_id": person.couple_id, "partner_id": person.partner_id,
               "at": clock.now().isoformat(timespec="seconds")}
     delivered = await _notify(notice)
-    extra = response_text(domain, "utter_helper_notified", helper="the person on call for your therapist") \
-        if delivered else None
+    extra = say_text(domain, "utter_helper_notified", language,
+                     helper=say_text(domain, "helper_oncall", language) if language != "en"
+                     else "the person on call for your therapist") if delivered else None
     if private:
-        payload = crisis_message(domain, category, country, extra=response_text(domain, "utter_private_note"),
-                                 language=language_of(tracker))
+        payload = crisis_message(domain, category, country, extra=say_text(domain, "utter_private_note", language),
+                                 language=language)
         payload["kintsugi"].update({"audience": "private", "partner_id": metadata(tracker).get("partner_id")})
         dispatcher.utter_message(json_message=payload)
-        dispatcher.utter_message(response="utter_group_neutral_pause")
+        say(dispatcher, domain, "utter_group_neutral_pause", language)
     else:
         dispatcher.utter_message(json_message=crisis_message(domain, category, country, extra=extra,
-                                                            language=language_of(tracker)))
+                                                            language=language))
     safe_log_event(tracker.sender_id, events.CRISIS_ROUTED, partner_id=person.partner_id,
                    couple_id=person.couple_id,
                    details={"category": category, "level": level, "country": country, "private": private,
                             "notified": delivered})
-    return [SlotSet("safety_level", "crisis"), SlotSet("safety_private", private)]
+    return [SlotSet("safety_level", "crisis"), SlotSet("safety_private", private),
+            SlotSet("crisis_language", language)]
 
 
 class ActionSafetyHandoff(Action):
@@ -151,14 +207,15 @@ class ActionAskSafetyAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        language = crisis_language(tracker)
         if tracker.get_slot("safety_level") == "crisis":
-            dispatcher.utter_message(response="utter_ask_safety_answer_crisis")
+            say(dispatcher, domain, "utter_ask_safety_answer_crisis", language)
             return []
         category = _category(tracker)
         name = f"utter_screen_{category}" if category in ("suicide_self_harm", "partner_violence") \
             else "utter_screen_general"
-        dispatcher.utter_message(response=name)
-        return []
+        say(dispatcher, domain, name, language)
+        return [SlotSet("crisis_language", language)]
 
 
 class ValidateSafetyForm(KintsugiFormValidation):
@@ -193,15 +250,15 @@ class ValidateSafetyForm(KintsugiFormValidation):
             person = who(tracker)
             safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"outcome": "safe"})
-            dispatcher.utter_message(response="utter_safety_glad")
+            say(dispatcher, domain, "utter_safety_glad", crisis_language(tracker))
             return {"safety_answer": "safe"}
+        language = crisis_language(tracker)
         if _words("no").search(text) or intent == "deny":
-            message = crisis_message(domain, category, country_of(tracker),
-                                     lead=response_text(domain, "utter_safety_no_worry"),
-                                     language=language_of(tracker))
+            message = crisis_message(domain, category, _country(tracker, language),
+                                     lead=say_text(domain, "utter_safety_no_worry", language), language=language)
             dispatcher.utter_message(json_message=message)
             return {"safety_answer": None}
-        dispatcher.utter_message(response="utter_safety_still_here")
+        say(dispatcher, domain, "utter_safety_still_here", language)
         return {"safety_answer": None}
 
     @staticmethod
@@ -211,8 +268,9 @@ class ValidateSafetyForm(KintsugiFormValidation):
         person = who(tracker)
         safe_log_event(tracker.sender_id, events.SAFETY_RESOLVED, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"outcome": "screen_no", "category": category})
-        message = crisis_message(domain, category, country_of(tracker, person),
-                                 lead=response_text(domain, "utter_screen_no"), language=language_of(tracker))
+        language = crisis_language(tracker)
+        message = crisis_message(domain, category, _country(tracker, language, person),
+                                 lead=say_text(domain, "utter_screen_no", language), language=language)
         message["kintsugi"]["kind"] = "resources"
         dispatcher.utter_message(json_message=message)
         return {"safety_answer": "no"}
@@ -227,7 +285,7 @@ class ActionSafetyRelease(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         return [SlotSet("safety_answer", None), SlotSet("safety_level", None), SlotSet("safety_private", None),
-                SlotSet("crisis_category", None)]
+                SlotSet("crisis_category", None), SlotSet("crisis_language", None)]
 
 
 class ActionShowResources(Action):
@@ -238,9 +296,9 @@ class ActionShowResources(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        message = crisis_message(domain, "general", country_of(tracker),
-                                 lead=response_text(domain, "utter_get_resources"),
-                                 language=language_of(tracker))
+        language = crisis_language(tracker)
+        message = crisis_message(domain, "general", _country(tracker, language),
+                                 lead=say_text(domain, "utter_get_resources", language), language=language)
         message["kintsugi"]["kind"] = "resources"
         dispatcher.utter_message(json_message=message)
         return []

@@ -175,3 +175,22 @@ def test_help_lines_on_request(database: str) -> None:
                                                      metadata={"country": "DE"}))
     [payload] = custom(messages)
     assert payload["kind"] == "resources" and "116 016" in payload["text"] and "112" in payload["text"]
+
+
+@pytest.mark.parametrize("text, language, number, not_english", [
+    ("me quiero morir, ya no aguanto más", "es", "024", "You don't have to"),
+    ("je veux mourir, je n'en peux plus", "fr", "3114", "You don't have to"),
+    ("ich will nicht mehr leben", "de", "0800 111 0 111", "You don't have to"),
+])
+def test_a_crisis_without_client_language_is_answered_in_the_messages_language(
+        database: str, text: str, language: str, number: str, not_english: str) -> None:
+    """No metadata: the reply, its lead-in and the help lines follow the message's own language."""
+    events, messages = run(ActionSafetyHandoff(), tracker(f"lang-{language}", text, "crisis",
+                                                          entities=CRISIS_ENTITY("suicide_self_harm")))
+    card = custom(messages)[0]
+    assert number in card["text"] and not_english not in card["text"] and "(free)" not in card["text"]
+    assert slot_events(events)["crisis_language"] == language
+    # the hold's question comes in the same language
+    t = tracker(f"lang-{language}", "...", "crisis", slots={"safety_level": "crisis", "crisis_language": language})
+    _, asked = run(ActionAskSafetyAnswer(), t)
+    assert asked[0].get("text") and "Are you safe" not in asked[0]["text"]

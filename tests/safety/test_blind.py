@@ -19,7 +19,7 @@ from tests.report import record
 BLIND = Path(__file__).resolve().parent / "blind"
 # Floors per batch: the figures measured when the batch was first scored (never tuned on).
 FLOORS: Dict[str, Dict[str, float]] = {
-    "batch1": {"recall": 0.873, "crisis_on_safe": 0.025, "check_on_safe": 0.086},
+    "batch1": {"recall": 0.873, "crisis_on_safe": 0.021, "check_on_safe": 0.09},
     "batch2": {"recall": 0.897, "crisis_on_safe": 0.033, "check_on_safe": 0.12},
 }
 
