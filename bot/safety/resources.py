@@ -36,6 +36,7 @@ class Resource:
     status: str = "listed"  # "verified": compared with the service's own pages
     other_phones: Tuple[str, ...] = ()
     kind: str = "helpline"  # or "emergency"
+    free: bool = False  # shown as "free" in the reader's language
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def _resource(raw: Mapping[str, Any]) -> Resource:
         name=str(raw["name"]), phone=opt("phone"), text=opt("text"), web=opt("web"),
         hours=opt("hours"), categories=tuple(raw.get("categories") or ()), source=opt("source"),
         checked=opt("checked"), status=str(raw.get("status") or "listed"),
-        other_phones=tuple(str(p) for p in raw.get("other_phones") or ()),
+        other_phones=tuple(str(p) for p in raw.get("other_phones") or ()), free=bool(raw.get("free")),
     )
 
 
@@ -177,6 +178,8 @@ def _line(entry: Resource, words: Mapping[str, str], markdown: bool) -> str:
     if entry.web:
         ways.append(f"[{entry.web}](https://{entry.web})" if markdown else entry.web)
     name = f"**{entry.name}**" if markdown else entry.name
+    if entry.free:
+        name += f" ({words['free']})"
     line = f"• {name}: {', '.join(ways)}" if ways else f"• {name}"
     if entry.hours:
         hours = words["any_time"] if entry.hours == "24/7" else entry.hours

@@ -14,7 +14,7 @@ from bot.safety.resources import (
 
 FOLDER = CONTENT_DIR / "resources"
 CHECKED_LIST = Path("/work/shared/RESOURCES-CHECKED.md")
-COUNTRIES = ["US", "UK", "CA", "AU", "IE", "DE", "NZ", "INTL"]
+COUNTRIES = ["US", "UK", "CA", "AU", "IE", "DE", "NZ", "ES", "FR", "INTL"]
 CRISIS_CATEGORIES = [c for c in CATEGORIES if c != "general"]
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
@@ -25,7 +25,7 @@ def _file(code: str) -> dict:
 
 
 def test_every_country_is_there() -> None:
-    """The eight files the product needs, and nothing unexpected."""
+    """The ten files the product needs, and nothing unexpected."""
     assert sorted(available_countries()) == sorted(COUNTRIES)
 
 
@@ -33,7 +33,7 @@ def test_every_country_is_there() -> None:
 def test_country_file_is_complete(code: str) -> None:
     """Each entry: name, a way to reach it, hours key, categories, source and checked date."""
     data = _file(code)
-    assert data["code"] == code and data["country"] and data["language"] in ("en", "de")
+    assert data["code"] == code and data["country"] and data["language"] in ("en", "de", "es", "fr")
     assert "emergency" in data and DATE.match(str(data["checked"]))
     assert data["entries"]
     for entry in data["entries"]:
@@ -65,7 +65,7 @@ def test_numbers_come_from_the_checked_list(code: str) -> None:
 
 def test_unknown_country_falls_back_to_intl() -> None:
     """Unknown, empty or odd input gives the international list."""
-    for country in (None, "", "ZZ", "France", "fr", 42):
+    for country in (None, "", "ZZ", "Italia", "it", 42):
         assert resources_for(country, "suicide_self_harm").country == "INTL"  # type: ignore[arg-type]
     text = format_resources(resources_for("xx", "partner_violence"))
     assert "local emergency number" in text and "findahelpline.com" in text
@@ -121,7 +121,7 @@ def test_format_is_short_warm_and_optionally_markdown() -> None:
     ("gb", "UK"), ("GB", "UK"), ("uk", "UK"), ("United Kingdom", "UK"), ("england", "UK"),
     ("us", "US"), ("USA", "US"), ("united  states", "US"), ("Deutschland", "DE"), ("de", "DE"),
     ("nz", "NZ"), ("Aotearoa", "NZ"), ("ie", "IE"), ("Éire", "IE"), ("au", "AU"), ("ca", "CA"),
-    ("fr", None), ("", None), (None, None),
+    ("fr", "FR"), ("France", "FR"), ("es", "ES"), ("España", "ES"), ("it", None), ("", None), (None, None),
 ])
 def test_normalise_country(raw: str, code: str) -> None:
     """Codes, names and common aliases map to our file codes."""
@@ -145,3 +145,17 @@ def test_resource_list_is_iterable_and_json_friendly() -> None:
     found = resources_for("CA", "child_safety")
     assert len(found) == len(list(found)) and found[0] is found.entries[0]
     json.dumps([dataclasses.asdict(e) for e in found])
+
+
+@pytest.mark.parametrize("language, country, words", [
+    ("es", "ES", ["024", "016", "gratuito", "a cualquier hora"]),
+    ("fr", "FR", ["3114", "3919", "gratuit", "à toute heure"]),
+    ("de", "DE", ["0800 111 0 111", "kostenlos", "rund um die Uhr"]),
+])
+def test_help_lines_speak_the_readers_language(language: str, country: str, words: list) -> None:
+    """No English lead-in or "(free)" before Spanish, French or German lines."""
+    text = format_resources(resources_for(country_from_language(language) or country, None), language=language)
+    for word in words:
+        assert word in text
+    for english in ("(free)", "any time", "You don't have to", "please call"):
+        assert english not in text
