@@ -8,7 +8,8 @@ run: setup
 	@.venv/bin/kintsugi run
 
 shell: setup
-	@.venv/bin/kintsugi train && .venv/bin/rasa shell --model models/kintsugi.tar.gz --endpoints endpoints.yml
+	@.venv/bin/kintsugi train && KINTSUGI_ACTION_TOKEN="$${KINTSUGI_ACTION_TOKEN:-$$(cat var/action_token 2>/dev/null)}" \
+		.venv/bin/rasa shell --model models/kintsugi.tar.gz --endpoints endpoints.yml
 
 train: setup
 	@.venv/bin/kintsugi train

@@ -11,20 +11,25 @@ from typing import List, Optional
 from bot import PROJECT_ROOT
 
 
-def _token_file() -> Path:
-    return PROJECT_ROOT / "var" / "rasa_token"
+def _token_file(name: str = "rasa_token") -> Path:
+    return PROJECT_ROOT / "var" / name
 
 
-def _local_token() -> str:
-    """The rasa API token: from the environment, or one kept in var/ for this machine."""
+def _local_token(name: str = "rasa_token") -> str:
+    """A secret from the environment, or one kept in var/ for this machine (mode 0600).
+
+    ``rasa_token`` is the rasa API token (``KINTSUGI_RASA_TOKEN``), ``action_token`` the
+    action server's shared secret (``KINTSUGI_ACTION_TOKEN``).
+    """
     import secrets
 
     from bot.config import get_settings
 
-    token = get_settings().rasa_token
+    settings = get_settings()
+    token = settings.action_token if name == "action_token" else settings.rasa_token
     if token:
         return token
-    path = _token_file()
+    path = _token_file(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         path.write_text(secrets.token_urlsafe(24))
@@ -43,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     model = train_if_changed(force=args.train)
     stack = Stack(database_url=settings.database_url, model=model, rasa_port=args.rasa_port,
                   action_port=args.action_port, gateway_port=args.gateway_port, token=_local_token(),
+                  action_token=_local_token("action_token"), bind=settings.bind,
                   log_dir=PROJECT_ROOT / "var" / "logs")
     stopping = False
 

@@ -48,6 +48,8 @@ class Settings:
     rasa_tuning: bool = True
     rasa_port: int = 5005
     action_port: int = 5055
+    action_token: Optional[str] = None
+    bind: str = "127.0.0.1"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8080
     reminder_interval: float = 5.0
@@ -80,6 +82,8 @@ class Settings:
             rasa_tuning=_switch(env, "KINTSUGI_RASA_TUNING", True),
             rasa_port=_number(env, "KINTSUGI_RASA_PORT", 5005),
             action_port=_number(env, "KINTSUGI_ACTION_PORT", 5055),
+            action_token=get("KINTSUGI_ACTION_TOKEN"),
+            bind=get("KINTSUGI_BIND") or "127.0.0.1",
             gateway_host=get("KINTSUGI_GATEWAY_HOST") or "127.0.0.1",
             gateway_port=_number(env, "KINTSUGI_GATEWAY_PORT", 8080),
             reminder_interval=_number(env, "KINTSUGI_REMINDER_INTERVAL", 5.0, float),

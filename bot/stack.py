@@ -57,6 +57,10 @@ def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, forc
 
     safety_model = training.build(force=force)
     print(f"Safety second opinion is ready ({safety_model.name}).", flush=True)
+    from bot.language import escalation_training
+
+    escalation_model = escalation_training.build(force=force)
+    print(f"Escalation second opinion is ready ({escalation_model.name}).", flush=True)
     out = out or root / "models"
     out.mkdir(parents=True, exist_ok=True)
     model = out / f"{MODEL_NAME}.tar.gz"
@@ -108,6 +112,8 @@ class Stack:
     action_port: int = 5055
     gateway_port: Optional[int] = 8080
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    bind: str = "127.0.0.1"
     root: Path = PROJECT_ROOT
     extra_env: Dict[str, str] = field(default_factory=dict)
     log_dir: Optional[Path] = None
@@ -127,6 +133,7 @@ class Stack:
         """Environment shared by the three processes."""
         return {**os.environ, "KINTSUGI_DATABASE_URL": self.database_url, "KINTSUGI_RASA_URL": self.rasa_url,
                 "KINTSUGI_RASA_TOKEN": self.token, "KINTSUGI_ACTION_PORT": str(self.action_port),
+                "KINTSUGI_ACTION_TOKEN": self.action_token, "KINTSUGI_BIND": self.bind,
                 "KINTSUGI_GATEWAY_PORT": str(self.gateway_port or 0), "PYTHONUNBUFFERED": "1",
                 "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
                 "PYTHONPATH": str(self.root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
@@ -153,8 +160,8 @@ class Stack:
         return process
 
     def start_actions(self) -> None:
-        """Start the action server."""
-        process = self._spawn("actions", [rasa_bin(), "run", "actions", "--actions", "actions",
+        """Start the action server (rasa-sdk behind the shared secret, ``bot/action_server.py``)."""
+        process = self._spawn("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
                                           "--port", str(self.action_port)])
         wait_for(f"http://127.0.0.1:{self.action_port}/health", 120, process)
 
@@ -162,7 +169,8 @@ class Stack:
         """Start the rasa server (REST and socket.io channels, API behind the token)."""
         process = self._spawn("rasa", [
             rasa_bin(), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
-            "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()), "--credentials",
+            "--interface", self.bind, "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()),
+            "--credentials",
             "credentials.yml", "--cors", "*", *extra_args])
         wait_for(f"{self.rasa_url}/status?token={self.token}", 240, process)
 

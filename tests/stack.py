@@ -35,6 +35,11 @@ class RasaStack:
         return self.stack.token
 
     @property
+    def action_token(self) -> str:
+        """The action server's shared secret (the stack passes it to both servers)."""
+        return self.stack.action_token
+
+    @property
     def action_port(self) -> int:
         """Port of the action server."""
         return self.stack.action_port

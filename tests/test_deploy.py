@@ -112,7 +112,8 @@ def test_every_variable_the_code_reads_is_set_in_compose() -> None:
         missing = needed - set(svc.get("environment") or {})
         assert not missing, f"compose service {name} does not set {sorted(missing)}"
     assert set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (DEPLOY / ".env.example").read_text(), re.M)) >= {
-        "POSTGRES_PASSWORD", "KINTSUGI_RASA_TOKEN", "KINTSUGI_SESSION_SECRET"}
+        "POSTGRES_PASSWORD", "REDIS_PASSWORD", "KINTSUGI_RASA_TOKEN", "KINTSUGI_ACTION_TOKEN",
+        "KINTSUGI_SESSION_SECRET"}
 
 
 def test_every_variable_the_code_reads_is_set_in_kubernetes() -> None:
@@ -127,7 +128,8 @@ def test_every_variable_the_code_reads_is_set_in_kubernetes() -> None:
     provided = set(config["data"]) | set(secret["stringData"])
     assert not needed - provided, f"not in the ConfigMap or the Secret: {sorted(needed - provided)}"
     assert not set(config["data"]) & {"KINTSUGI_RASA_TOKEN", "KINTSUGI_SESSION_SECRET", "TELEGRAM_BOT_TOKEN",
-                                      "KINTSUGI_DATABASE_URL", "TELEGRAM_WEBHOOK_SECRET"}, "secrets in the ConfigMap"
+                                      "KINTSUGI_DATABASE_URL", "TELEGRAM_WEBHOOK_SECRET", "KINTSUGI_ACTION_TOKEN",
+                                      "KINTSUGI_REDIS_URL", "REDIS_PASSWORD"}, "secrets in the ConfigMap"
     for key, value in secret["stringData"].items():  # a template, never real values
         assert value in ("", "CHANGE-ME") or "CHANGE-ME" in value, f"Secret template has a value for {key}"
     for name, spec in pod_specs():
@@ -218,3 +220,89 @@ def test_services_select_their_pods() -> None:
 def test_readme_says_images_cannot_be_built_here() -> None:
     text = (DEPLOY / "README.md").read_text().lower()
     assert "no docker engine" in text and "docker compose" in text and "kubectl apply" in text
+
+
+# ------------------------------------------------------------ who reaches whom (issue 22)
+def _policies() -> Dict[str, Dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _p, doc in k8s_docs() if doc["kind"] == "NetworkPolicy"}
+
+
+def _allowed_apps(policy: Dict[str, Any]) -> Set[str]:
+    """The ``app`` labels of pods a policy's ingress rules admit."""
+    apps: Set[str] = set()
+    for rule in policy["spec"].get("ingress", []):
+        for peer in rule.get("from", []):
+            selector = peer.get("podSelector")
+            if selector is None:
+                continue
+            apps.update(v for k, v in (selector.get("matchLabels") or {}).items() if k == "app")
+            for expression in selector.get("matchExpressions") or []:
+                if expression["key"] == "app" and expression["operator"] == "In":
+                    apps.update(expression["values"])
+    return apps
+
+
+def _policy_for(app: str) -> Dict[str, Any]:
+    found = [p for p in _policies().values() if p["spec"]["podSelector"].get("matchLabels") == {"app": app}]
+    assert len(found) == 1, f"no (single) NetworkPolicy selects the {app} pods"
+    return found[0]
+
+
+def test_kubernetes_network_policies_let_only_rasa_reach_the_action_server() -> None:
+    policies = _policies()
+    deny = [p for p in policies.values() if p["spec"]["podSelector"] == {} and "ingress" not in p["spec"]
+            and "Ingress" in p["spec"]["policyTypes"]]
+    assert deny, "no default-deny ingress policy for the namespace"
+    actions = _policy_for("actions")
+    assert _allowed_apps(actions) == {"rasa"}
+    assert all("namespaceSelector" not in peer and "ipBlock" not in peer
+               for rule in actions["spec"]["ingress"] for peer in rule["from"])
+    assert [p["port"] for r in actions["spec"]["ingress"] for p in r["ports"]] == [5055]
+    assert _allowed_apps(_policy_for("rasa")) == {"gateway"}  # plus the ingress controller's namespace
+    assert _allowed_apps(_policy_for("postgres")) == {"rasa", "actions", "gateway", "migrate"}
+    assert _allowed_apps(_policy_for("redis")) == {"rasa", "actions"}
+    assert _allowed_apps(_policy_for("gateway")) == set()  # only the ingress controller
+    job = next(doc for _p, doc in k8s_docs() if doc["kind"] == "Job")
+    assert job["spec"]["template"]["metadata"]["labels"] == {"app": "migrate"}
+
+
+def test_kubernetes_redis_and_postgres_use_passwords_from_the_secret() -> None:
+    docs = {doc["metadata"]["name"]: doc for _p, doc in k8s_docs() if doc["kind"] in ("Deployment", "StatefulSet")}
+    for name, key in (("redis", "REDIS_PASSWORD"), ("postgres", "POSTGRES_PASSWORD")):
+        container = docs[name]["spec"]["template"]["spec"]["containers"][0]
+        refs = {e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", []) if "valueFrom" in e}
+        assert key in refs, f"{name} does not take {key} from the Secret"
+    assert "--requirepass" in docs["redis"]["spec"]["template"]["spec"]["containers"][0]["args"]
+
+
+def test_compose_networks_keep_the_action_server_with_rasa_only() -> None:
+    spec = compose()
+    networks = spec["networks"]
+    services = spec["services"]
+    joined = {name: set(svc.get("networks") or []) for name, svc in services.items()}
+    assert all(joined.values()), f"services on compose's default network: {[n for n, j in joined.items() if not j]}"
+    members = {net: {name for name, nets in joined.items() if net in nets} for net in networks}
+    assert networks["actions"].get("internal") is True
+    assert members["actions"] == {"actions", "rasa-1", "rasa-2"}
+    assert networks["db"].get("internal") is True and members["db"] == {
+        "postgres", "migrate", "actions", "rasa-1", "rasa-2", "gateway"}
+    assert networks["locks"].get("internal") is True and members["locks"] == {"redis", "actions", "rasa-1", "rasa-2"}
+    assert members["outbound"] == {"actions"}  # on-call notices; nobody else to reach it there
+    public = {name for name, svc in services.items() if svc.get("ports")}
+    assert public == {"lb"}
+    for name in ("actions", "postgres", "redis"):
+        assert not joined[name] & joined["lb"], f"the balancer shares a network with {name}"
+    env = our_services()["rasa-1"]["environment"]
+    assert env["KINTSUGI_ACTION_TOKEN"].startswith("${KINTSUGI_ACTION_TOKEN:?")
+    assert "${REDIS_PASSWORD" in env["KINTSUGI_REDIS_URL"]
+    assert "--requirepass" in services["redis"]["command"]
+
+
+def test_rasa_sends_the_shared_secret_to_the_action_server() -> None:
+    for path in (PROJECT_ROOT / "endpoints.yml", DEPLOY / "endpoints.yml"):
+        endpoint = yaml.safe_load(path.read_text())["action_endpoint"]
+        assert endpoint["headers"]["Authorization"] == "Bearer ${KINTSUGI_ACTION_TOKEN}", path
+        assert endpoint["sign_requests"] is True, path
+    entrypoint = (DEPLOY / "entrypoint.sh").read_text()
+    assert "python -m bot.action_server" in entrypoint and "rasa run actions" not in entrypoint
+    assert '--interface "${KINTSUGI_BIND' in entrypoint

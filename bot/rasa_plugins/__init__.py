@@ -5,6 +5,8 @@
 - ``safety_guard.SafetyGuard`` (``config.yml``): the safety detector has the last word on the intent.
 - ``widget_channel.WidgetSocketIOInput`` (``credentials.yml``): the web widget's socket.io channel.
 - ``tuning``: speed fixes for Rasa internals, installed by :func:`install`.
+- ``action_signing``: signs every call to the action server (``bot.action_auth``), installed by
+  :func:`install` whether or not the speed fixes are on.
 
 Importing this package does nothing; the stores call :func:`install` when the rasa
 server builds them (before it loads the model), so the fixes are in place for every
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 
 def install() -> bool:
-    """Install the speed fixes of ``bot.rasa_plugins.tuning`` in this process (once).
+    """Sign action calls, and install the speed fixes of ``bot.rasa_plugins.tuning`` (once).
 
-    False when ``KINTSUGI_RASA_TUNING=off``: Rasa then runs as shipped.
+    False when ``KINTSUGI_RASA_TUNING=off``: Rasa then runs as shipped, except that its
+    action calls are still signed (the action server accepts no other).
     """
-    from bot.rasa_plugins import tuning
+    from bot.rasa_plugins import action_signing, tuning
 
+    action_signing.install()
     return tuning.install()
