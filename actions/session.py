@@ -31,7 +31,9 @@ class ActionSessionStart(Action):
         meta = metadata(tracker)
         # In a private Telegram chat /start has already said who Kintsugi is.
         welcomed_by_channel = meta.get("channel") == "telegram" and meta.get("chat_type") == "private"
-        if first_time and not welcomed_by_channel:
+        # A crisis or a worrying first message: help comes first, with no welcome before it.
+        help_first = meta.get("kintsugi_safety") in ("crisis", "check")
+        if first_time and not welcomed_by_channel and not help_first:
             dispatcher.utter_message(response="utter_welcome")
         try:
             who(tracker)  # register the partner (and a practice code) before the first flow

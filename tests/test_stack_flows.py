@@ -160,3 +160,18 @@ def test_starting_a_flow_asks_one_question_once(rasa_stack: RasaStack, stack_db:
     assert texts(replies).count("pause signal") == 1
     replies = rasa_stack.send(sender, "I want to ask him something")
     assert "few words" not in texts(replies)
+
+
+@pytest.mark.parametrize("first, number", [("i want to kill myself", "988"), ("he choked me last night", "1-800-799-7233")])
+def test_a_crisis_as_the_first_message_gets_help_before_any_welcome(rasa_stack: RasaStack, stack_db: str,
+                                                                    first: str, number: str) -> None:
+    """Help first: no welcome or disclaimer comes before the crisis card in a new conversation."""
+    replies = rasa_stack.send(new_sender("rest"), first, {"country": "US"})
+    assert replies and (replies[0].get("custom") or {}).get("kintsugi", {}).get("kind") == "crisis"
+    assert number in replies[0]["custom"]["kintsugi"]["text"]
+    assert "Kintsugi" not in texts(replies)  # the welcome names the assistant
+
+
+def test_an_ordinary_first_message_is_still_welcomed(rasa_stack: RasaStack, stack_db: str) -> None:
+    replies = rasa_stack.send(new_sender("rest"), "hello", {"country": "US"})
+    assert "Kintsugi" in texts(replies)

@@ -4,6 +4,8 @@
 - ``lock_store.EnvLockStore`` (``endpoints.yml``): an atomic Redis lock store, or Rasa's in-memory one.
 - ``safety_guard.SafetyGuard`` (``config.yml``): the safety detector has the last word on the intent.
 - ``widget_channel.WidgetSocketIOInput`` (``credentials.yml``): the web widget's socket.io channel.
+- ``first_words.KintsugiRestInput`` (``credentials.yml``): Rasa's REST channel; both channels flag a
+  message the detector flags, so a crisis that opens a session gets help before any welcome.
 - ``tuning``: speed fixes for Rasa internals, installed by :func:`install`.
 - ``action_signing``: signs every call to the action server (``bot.action_auth``), installed by
   :func:`install` whether or not the speed fixes are on.

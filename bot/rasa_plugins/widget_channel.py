@@ -35,6 +35,8 @@ from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from bot.rasa_plugins import first_words
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
@@ -146,6 +148,7 @@ class WidgetSocketIOInput(SocketIOInput):
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 metadata = json.loads(metadata)
+            metadata = first_words.flag(data.get("message"), metadata)
             output = WidgetSocketIOOutput(sio, self.bot_message_evt)
             await on_new_message(UserMessage(data.get("message", ""), output, sender_id,
                                              input_channel=self.name(), metadata=metadata))

@@ -1,0 +1,45 @@
+"""Help before hello: mark a message the detector flags before Rasa starts a new session with it.
+
+Rasa runs ``action_session_start`` (our welcome and disclaimer) before it reads the
+message that opened the session, so a crisis as a first message would get the welcome
+first. Both channels of the rasa server add ``kintsugi_safety`` (``crisis`` or
+``check``) to the message's metadata when the detector flags it; the session start
+then leaves the welcome out and help comes first. Only the level travels, never words.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional
+
+from rasa.core.channels.rest import RestInput
+from sanic.request import Request
+
+log = logging.getLogger(__name__)
+
+FLAG = "kintsugi_safety"
+
+
+def flag(text: Any, metadata: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """``metadata`` with the detector's level for ``text`` when it is not ``none``."""
+    metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    metadata.pop(FLAG, None)  # only the server decides this
+    if isinstance(text, str) and text and not text.startswith("/"):
+        try:
+            from bot.safety import get_detector
+
+            level = get_detector().assess(text).level
+        except Exception as exc:  # noqa: BLE001 - the message still goes through
+            log.error("first-words safety check failed (%s)", type(exc).__name__)
+            level = "none"
+        if level != "none":
+            metadata[FLAG] = level
+    return metadata
+
+
+class KintsugiRestInput(RestInput):
+    """Rasa's REST channel (same URL, ``/webhooks/rest/webhook``) that marks flagged messages."""
+
+    def get_metadata(self, request: Request) -> Optional[Dict[str, Any]]:
+        """The request's metadata plus the safety flag."""
+        body = request.json or {}
+        return flag(body.get("message"), super().get_metadata(request))
