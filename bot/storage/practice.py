@@ -57,6 +57,7 @@ class PracticeLink:
     couple_id: int
     therapist_name: str
     changed_therapist: bool
+    practice_name: Optional[str] = None  # the name couples see: never the therapist's email
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,34 @@ def join_practice(couple_id: int, code: str) -> PracticeLink:
             session.execute(update(Partner).where(Partner.couple_id == couple_id, Partner.consent_share.is_(True))
                             .values(consent_share=False, consent_changed_at=utcnow()))
         couple.therapist_id, couple.practice_code = therapist.id, code
-        return PracticeLink(couple_id, therapist.display_name or therapist.email, changed)
+        return PracticeLink(couple_id, therapist.display_name or therapist.email, changed,
+                            therapist.display_name or None)
+
+
+def looks_like_practice_code(code: str) -> bool:
+    """True when ``code`` has the shape of a practice code (ten letters and digits of the code alphabet)."""
+    code = normalize_code(code)
+    return len(code) == PRACTICE_CODE_LENGTH and all(ch in LINK_CODE_ALPHABET for ch in code)
+
+
+@dataclass(frozen=True)
+class CouplePractice:
+    """The practice a couple has joined, as couples see it."""
+
+    couple_id: int
+    name: Optional[str]  # the therapist's display name; None when they gave none (never their email)
+
+
+def practice_of_couple(couple_id: int) -> Optional[CouplePractice]:
+    """The practice of a couple, or None when it has joined none (or its therapist is disabled)."""
+    with session_scope() as session:
+        couple = session.get(Couple, couple_id)
+        if couple is None or couple.therapist_id is None:
+            return None
+        therapist = session.get(Therapist, couple.therapist_id)
+        if therapist is None or therapist.disabled:
+            return None
+        return CouplePractice(couple_id, therapist.display_name or None)
 
 
 def leave_practice(couple_id: int) -> bool:

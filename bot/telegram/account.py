@@ -16,6 +16,7 @@ from bot.storage import (conversations_of, create_link_code, forget_partner, par
                          set_share_consent)
 from bot.storage.audit import views_for_partner
 from bot.storage.erasure import delete_partner_messages, delete_trackers
+from bot.storage.practice import join_practice, looks_like_practice_code, practice_of_couple
 from bot.telegram.chat import is_group, partner_key
 from bot.telegram.replies import OWN_PREFIX, remove_keyboard, send_text
 from bot.telegram.talk import remember
@@ -31,8 +32,11 @@ def _choice(what: str, choice: str, user_id: int, label: str) -> InlineKeyboardB
 
 
 async def link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/link makes a code for the partner; /link CODE joins the partner's couple."""
+    """/link makes a code for the partner; /link CODE joins the partner's couple or a therapist's practice."""
     chat, user = update.effective_chat, update.effective_user
+    if context.args and looks_like_practice_code(context.args[0]):
+        await _join_practice(update, context, context.args[0])
+        return
     if is_group(chat):
         await send_text(context.bot, chat.id, ui("link.in_group"))
         return
@@ -54,6 +58,29 @@ async def link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_text(context.bot, chat.id, ui("link.done"))
 
 
+async def _join_practice(update: Update, context: ContextTypes.DEFAULT_TYPE, code: str) -> None:
+    """/link PRACTICE-CODE, in a private chat or a group: the couple joins the therapist's practice."""
+    chat, user = update.effective_chat, update.effective_user
+    who = await remember(chat, user)
+    if who is None:
+        await send_text(context.bot, chat.id, ui("link.errors.other"))
+        return
+    try:
+        joined = await asyncio.to_thread(join_practice, who.couple_id, code)
+    except ValueError as exc:
+        errors = channel_file("telegram")["practice"]["errors"]
+        await send_text(context.bot, chat.id, errors.get(str(exc), errors["unknown code"]))
+        return
+    log.info("couple %s joined a practice from chat %s", who.couple_id, chat.id)
+    await send_text(context.bot, chat.id, _practice_words("practice.joined", joined.practice_name))
+
+
+def _practice_words(key: str, practice_name: Optional[str], **values: str) -> str:
+    """A line that names the practice (its display name, or a plain "your therapist")."""
+    practice = practice_name or ui("practice.unnamed")
+    return ui(key, practice=practice, **values)
+
+
 def _views_text(key: str) -> str:
     views = views_for_partner(key, limit=RECENT_VIEWS)
     if not views:
@@ -71,13 +98,18 @@ async def consent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if partner is None:
         await send_text(context.bot, chat.id, ui("link.errors.other"))
         return
+    practice = await asyncio.to_thread(practice_of_couple, partner.couple_id)
+    sharing = bool(partner.consent_share)
+    if practice is None and not sharing:
+        await send_text(context.bot, chat.id, ui("consent.no_practice"))
+        return
     if context.args and context.args[0].lower() in ("on", "off"):
         await _set_consent(context, chat.id, user.id, context.args[0].lower() == "on")
         return
-    sharing = bool(partner.consent_share)
     views = await asyncio.to_thread(_views_text, partner_key(user))
-    text = f"{ui('consent.is_on' if sharing else 'consent.is_off')}\n\n{views}"
-    label = ui("consent.turn_off" if sharing else "consent.turn_on")
+    name = practice.name if practice else None
+    text = f"{_practice_words('consent.is_on' if sharing else 'consent.is_off', name)}\n\n{views}"
+    label = _practice_words("consent.turn_off" if sharing else "consent.turn_on", name)
     markup = InlineKeyboardMarkup([[_choice("consent", "off" if sharing else "on", user.id, label)]])
     await send_text(context.bot, chat.id, text, markup)
 
@@ -87,9 +119,14 @@ async def _set_consent(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id
     if partner is None:
         await send_text(context.bot, chat_id, ui("forget.nothing"))
         return
+    practice = await asyncio.to_thread(practice_of_couple, partner.couple_id)
+    if share and practice is None:
+        await send_text(context.bot, chat_id, ui("consent.no_practice"))
+        return
     await asyncio.to_thread(set_share_consent, partner.id, share)
     log.info("partner %s consent_share=%s", partner.id, share)
-    await send_text(context.bot, chat_id, ui("consent.now_on" if share else "consent.now_off"))
+    await send_text(context.bot, chat_id, _practice_words("consent.now_on" if share else "consent.now_off",
+                                                          practice.name if practice else None))
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from bot import storage
 from bot.storage.audit import VIEW_CONVERSATION, record_view
+from bot.storage.practice import create_practice_code, practice_of_couple, revoke_practice_code
 from bot.storage.therapists import create_therapist
 from bot.telegram.texts import channel_file, ui
 from tests.telegram.conftest import gateway_settings
@@ -53,29 +54,61 @@ async def test_link_in_a_group_is_not_needed(bot_api, gateway) -> None:
 
 
 async def test_consent_shows_the_state_and_who_looked_and_only_its_owner_can_change_it(bot_api, gateway) -> None:
+    therapist = create_therapist("dr.kim@example.org", "a long enough passphrase 42", display_name="Dr Kim")
+    code = create_practice_code(therapist.id).shown
     bot_api.push(bot_api.message(ANA, GROUP, "/consent"))
-    await bot_api.wait_for_messages(GROUP["id"])
-    shown = bot_api.sent(GROUP["id"])[0]
-    assert shown["text"] == f"{ui('consent.is_off')}\n\n{ui('consent.no_views')}"
+    assert await bot_api.wait_for_messages(GROUP["id"]) == [ui("consent.no_practice")]
+    bot_api.push(bot_api.message(ANA, GROUP, f"/link {code}"))
+    await bot_api.wait_for_messages(GROUP["id"], 2)
+    bot_api.push(bot_api.message(ANA, GROUP, "/consent"))
+    await bot_api.wait_for_messages(GROUP["id"], 3)
+    shown = bot_api.sent(GROUP["id"])[2]
+    assert shown["text"] == f"{ui('consent.is_off', practice='Dr Kim')}\n\n{ui('consent.no_views')}"
     button = shown["reply_markup"]["inline_keyboard"][0][0]
-    assert button["text"] == ui("consent.turn_on")
+    assert button["text"] == ui("consent.turn_on", practice="Dr Kim")
     message = _sent_message(bot_api, GROUP, shown)
     bot_api.push(bot_api.callback(BEN, GROUP, button["callback_data"], message))  # not Ben's to press
     await bot_api.wait_for(lambda api: api.methods("answerCallbackQuery"))
     assert bot_api.methods("answerCallbackQuery")[0]["text"] == ui("not_your_button")
     assert bot_api.methods("editMessageReplyMarkup") == []
     bot_api.push(bot_api.callback(ANA, GROUP, button["callback_data"], message))
-    assert (await bot_api.wait_for_messages(GROUP["id"], 2))[-1] == ui("consent.now_on")
+    assert (await bot_api.wait_for_messages(GROUP["id"], 4))[-1] == ui("consent.now_on", practice="Dr Kim")
     assert storage.partner_by_key("tg:201").consent_share is True
 
-    therapist = create_therapist("dr.kim@example.org", "a long enough passphrase 42", display_name="Dr Kim")
     record_view(therapist.id, storage.couple_of(f"tg-{GROUP['id']}"), VIEW_CONVERSATION)
     bot_api.push(bot_api.message(ANA, GROUP, "/consent"))
-    text = (await bot_api.wait_for_messages(GROUP["id"], 3))[-1]
-    assert text.startswith(ui("consent.is_on")) and "Dr Kim read your conversation" in text
+    text = (await bot_api.wait_for_messages(GROUP["id"], 5))[-1]
+    assert text.startswith(ui("consent.is_on", practice="Dr Kim")) and "Dr Kim read your conversation" in text
     bot_api.push(bot_api.message(ANA, GROUP, "/consent off"))
-    assert (await bot_api.wait_for_messages(GROUP["id"], 4))[-1] == ui("consent.now_off")
+    assert (await bot_api.wait_for_messages(GROUP["id"], 6))[-1] == ui("consent.now_off", practice="Dr Kim")
     assert storage.partner_by_key("tg:201").consent_share is False
+
+
+@pytest.mark.parametrize("where", ["private", "group"])
+async def test_link_with_a_practice_code_joins_the_practice_and_names_it(bot_api, gateway, where) -> None:
+    therapist = create_therapist("dr.lee@example.org", "a long enough passphrase 42", display_name="Harbour Couples")
+    code = create_practice_code(therapist.id).shown
+    chat = private_chat(ANA) if where == "private" else GROUP
+    bot_api.push(bot_api.message(ANA, chat, f"/link {code.lower()}"))
+    text, = await bot_api.wait_for_messages(chat["id"])
+    assert text == ui("practice.joined", practice="Harbour Couples")
+    assert "Harbour Couples" in text and "dr.lee@example.org" not in text and "/consent" in text
+    link_row = storage.partner_by_key("tg:201")
+    assert practice_of_couple(link_row.couple_id).name == "Harbour Couples"
+    assert link_row.consent_share is False  # joining shares nothing
+
+    revoke_practice_code(therapist.id, code)
+    bot_api.push(bot_api.message(ANA, chat, f"/link {code}"))
+    assert (await bot_api.wait_for_messages(chat["id"], 2))[-1] == \
+        channel_file("telegram")["practice"]["errors"]["code no longer in use"]
+
+
+async def test_a_practice_without_a_display_name_is_never_named_by_email(bot_api, gateway) -> None:
+    therapist = create_therapist("no.name@example.org", "a long enough passphrase 42")
+    code = create_practice_code(therapist.id).shown
+    bot_api.push(bot_api.message(ANA, private_chat(ANA), f"/link {code}"))
+    text, = await bot_api.wait_for_messages(ANA.id)
+    assert "no.name@example.org" not in text and text == ui("practice.joined", practice=ui("practice.unnamed"))
 
 
 async def test_forget_asks_first_then_deletes(bot_api, gateway) -> None:

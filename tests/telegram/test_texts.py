@@ -19,7 +19,15 @@ def test_every_ui_key_used_in_the_code_exists() -> None:
         used |= set(re.findall(r"""ui\(\s*['"]([a-z_.]+)['"]""", path.read_text()))
     assert used, "no ui() calls found"
     for key in sorted(used):
-        assert ui(key, name="Ana", code="ABCD2345", text="x", when="w", who="w", what="w")
+        assert ui(key, name="Ana", code="ABCD2345", text="x", when="w", who="w", what="w", practice="p")
+
+
+def test_practice_errors_cover_every_reason_joining_gives() -> None:
+    errors = channel_file("telegram")["practice"]["errors"]
+    source = (PROJECT_ROOT / "bot" / "storage" / "practice.py").read_text()
+    start = source.index("def join_practice")
+    reasons = set(re.findall(r'raise ValueError\("([a-z ]+)"\)', source[start:source.index("def ", start + 5)]))
+    assert reasons and reasons <= set(errors)
 
 
 def test_link_errors_cover_every_reason_storage_gives() -> None:
