@@ -22,7 +22,7 @@ from actions.forms import KintsugiFormValidation
 from actions.common import (clear_flow_slots, country_of, domain_responses, is_group, language_of, metadata,
                             response_text, safe_log_event, who)
 from bot import clock, content
-from actions.notify import notify_crisis
+from bot.safety.oncall import notify_crisis
 from bot.safety import resources
 from bot.storage import events
 

@@ -34,6 +34,9 @@ class Outcome:
     crisis_handled: bool
 
 
+CRISIS_GRACE = 1.0  # seconds a crisis message waits for rasa before the gateway sends help lines itself
+
+
 def settings_of(context: ContextTypes.DEFAULT_TYPE) -> Settings:
     """The gateway settings stored in the application."""
     return context.application.bot_data[SETTINGS_KEY]
@@ -76,15 +79,26 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
     """Send one message to rasa and deliver its replies, or fall back kindly."""
     who = await remember(chat, user)
     level, category = await asyncio.to_thread(assess, text) if check_safety else ("none", None)
+    asking = asyncio.ensure_future(rasa_of(context).send_message(conversation_id(chat.id), text,
+                                                                 metadata(user, chat, addressed=addressed)))
+    helped = False
+    if level == "crisis":  # help never waits for a rasa that is down, restarting or slow
+        done, _ = await asyncio.wait({asking}, timeout=CRISIS_GRACE)
+        if not done:
+            log.warning("rasa slow for a crisis in chat %s; the gateway sends help lines first", chat.id)
+            await send_crisis_help(context, chat, user, who, category)
+            helped = True
     try:
-        replies = await rasa_of(context).send_message(conversation_id(chat.id), text,
-                                                      metadata(user, chat, addressed=addressed))
+        replies = await asking
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for chat %s (%s); level %s", chat.id, exc, level)
-        await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed)
+        if not helped:
+            await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed)
         return
+    if helped:  # the help lines went out already; rasa's other replies (the hold, its question) follow
+        replies = [r for r in replies if ((r.get("custom") or {}).get("kintsugi") or {}).get("kind") != "crisis"]
     outcome = await deliver(context, chat, user, replies, addressed=addressed)
-    if level == "crisis" and not outcome.crisis_handled:
+    if level == "crisis" and not outcome.crisis_handled and not helped:
         log.warning("rasa gave no crisis reply in chat %s; the gateway sends help lines", chat.id)
         await send_crisis_help(context, chat, user, who, category)
 
@@ -128,13 +142,43 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
 
 async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
                            category: Optional[str]) -> None:
-    """Help lines for a crisis: to the person privately in a group, with a neutral group line."""
+    """Help lines for a crisis: to the person privately in a group, with a neutral group line.
+
+    The gateway answers alone here (rasa is down or gave no crisis reply), so it also does what
+    the handoff action does: the crisis is logged as ``crisis_routed`` and the on-call contact told.
+    """
     help_text = f"{ui('crisis_intro')}\n\n{await help_lines_for(context, user, who, category)}"
     if not is_group(chat):
         await send_text(context.bot, chat.id, help_text)
-        return
-    reached = await send_private(context.bot, user.id, help_text)
-    await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
+    else:
+        reached = await send_private(context.bot, user.id, help_text)
+        await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
+    await record_crisis(chat, who, category, country_for(context, user, who))
+
+
+async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str], country: str) -> None:
+    """Log ``crisis_routed`` (no words) and tell the on-call contact, as the handoff action does."""
+    from bot import clock, storage
+    from bot.safety.oncall import notify_crisis
+    from bot.storage import events
+
+    conversation = conversation_id(chat.id)
+    partner = who.partner_id if who else None
+    couple = who.couple_id if who else None
+    notice = {"type": "crisis", "level": "crisis", "category": category or "general", "conversation_id": conversation,
+              "couple_id": couple, "partner_id": partner, "at": clock.now().isoformat(timespec="seconds")}
+    try:
+        delivered = await notify_crisis(notice)
+    except Exception:  # noqa: BLE001 - a failed notice must not cost the person anything
+        log.exception("crisis notice from the gateway failed")
+        delivered = []
+    try:
+        await asyncio.to_thread(storage.log_event, conversation, events.CRISIS_ROUTED, partner_id=partner,
+                                couple_id=couple, details={"category": category or "general", "level": "crisis",
+                                                           "country": country, "private": is_group(chat),
+                                                           "notified": delivered, "by": "gateway"})
+    except Exception as exc:  # noqa: BLE001
+        log.error("could not log the gateway's crisis reply (%s)", type(exc).__name__)
 
 
 async def fall_back(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who], *,

@@ -264,3 +264,44 @@ def test_the_gateway_app_mounts_telegram_and_reminders(bot_api) -> None:
     assert APP_KEY in app and REMINDERS_KEY in app
     assert "/tg/hook" in {route.resource.canonical for route in app.router.routes() if route.method == "POST"}
     assert [name for name, _check in app["kintsugi.ready_checks"]].count("telegram") == 1
+
+
+async def test_a_crisis_answered_by_the_gateway_alone_is_recorded_and_on_call_is_told(bot_api, gateways,
+                                                                                     monkeypatch) -> None:
+    """Rasa down: help lines still come, and the crisis counts and is notified exactly as via rasa."""
+    from aiohttp import web
+
+    from bot import storage
+    from bot.config import get_settings
+    from bot.storage import events as ev
+
+    notices: list = []
+
+    async def receive(request: web.Request) -> web.Response:
+        notices.append(await request.json())
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/notice", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = dead_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    monkeypatch.setenv("KINTSUGI_ONCALL_WEBHOOK_URL", f"http://127.0.0.1:{port}/notice")
+    get_settings.cache_clear()
+    try:
+        await gateways(gateway_settings(bot_api, f"http://127.0.0.1:{dead_port()}"))
+        bot_api.push(bot_api.message(ANA, private_chat(ANA), "i want to kill myself tonight"))
+        texts = await bot_api.wait_for_messages(ANA.id)
+        assert texts[0].startswith(ui("crisis_intro")) and "116 123" in texts[0]
+        for _ in range(50):
+            if notices:
+                break
+            await asyncio.sleep(0.1)
+        assert len(notices) == 1 and notices[0]["category"] == "suicide_self_harm"
+        assert "kill" not in str(notices[0])  # ids, category and time, never the words
+        routed = storage.events_for(conversation_id="tg-101", types=[ev.CRISIS_ROUTED])
+        assert len(routed) == 1 and routed[0].details["by"] == "gateway"
+    finally:
+        await runner.cleanup()
+        get_settings.cache_clear()
