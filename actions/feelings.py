@@ -16,12 +16,24 @@ RECENT_TURNS = 6
 
 
 def recent_user_messages(tracker: Tracker, limit: int = RECENT_TURNS) -> List[str]:
-    """The user messages before the latest one in this session, oldest first."""
+    """Both partners' user messages before the current one in this session, oldest first.
+
+    The current message is the latest user event, wherever it sits: when an action runs, the
+    tracker may already hold events after it (slots extracted from it, an earlier action of the
+    same turn, the policy's featurization event), so it is skipped by position, not by
+    dropping the last event.
+    """
     texts: List[str] = []
-    for event in reversed(tracker.events[:-1] if tracker.events else []):
+    skipped_current = False
+    for event in reversed(tracker.events or []):
         if event.get("event") == "session_started":
             break
-        if event.get("event") == "user" and event.get("text") and not str(event["text"]).startswith("/"):
+        if event.get("event") != "user":
+            continue
+        if not skipped_current:
+            skipped_current = True  # the message being answered now
+            continue
+        if event.get("text") and not str(event["text"]).startswith("/"):
             texts.append(str(event["text"])[:MAX_TEXT])
             if len(texts) >= limit:
                 break

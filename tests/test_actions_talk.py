@@ -108,3 +108,31 @@ def test_the_widgets_practice_code_links_the_couple_to_the_therapist(database: s
     _, messages = run(ActionListenToFeelings(), tracker("web-s2", "I feel so hurt",
                                                         metadata={**meta, "practice_code": "NOPE-NOPE"}))
     assert len(messages) == 1  # an unknown code never breaks the conversation
+
+
+def test_recent_messages_skip_the_current_one_in_the_real_event_order() -> None:
+    """What Rasa sends the action server: the current user event is followed by the turn's own
+    events (slots extracted from it, the policy's featurization, earlier actions of the turn), so
+    dropping the last event would count the current message again as history."""
+    from actions.feelings import recent_user_messages
+    from tests.action_kit import domain
+    from rasa_sdk import Tracker
+
+    def turn(text: str) -> list:
+        return [user_event(text), {"event": "user_featurization", "use_text_for_featurization": False},
+                {"event": "action", "name": "action_listen_to_feelings"},
+                {"event": "bot", "text": "That sounds really painful."},
+                {"event": "action", "name": "action_listen"}]
+
+    current = user_event("you never listen")
+    events = [{"event": "action", "name": "action_session_start"}, {"event": "session_started"},
+              {"event": "action", "name": "action_listen"}, *turn("first"), *turn("/affirm"), *turn("second"),
+              current, {"event": "slot", "name": "crisis_category", "value": None},
+              {"event": "action", "name": "action_clarify"}]
+    track = Tracker("f-h", {n: None for n in domain()["slots"]}, current, events, False, None, {}, "action_clarify")
+    assert recent_user_messages(track) == ["first", "second"]
+    # the common case, the user event last, gives the same
+    track.events = events[:-2]
+    assert recent_user_messages(track) == ["first", "second"]
+    # the old code (events[:-1]) counted the current message again in the first case
+    assert [e["text"] for e in events[:-1] if e.get("event") == "user"][-1] == "you never listen"

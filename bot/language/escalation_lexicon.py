@@ -56,6 +56,7 @@ class Lexicon:
     exclamation: Mapping[str, Any]
     scare_quotes: Mapping[str, Any]
     history: Mapping[str, Any]
+    second_opinion: Mapping[str, Any] = None  # type: ignore[assignment]
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -136,6 +137,7 @@ def _build_lexicon(raw: Mapping[str, Any]) -> Lexicon:
         exclamation=dict(raw.get("exclamation", {})),
         scare_quotes=dict(raw.get("scare_quotes", {})),
         history=dict(raw.get("history", {})),
+        second_opinion=dict(raw.get("second_opinion", {})),
     )
 
 

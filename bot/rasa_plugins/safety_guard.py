@@ -36,6 +36,10 @@ class SafetyGuard(GraphComponent):
         return {
             # the model's own "crisis" becomes a gentle check only when it is this sure
             "group_talk_intent": "couple_talk",
+            # a clearly escalated message (content/escalation.yml second_opinion.clear_at) goes
+            # here, unless the model read one of `escalation_keeps`
+            "escalation_intent": "couple_talk",
+            "escalation_keeps": ["couple_talk", "share_feelings", "im_flooded", "crisis", "safety_check"],
             "passive_in_group": [
                 "greet", "goodbye", "thanks", "out_of_scope", "bot_challenge", "what_can_you_do",
                 "share_feelings", "nlu_fallback", "affirm", "deny",
@@ -86,11 +90,33 @@ class SafetyGuard(GraphComponent):
             # detector (lexicon + the second opinion measured on hard negatives) found nothing, so
             # "I want to share this with our therapist" goes to the model's next guess.
             self._drop_model_crisis(message)
+            self._escalation_wins(message, text)
+        elif self._escalation_wins(message, text):
+            pass
         elif not re.search(r"\w", text, re.UNICODE) or re.fullmatch(r"[\W_\d]+", text):
             # Nothing but symbols, emoji or digits: ask, don't guess.
             self._override(message, "nlu_fallback", None, None, confidence=0.0)
         elif self._is_passive_group_talk(message, predicted):
             self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
+
+    def _escalation_wins(self, message: Message, text: str) -> bool:
+        """A clearly escalated message goes to the pause offer (via ``couple_talk``), whatever
+        request the intent model read in it; crisis and screening were decided before this."""
+        predicted = (message.get(INTENT) or {}).get("name")
+        if predicted in self._config["escalation_keeps"]:
+            return False
+        try:
+            from bot.language.escalation import assess_escalation, load_lexicon
+
+            assessment = assess_escalation(text)
+            clear_at = float(load_lexicon().second_opinion.get("clear_at", 10**9))
+        except Exception as exc:  # never lose the message over the escalation check
+            log.error("escalation check failed (%s)", type(exc).__name__)
+            return False
+        if assessment.score < clear_at:
+            return False
+        self._override(message, self._config["escalation_intent"], None, None)
+        return True
 
     @staticmethod
     def _drop_model_crisis(message: Message) -> None:

@@ -1,0 +1,50 @@
+"""The escalation detector on text the project never tuned on: the frozen blind batch.
+
+tests/escalation_blind/batch1.yml (232 lines, half escalating, half calm but painful, with kinds
+and languages) was written by someone who had read neither the lexicon nor the training lines.
+It was scored once, with the final system (lexicon + trained second opinion + history); the floors
+below are those measured figures, so a change that makes the detector worse on unseen text fails,
+while the issue's targets are printed beside them. Only aggregate counts are printed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+from bot.language.escalation import assess_escalation
+from bot.language.escalation_evaluate import TARGETS, lines, rates, score
+from tests.report import record
+
+BLIND = Path(__file__).resolve().parent / "escalation_blind"
+# Measured once when the batch was first scored (never tuned on): detection 106/120 = 88.3%
+# (below the 90% target), pause on calm 1/112 = 0.9%.
+FLOORS: Dict[str, Dict[str, float]] = {
+    "batch1": {"detection": 0.883, "pause_on_calm": 0.009},
+}
+
+
+def batch(name: str) -> List[Dict[str, Any]]:
+    with open(BLIND / f"{name}.yml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["items"]
+
+
+def test_blind_batch1_figures() -> None:
+    items = batch("batch1")
+    figures = score(assess_escalation, items)
+    record(f"Escalation on blind batch1 ({len(items)} messages never tuned on; targets: detection >= "
+           f"{TARGETS['detection']:.0%}, pause on calm <= {TARGETS['pause_on_calm']:.0%})", lines(figures))
+    got, floor = rates(figures), FLOORS["batch1"]
+    assert got["detection"] >= floor["detection"]
+    assert got["pause_on_calm"] <= floor["pause_on_calm"]
+
+
+def test_blind_batch_is_frozen_and_well_formed() -> None:
+    for path in sorted(BLIND.glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        items = yaml.safe_load(text)["items"]
+        assert text.startswith("# FROZEN."), path.name
+        assert len(items) >= 200 and len({i["text"] for i in items}) == len(items)
+        escalated = sum(i["label"] == "escalated" for i in items)
+        assert 0.4 <= escalated / len(items) <= 0.6
