@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 from bot import PROJECT_ROOT
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.config import Settings
 
 
 def _token_file(name: str = "rasa_token") -> Path:
@@ -38,18 +40,24 @@ def _local_token(name: str = "rasa_token") -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Start rasa, the action server and the gateway until Ctrl-C."""
+    """Start rasa, the action server and the gateway, and keep them running until Ctrl-C.
+
+    A rasa server or action server (or gateway) that stops is started again with backoff
+    (``bot.stack.Supervisor``); the other parts keep running, and the gateway answers crisis
+    messages with help lines from its own check while rasa is away.
+    """
     from bot.config import get_settings
-    from bot.stack import Stack, train_if_changed
+    from bot.stack import Stack, Supervisor, train_if_changed
     from bot.storage import upgrade_database
 
     settings = get_settings()
     upgrade_database(settings.database_url)
     model = train_if_changed(force=args.train)
+    log_dir = settings.log_dir.resolve()
     stack = Stack(database_url=settings.database_url, model=model, rasa_port=args.rasa_port,
                   action_port=args.action_port, gateway_port=args.gateway_port, token=_local_token(),
-                  action_token=_local_token("action_token"), bind=settings.bind,
-                  log_dir=PROJECT_ROOT / "var" / "logs")
+                  action_token=_local_token("action_token"), bind=settings.bind, log_dir=log_dir)
+    address_file = log_dir / GATEWAY_ADDRESS_FILE
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -59,8 +67,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     try:
-        print("Starting the action server, the rasa server and the gateway (logs in var/logs/)...", flush=True)
+        print(f"Starting the action server, the rasa server and the gateway (logs in {log_dir})...", flush=True)
         stack.start()
+        if stack.gateway_url:
+            address_file.write_text(gateway_address(settings, args.gateway_port) + "\n")
         print(f"""
 Kintsugi is running.
   Talk to it over REST:  curl -s -XPOST {stack.rasa_url}/webhooks/rest/webhook \\
@@ -71,19 +81,39 @@ Kintsugi is running.
   Health:                {stack.gateway_url}/readyz
   Telegram:              {"on (polling or webhook)" if settings.telegram_token else
                           "off. Set TELEGRAM_BOT_TOKEN (from @BotFather) and run again to turn it on."}
-Press Ctrl-C to stop everything.""", flush=True)
-        while not stopping:
-            for name, process in list(stack.processes.items()):
-                if process.poll() is not None:
-                    print(f"The {name} process stopped (exit {process.returncode}); see var/logs/{name}.log",
-                          flush=True)
-                    stopping = True
-            time.sleep(0.5)
+A part that stops is started again by itself. Press Ctrl-C to stop everything.""", flush=True)
+        Supervisor(stack, say=lambda text: print(text, flush=True)).run(lambda: stopping)
     finally:
         print("Stopping...", flush=True)
         stack.stop()
+        address_file.unlink(missing_ok=True)
         print("Stopped.", flush=True)
     return 0
+
+
+GATEWAY_ADDRESS_FILE = "gateway.url"  # in the log folder while ``kintsugi run`` runs
+
+
+def gateway_address(settings: "Settings", port: Optional[int] = None) -> str:
+    """Where people reach the gateway: ``KINTSUGI_PUBLIC_URL``, else the host and port it listens on."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    host = settings.gateway_host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{port or settings.gateway_port}"
+
+
+def running_gateway_address(settings: "Settings") -> str:
+    """The address of the gateway ``kintsugi run`` started with these settings, else ``gateway_address``."""
+    if settings.public_url:
+        return gateway_address(settings)
+    path = settings.log_dir / GATEWAY_ADDRESS_FILE
+    try:
+        written = path.read_text().strip()
+    except OSError:
+        written = ""
+    return written or gateway_address(settings)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from bot import PROJECT_ROOT
@@ -66,6 +67,8 @@ class Settings:
     oncall_webhook_url: Optional[str] = None
     oncall_telegram_chat_id: Optional[str] = None
     session_secret: Optional[str] = None
+    log_dir: Path = PROJECT_ROOT / "var" / "logs"
+    action_health_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -100,6 +103,8 @@ class Settings:
             oncall_webhook_url=get("KINTSUGI_ONCALL_WEBHOOK_URL"),
             oncall_telegram_chat_id=get("KINTSUGI_ONCALL_TELEGRAM_CHAT_ID"),
             session_secret=get("KINTSUGI_SESSION_SECRET"),
+            log_dir=Path(get("KINTSUGI_LOG_DIR") or PROJECT_ROOT / "var" / "logs").expanduser(),
+            action_health_url=get("KINTSUGI_ACTION_HEALTH_URL"),
         )
 
 

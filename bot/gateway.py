@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable, Optional, Sequence
+from typing import Awaitable, Callable, Optional, Sequence
+
+import aiohttp
 
 from aiohttp import web
 
 from bot import storage
 from bot.config import Settings, get_settings
-from bot.readiness import READY_CHECKS
+from bot.readiness import READY_CHECKS, add_ready_check
 from bot.reminders import setup_reminders
 from bot.telegram import setup_telegram
 from bot.web.review import setup_review
@@ -32,24 +34,61 @@ async def _health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def _answers(url: str, timeout: float = 2.0) -> bool:
+    """Whether ``url`` answers 200 within ``timeout`` seconds."""
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+            async with session.get(url) as response:
+                return response.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return False
+
+
+def _server_checks(app: web.Application, settings: Settings) -> None:
+    """The rasa server (always) and the action server (when ``KINTSUGI_ACTION_HEALTH_URL`` says where) as parts."""
+
+    async def rasa() -> bool:
+        return await _answers(f"{settings.rasa_url}/")  # rasa's unauthenticated "Hello from Rasa"
+
+    async def actions() -> bool:
+        return await _answers(settings.action_health_url or "")
+
+    add_ready_check(app, "rasa", rasa)
+    if settings.action_health_url:
+        add_ready_check(app, "actions", actions)
+
+
 async def _ready(request: web.Request) -> web.Response:
-    """Ready when the database answers and every part's own check passes."""
+    """Ready when the database answers and every part's own check passes; ``parts`` says which is which.
+
+    While rasa is down the gateway still answers (crisis messages get help lines from its own
+    check), but it is not ready: conversations cannot go on.
+    """
     problems = []
+    parts = {}
     try:
         storage.check_database()
+        parts["database"] = "ok"
     except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
         problems.append(f"database: {type(exc).__name__}")
-    for name, check in request.app[READY_CHECKS]:
+        parts["database"] = "down"
+    checks = list(request.app[READY_CHECKS])
+
+    async def run(check: Callable[[], Awaitable[bool]], name: str) -> bool:
         try:
-            ok = await check()
+            return bool(await check())
         except Exception as exc:  # noqa: BLE001
-            ok = False
             log.warning("ready check %s failed: %s", name, type(exc).__name__)
+            return False
+
+    results = await asyncio.gather(*(run(check, name) for name, check in checks))
+    for (name, _check), ok in zip(checks, results):
+        parts[name] = "ok" if ok else "down"
         if not ok:
             problems.append(name)
     status = 200 if not problems else 503
-    return web.json_response({"status": "ready" if status == 200 else "not ready", "problems": problems},
-                             status=status)
+    return web.json_response({"status": "ready" if status == 200 else "not ready", "problems": problems,
+                              "parts": parts}, status=status)
 
 
 def build_app(settings: Optional[Settings] = None, parts: Sequence[Part] = PARTS) -> web.Application:
@@ -60,6 +99,7 @@ def build_app(settings: Optional[Settings] = None, parts: Sequence[Part] = PARTS
     app[READY_CHECKS] = []
     app.router.add_get("/healthz", _health)
     app.router.add_get("/readyz", _ready)
+    _server_checks(app, settings)
     for setup in parts:
         setup(app, settings)
     return app

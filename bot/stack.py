@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from bot import PROJECT_ROOT
 
@@ -118,6 +118,7 @@ class Stack:
     extra_env: Dict[str, str] = field(default_factory=dict)
     log_dir: Optional[Path] = None
     processes: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    rasa_args: List[str] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
@@ -135,6 +136,7 @@ class Stack:
                 "KINTSUGI_RASA_TOKEN": self.token, "KINTSUGI_ACTION_PORT": str(self.action_port),
                 "KINTSUGI_ACTION_TOKEN": self.action_token, "KINTSUGI_BIND": self.bind,
                 "KINTSUGI_GATEWAY_PORT": str(self.gateway_port or 0), "PYTHONUNBUFFERED": "1",
+                "KINTSUGI_ACTION_HEALTH_URL": f"http://127.0.0.1:{self.action_port}/health",
                 "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",
                 "PYTHONPATH": str(self.root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
                 **self.extra_env}
@@ -156,30 +158,45 @@ class Stack:
             out = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(args, cwd=self.root, env=self.env(), stdout=out, stderr=subprocess.STDOUT if out
                                    else None, start_new_session=True)
+        if out is not None:
+            out.close()  # the child has its own copy
         self.processes[name] = process
         return process
 
+    def launch(self, name: str) -> subprocess.Popen:
+        """Start one part (``actions``, ``rasa`` or ``gateway``) without waiting for it to answer."""
+        if name == "actions":
+            return self._spawn("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+                                           "--port", str(self.action_port)])
+        if name == "rasa":
+            return self._spawn("rasa", [
+                rasa_bin(), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
+                "--interface", self.bind, "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()),
+                "--credentials", "credentials.yml", "--cors", "*", *self.rasa_args])
+        if name == "gateway":
+            return self._spawn("gateway", [sys.executable, "-m", "bot.gateway"])
+        raise ValueError(f"no part called {name!r}")
+
+    def health_url(self, name: str) -> str:
+        """The address that answers 200 when the part ``name`` is up."""
+        return {"actions": f"http://127.0.0.1:{self.action_port}/health",
+                "rasa": f"{self.rasa_url}/status?token={self.token}",
+                "gateway": f"{self.gateway_url}/healthz"}[name]
+
     def start_actions(self) -> None:
         """Start the action server (rasa-sdk behind the shared secret, ``bot/action_server.py``)."""
-        process = self._spawn("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                                          "--port", str(self.action_port)])
-        wait_for(f"http://127.0.0.1:{self.action_port}/health", 120, process)
+        wait_for(self.health_url("actions"), 120, self.launch("actions"))
 
     def start_rasa(self, extra_args: Sequence[str] = ()) -> None:
         """Start the rasa server (REST and socket.io channels, API behind the token)."""
-        process = self._spawn("rasa", [
-            rasa_bin(), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
-            "--interface", self.bind, "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()),
-            "--credentials",
-            "credentials.yml", "--cors", "*", *extra_args])
-        wait_for(f"{self.rasa_url}/status?token={self.token}", 240, process)
+        self.rasa_args = list(extra_args)
+        wait_for(self.health_url("rasa"), 240, self.launch("rasa"))
 
     def start_gateway(self) -> None:
         """Start the gateway (widget, review app, Telegram, reminders)."""
         if not self.gateway_port:
             return
-        process = self._spawn("gateway", [sys.executable, "-m", "bot.gateway"])
-        wait_for(f"{self.gateway_url}/healthz", 60, process)
+        wait_for(self.health_url("gateway"), 60, self.launch("gateway"))
 
     def start(self) -> "Stack":
         """Start all three, action server first."""
@@ -207,3 +224,78 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+def is_up(url: str, timeout: float = 1.0) -> bool:
+    """Whether ``url`` answers 200 right now."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return False
+
+
+PART_NAMES = {"rasa": "rasa server", "actions": "action server", "gateway": "gateway"}
+
+
+class Supervisor:
+    """Keeps a started ``Stack`` running: a part that stops is started again, with backoff.
+
+    The first restart waits ``first_delay`` seconds, each further one twice as long as the one
+    before (up to ``max_delay``); a part that stayed up for ``stable_after`` seconds before it
+    stopped starts from ``first_delay`` again. Every stop, restart and recovery is said through
+    ``say``. The other parts keep running meanwhile: the gateway answers crisis messages with
+    help lines from its own check while rasa is away.
+    """
+
+    def __init__(self, stack: Stack, say: Callable[[str], None] = print, *, first_delay: float = 1.0,
+                 max_delay: float = 60.0, stable_after: float = 60.0) -> None:
+        self.stack = stack
+        self.say = say
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.stable_after = stable_after
+        self.restarts: Dict[str, int] = {}
+        self._delay: Dict[str, float] = {}
+        self._due: Dict[str, float] = {}  # part -> monotonic time of its next start
+        self._started: Dict[str, float] = {name: time.monotonic() for name in stack.processes}
+        self._recovering: set = set()
+
+    def _log(self, name: str) -> str:
+        return str(self.stack.log_dir / f"{name}.log") if self.stack.log_dir else "the terminal"
+
+    def tick(self) -> None:
+        """Look at every part once: notice stops, start what is due, announce recoveries."""
+        now = time.monotonic()
+        for name in list(self._started):
+            label = PART_NAMES.get(name, name)
+            if name in self._due:
+                if now >= self._due[name]:
+                    del self._due[name]
+                    self.restarts[name] = self.restarts.get(name, 0) + 1
+                    self.say(f"Starting the {label} again (restart {self.restarts[name]})...")
+                    self.stack.launch(name)
+                    self._started[name] = time.monotonic()
+                    self._recovering.add(name)
+                continue
+            process = self.stack.processes.get(name)
+            if process is None or process.poll() is not None:
+                code = None if process is None else process.returncode
+                if now - self._started[name] >= self.stable_after:
+                    self._delay[name] = self.first_delay
+                delay = self._delay.get(name, self.first_delay)
+                self._delay[name] = min(delay * 2, self.max_delay)
+                self._due[name] = now + delay
+                self._recovering.discard(name)
+                self.say(f"The {label} stopped (exit {code}); starting it again in {delay:.0f} s "
+                         f"(log: {self._log(name)}). The gateway keeps answering meanwhile.")
+                continue
+            if name in self._recovering and is_up(self.stack.health_url(name)):
+                self._recovering.discard(name)
+                self.say(f"The {label} is back.")
+
+    def run(self, stopping: Callable[[], bool], interval: float = 0.5) -> None:
+        """Supervise until ``stopping()`` is true."""
+        while not stopping():
+            self.tick()
+            time.sleep(interval)

@@ -11,8 +11,10 @@ from bot.config import Settings, get_settings
 
 def set_password_link(token: str, settings: Optional[Settings] = None) -> str:
     """The one-time set-password address for ``token``."""
+    from bot.cli import running_gateway_address
+
     settings = settings or get_settings()
-    base = (settings.public_url or f"http://{settings.gateway_host}:{settings.gateway_port}").rstrip("/")
+    base = running_gateway_address(settings).rstrip("/")
     return f"{base}/review/set-password?token={token}"
 
 
