@@ -9,9 +9,11 @@ then leaves the welcome out and help comes first. Only the level travels, never 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.request import Request
 
 log = logging.getLogger(__name__)
@@ -43,3 +45,9 @@ class KintsugiRestInput(RestInput):
         """The request's metadata plus the safety flag."""
         body = request.json or {}
         return flag(body.get("message"), super().get_metadata(request))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's REST blueprint; the AI disclosure line follows the replies when due (``bot.disclosure``)."""
+        from bot.disclosure import wrap
+
+        return super().blueprint(wrap(on_new_message))

@@ -106,7 +106,10 @@ class WidgetSocketIOInput(SocketIOInput):
         return WidgetSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Sanic blueprint serving the socket.io endpoint."""
+        """Sanic blueprint serving the socket.io endpoint (the AI disclosure follows replies when due)."""
+        from bot.disclosure import wrap
+
+        on_new_message = wrap(on_new_message)
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
