@@ -219,6 +219,12 @@ def partner_by_key(partner_key: str) -> Optional[Partner]:
         return session.scalar(select(Partner).where(Partner.external_id == partner_key))
 
 
+def partner_by_id(partner_id: int) -> Optional[Partner]:
+    """The partner row with this id, detached, or None."""
+    with session_scope() as session:
+        return session.get(Partner, partner_id)
+
+
 def set_share_consent(partner_id: int, share: bool) -> None:
     """Turn sharing with the couple's therapist on or off for one partner."""
     with session_scope() as session:

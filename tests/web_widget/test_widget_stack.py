@@ -244,3 +244,34 @@ def test_accessibility_and_screenshots(open_page: OpenPage, gateway: ThreadedApp
         overflow = widget.page.evaluate("() => document.querySelector('#kintsugi-widget').shadowRoot"
                                         ".querySelector('.panel').scrollWidth")
         assert overflow <= 360, "nothing sticks out sideways on a phone"
+
+
+def test_a_typed_practice_code_and_the_share_control_work_for_each_partner(
+        open_page: OpenPage, gateway: ThreadedApp, rasa_stack: RasaStack, stack_db: str) -> None:
+    from bot.storage import partner_by_key
+    from bot.storage.practice import create_practice_code
+    from bot.storage.therapists import create_therapist
+
+    therapist = create_therapist("widget.practice@example.org", "a long enough passphrase 42",
+                                 display_name="Lantern Couples Practice")
+    code = create_practice_code(therapist.id).shown
+    widget = open_page(gateway.url)
+    widget.open()
+    widget.online()
+    widget.say(f"/link {code}")
+    widget.page.get_by_text("You're now connected with Lantern Couples Practice", exact=False).wait_for(timeout=REPLY)
+    assert "widget.practice@example.org" not in "\n".join(widget.bot_texts())
+    share = widget.loc(".share-btn")
+    assert share.is_visible() and share.inner_text() == "Share with our therapist"
+    widget.loc(".who-option").get_by_text("I'm B").click()
+    share.click()
+    widget.loc(".quick-btn").get_by_text("Share with Lantern Couples Practice").click()
+    widget.page.get_by_text("You're sharing with Lantern Couples Practice now", exact=False).wait_for(timeout=REPLY)
+    session = widget.session_id()
+    assert partner_by_key(f"web:{session}:B").consent_share is True
+    assert partner_by_key(f"web:{session}:A").consent_share is False
+    # the chat shows what the partner pressed, never the payload
+    assert "/consent" not in " ".join(widget.loc(".msg.user .text").all_inner_texts())
+    widget.say("stop sharing with our therapist")
+    widget.page.get_by_text("You've stopped sharing", exact=False).wait_for(timeout=REPLY)
+    assert partner_by_key(f"web:{session}:B").consent_share is False

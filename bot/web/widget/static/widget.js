@@ -23,6 +23,7 @@
   var STORE_KEY = 'kintsugi.widget';
   var MAX_ENTRIES = 200;
   var PAUSE_PAYLOAD = '/im_flooded';
+  var CONSENT_PAYLOAD = '/consent';
   var MAX_ATTEMPTS = 2; // a message cut off by a dropped connection is sent again once
   // The one sentence the widget carries built in, for when no help lines could be fetched.
   var FALLBACK_HELP = 'If you or someone else is in danger, call your local emergency number now.';
@@ -65,6 +66,7 @@
     wasOnline: false,
     unread: false,
     helpOpen: false,
+    practiceLinked: !!config.practice,
     destroyed: false
   };
 
@@ -159,6 +161,7 @@
       state.partner = saved.partner === 'B' ? 'B' : 'A';
       state.keep = !!saved.keep;
       state.wantOpen = !!saved.open;
+      state.practiceLinked = state.practiceLinked || !!saved.practiceLinked;
       state.entries = Array.isArray(saved.entries) ? saved.entries.slice(-MAX_ENTRIES) : [];
       state.outbox = Array.isArray(saved.outbox) ? saved.outbox : [];
       state.entries.forEach(function (e) { if (e.status === 'sending') e.status = 'queued'; });
@@ -175,6 +178,7 @@
       partner: state.partner,
       keep: state.keep,
       open: state.open,
+      practiceLinked: state.practiceLinked,
       entries: state.entries.slice(-MAX_ENTRIES),
       outbox: state.outbox
     };
@@ -316,7 +320,14 @@
 
     ui.keep = el('input', { type: 'checkbox', id: 'k-keep', 'aria-describedby': 'k-keep-hint' });
     ui.keep.addEventListener('change', function () { state.keep = ui.keep.checked; save(); });
+    // Sharing with the therapist: offered once a practice is linked; each partner answers for themselves.
+    ui.shareBtn = el('button', {
+      type: 'button', 'class': 'share-btn', 'aria-describedby': 'k-share-hint', onclick: share,
+      text: t('share'), hidden: !state.practiceLinked
+    });
+    ui.shareHint = el('p', { id: 'k-share-hint', 'class': 'hint', text: t('share_hint'), hidden: !state.practiceLinked });
     var foot = el('div', { 'class': 'foot' }, [
+      ui.shareBtn, ui.shareHint,
       el('div', { 'class': 'keep' }, [ui.keep, el('label', { 'for': 'k-keep', text: t('keep_label') })]),
       el('p', { id: 'k-keep-hint', 'class': 'hint', text: t('keep_hint') })
     ]);
@@ -738,6 +749,17 @@
     send(PAUSE_PAYLOAD, t('pause_sent'));
   }
 
+  function share() {
+    send(CONSENT_PAYLOAD, t('share'));
+  }
+
+  function showShare() {
+    state.practiceLinked = true;
+    if (ui.shareBtn) ui.shareBtn.hidden = false;
+    if (ui.shareHint) ui.shareHint.hidden = false;
+    save();
+  }
+
   function retry(id) {
     var entry = findEntry(id);
     if (!entry || entry.status !== 'failed') return;
@@ -814,6 +836,7 @@
     } else {
       entry.text = String(msg.text || (k && k.text) || '');
     }
+    if (k && k.kind === 'practice_linked') showShare();
     var replies = msg.quick_replies || msg.buttons || [];
     if (Array.isArray(replies) && replies.length) {
       entry.quick = replies.filter(function (b) { return b && b.title; }).map(function (b) {

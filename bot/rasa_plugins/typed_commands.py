@@ -1,0 +1,76 @@
+"""Rasa NLU component: commands people type, read the same on every channel.
+
+``/link ABCDE-FGHJK`` (or a practice code on its own, or inside a sentence) joins the
+couple to a therapist's practice; ``/consent on`` and ``/consent off`` say yes or no to
+sharing. Plain ``/consent`` needs nothing here: it is an intent of the domain, which
+Rasa's own ``/intent`` handling already understands. Codes have a fixed shape, so they
+are read by pattern, not guessed by the trained model.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+JOIN_INTENT = "join_practice"
+CODE_ENTITY = "practice_code"
+_CODE_CHARS = "A-HJ-NP-Za-hj-np-z2-9"  # the code alphabet (bot.storage.couples), either case
+_LINK = re.compile(r"^\s*/link(?:@\w+)?\s+(\S+)\s*$", re.IGNORECASE)
+_CODE_IN_TEXT = re.compile(rf"(?<![\w-])([{_CODE_CHARS}]{{5}}[- ]?[{_CODE_CHARS}]{{5}})(?![\w-])")
+_CONSENT = re.compile(r"^\s*/consent(?:@\w+)?\s+(on|off|yes|no)\s*$", re.IGNORECASE)
+
+
+def read_command(text: str) -> Optional[Tuple[str, Optional[str]]]:
+    """The intent (and practice code) a typed command stands for, or None."""
+    text = (text or "")[:200]
+    consent = _CONSENT.match(text)
+    if consent:
+        return ("consent_on" if consent.group(1).lower() in ("on", "yes") else "consent_off"), None
+    link = _LINK.match(text)
+    if link:
+        return JOIN_INTENT, link.group(1)
+    if text.startswith("/"):
+        return None
+    for found in _CODE_IN_TEXT.finditer(text):
+        code = found.group(1)
+        # codes are shown in capitals and mostly hold a digit: "heart-break" or "understand" is no code
+        if (code.isupper() or any(c.isdigit() for c in code)) and ("-" in code or code == text.strip()):
+            return JOIN_INTENT, code
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class TypedCommands(GraphComponent):
+    """Sets the intent of typed commands and practice codes (runs before the safety guard)."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TypedCommands":
+        """Nothing to load."""
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Override the intent of each message that is a typed command."""
+        for message in messages:
+            command = read_command(message.get(TEXT) or "")
+            if command is None:
+                continue
+            intent, code = command
+            message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 1.0}], add_to_output=True)
+            if code:
+                entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != CODE_ENTITY]
+                entities.append({"entity": CODE_ENTITY, "value": code, "start": 0, "end": len(code),
+                                 "extractor": type(self).__name__})
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        """Nothing to learn: commands have a fixed shape."""
+        return training_data
