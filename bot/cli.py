@@ -140,6 +140,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.safety.cli import classify_main
 
         return classify_main(argv[1:])
+    if argv[:1] == ["report"]:
+        from bot.reports import report_main
+
+        return report_main(argv[1:])
     if argv[:1] == ["therapist"]:
         from bot.web.review.cli import therapist_main
 
@@ -162,6 +166,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(func=cmd_db)
     sub.add_parser("safety", help="safety tools: kintsugi safety classify [FILE]")
+    sub.add_parser("report", help="figures with no personal data: kintsugi report referrals --from D --to D")
     sub.add_parser("therapist", help="therapist accounts: kintsugi therapist add|list|disable")
     args = parser.parse_args(argv)
     return args.func(args)
