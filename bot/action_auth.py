@@ -23,6 +23,8 @@ import threading
 import time
 from typing import Dict, Optional, Tuple
 
+from bot import clock
+
 HEADER = "X-Kintsugi-Signature"
 MAX_SKEW = 60  # seconds a signed request stays valid (and its nonce is remembered)
 
@@ -39,7 +41,7 @@ def signature(token: str, timestamp: str, nonce: str, host: str, method: str, pa
 
 def sign(token: str, host: str, method: str, path: str, body: bytes, *, now: Optional[float] = None) -> Dict[str, str]:
     """Headers that authenticate one request to ``host`` (``name:port`` as in the URL)."""
-    timestamp = str(int(time.time() if now is None else now))
+    timestamp = str(int(clock.timestamp() if now is None else now))
     nonce = secrets.token_hex(16)
     return {"Authorization": f"Bearer {token}",
             HEADER: f"t={timestamp},n={nonce},s={signature(token, timestamp, nonce, host, method, path, body)}"}
@@ -97,7 +99,7 @@ def verify(token: str, *, authorization: str, signature_header: str, host: str, 
     expected = signature(token, timestamp, nonce, host, method, path, body)
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return "signature does not match"
-    if abs((time.time() if now is None else now) - int(timestamp)) > MAX_SKEW:
+    if abs((clock.timestamp() if now is None else now) - int(timestamp)) > MAX_SKEW:
         return "signature expired"
     if not nonces.first_time(nonce):
         return "replayed request"

@@ -306,3 +306,13 @@ def test_rasa_sends_the_shared_secret_to_the_action_server() -> None:
     entrypoint = (DEPLOY / "entrypoint.sh").read_text()
     assert "python -m bot.action_server" in entrypoint and "rasa run actions" not in entrypoint
     assert '--interface "${KINTSUGI_BIND' in entrypoint
+
+
+def test_the_gateway_stays_in_service_while_rasa_is_down() -> None:
+    """Its readiness must not depend on rasa: it answers crises alone then."""
+    import yaml
+
+    gateway = next(d for d in yaml.safe_load_all((DEPLOY / "k8s" / "gateway.yaml").read_text()) if d and d.get("kind") == "Deployment")
+    container = gateway["spec"]["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    assert "/readyz" not in (DEPLOY / "docker-compose.yml").read_text()

@@ -125,12 +125,14 @@ class SafetyDetector:
         found: List[Hit] = []
         for part in split_long(text, MAX_SCAN_CHARS, HEAD_TAIL_CHARS):
             norm = self._normalise(part)
-            readings = [norm]
+            readings = [(norm, None)]
             without = self._normalise.without_fillers(norm)
             if without is not None:  # "i honestly fucking want to die" is read both ways
                 readings.append(without)
-            for reading in readings:
-                for matcher in self._matchers:
+            for reading, languages in readings:
+                if languages is not None and any(h.level == "crisis" for h in found):
+                    break  # nothing left to find above crisis
+                for matcher in self._matchers:  # every language: people mix them ("honestly quiero morir")
                     with self._lock:
                         hits = matcher.find(reading.text)
                     found.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits)

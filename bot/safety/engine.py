@@ -263,5 +263,5 @@ def load_languages(root: Path) -> Tuple[List[LanguageMatcher], Normaliser, Tuple
     for m in matchers:
         replacements.update(m.lang.replacements)
         words |= m.words
-    fillers = _read_yaml(root / "_fillers.yml").get("fillers", []) if (root / "_fillers.yml").exists() else []
+    fillers = _read_yaml(root / "_fillers.yml").get("fillers", {}) if (root / "_fillers.yml").exists() else {}
     return matchers, Normaliser(replacements, words, fillers), priority

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterable, List, Mapping, Optional, Sequence
+from typing import Callable, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 # One-to-one character folding (keeps offsets): apostrophe look-alikes and
 # control characters. Zero-width characters are removed on the slow path.
@@ -91,10 +91,11 @@ class Normaliser:
     """Folds spelling variants and slang using data from the lexicon folder."""
 
     def __init__(self, replacements: Mapping[str, str], known_words: Iterable[str],
-                 fillers: Iterable[str] = ()) -> None:
-        """Build from a phrase→replacement map, a set of known words and filler words."""
+                 fillers: Optional[Mapping[str, Iterable[str]]] = None) -> None:
+        """Build from a phrase→replacement map, a set of known words and filler words by language."""
         self._known = frozenset(known_words)
-        filler_words = sorted({f.lower() for f in fillers}, key=len, reverse=True)
+        self._filler_language = {str(w).lower(): code for code, words in (fillers or {}).items() for w in words}
+        filler_words = sorted(self._filler_language, key=len, reverse=True)
         self._filler_re: Optional["re.Pattern[str]"] = re.compile(
             r"(?<![\w'])(?:" + "|".join(map(re.escape, filler_words)) + r")(?![\w'])\s*") if filler_words else None
         self._repl = {k.lower(): v for k, v in replacements.items()}
@@ -140,11 +141,15 @@ class Normaliser:
         return norm
 
 
-    def without_fillers(self, norm: Normalised) -> Optional[Normalised]:
-        """``norm`` with filler words left out ("i honestly fucking want to die"), or None if it has none."""
-        if self._filler_re is None or not self._filler_re.search(norm.text):
+    def without_fillers(self, norm: Normalised) -> Optional[Tuple[Normalised, FrozenSet[str]]]:
+        """``norm`` with filler words left out ("i honestly fucking want to die") and the languages
+        those fillers belong to, or None if it has none."""
+        if self._filler_re is None:
             return None
-        return _substitute(norm, self._filler_re, lambda m: "")
+        found = {self._filler_language.get(m.group(0).strip()) for m in self._filler_re.finditer(norm.text)}
+        if not found:
+            return None
+        return _substitute(norm, self._filler_re, lambda m: ""), frozenset(c for c in found if c)
 
 
 def split_long(text: str, limit: int, keep: int) -> Sequence[str]:

@@ -86,16 +86,21 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
         done, _ = await asyncio.wait({asking}, timeout=CRISIS_GRACE)
         if not done:
             log.warning("rasa slow for a crisis in chat %s; the gateway sends help lines first", chat.id)
-            await send_crisis_help(context, chat, user, who, category)
+            await send_crisis_help(context, chat, user, who, category, record=False)
             helped = True
     try:
         replies = await asking
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for chat %s (%s); level %s", chat.id, exc, level)
-        if not helped:
+        if helped:  # the gateway alone routed this crisis: it counts it and tells on-call
+            await record_crisis(chat, who, category, country_for(context, user, who))
+        else:
             await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed)
         return
     if helped:  # the help lines went out already; rasa's other replies (the hold, its question) follow
+        routed_by_rasa = any(((r.get("custom") or {}).get("kintsugi") or {}).get("kind") == "crisis" for r in replies)
+        if not routed_by_rasa:  # counted once: by rasa's handoff action when it ran, else here
+            await record_crisis(chat, who, category, country_for(context, user, who))
         replies = [r for r in replies if ((r.get("custom") or {}).get("kintsugi") or {}).get("kind") != "crisis"]
     outcome = await deliver(context, chat, user, replies, addressed=addressed)
     if level == "crisis" and not outcome.crisis_handled and not helped:
@@ -141,7 +146,7 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
 
 
 async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
-                           category: Optional[str]) -> None:
+                           category: Optional[str], *, record: bool = True) -> None:
     """Help lines for a crisis: to the person privately in a group, with a neutral group line.
 
     The gateway answers alone here (rasa is down or gave no crisis reply), so it also does what
@@ -153,7 +158,8 @@ async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user:
     else:
         reached = await send_private(context.bot, user.id, help_text)
         await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
-    await record_crisis(chat, who, category, country_for(context, user, who))
+    if record:
+        await record_crisis(chat, who, category, country_for(context, user, who))
 
 
 async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str], country: str) -> None:

@@ -309,3 +309,13 @@ def test_a_broken_lexicon_names_file_and_rule(tmp_path: Any) -> None:
                      "    patterns: [\"=zzyzx\"]\n", encoding="utf-8")
     with pytest.raises(LexiconError, match="repeated"):
         SafetyDetector.from_directory(root)
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "x" * 10_000, "kill " * 2_000, b"\xff\xfe\x00binary", "\x00\x01\x02", "i\u200bwant\u200bto\u200bdie",
+    "\u202eeid ot tnaw i", "أريد أن أموت", "我想死", "i want to die 我想死 je veux mourir", "🙂" * 500, None, 42,
+])
+def test_odd_input_gets_a_level_never_an_exception(detector: Any, text: Any) -> None:
+    """The whole layer (lexicon, softeners, second opinion) answers anything with a level."""
+    assert detector.second_opinion is not None
+    assert detector.assess(text).level in ("none", "check", "crisis")
