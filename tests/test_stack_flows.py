@@ -169,9 +169,20 @@ def test_a_crisis_as_the_first_message_gets_help_before_any_welcome(rasa_stack: 
     replies = rasa_stack.send(new_sender("rest"), first, {"country": "US"})
     assert replies and (replies[0].get("custom") or {}).get("kintsugi", {}).get("kind") == "crisis"
     assert number in replies[0]["custom"]["kintsugi"]["text"]
-    assert "Kintsugi" not in texts(replies)  # the welcome names the assistant
+    assert "help the two of you" not in texts(replies)  # no welcome (the AI disclosure may follow the card)
 
 
 def test_an_ordinary_first_message_is_still_welcomed(rasa_stack: RasaStack, stack_db: str) -> None:
     replies = rasa_stack.send(new_sender("rest"), "hello", {"country": "US"})
-    assert "Kintsugi" in texts(replies)
+    assert "help the two of you" in texts(replies)
+
+
+def test_a_worrying_line_inside_the_rules_form_is_never_stored_as_an_answer(rasa_stack: RasaStack,
+                                                                           stack_db: str) -> None:
+    """The detector reads every message before a form may take it as the answer to its question."""
+    sender = new_sender("rest")
+    rasa_stack.send(sender, "we need some ground rules", {"country": "US"})
+    replies = rasa_stack.send(sender, "i honestly fucking want to be dead", {"country": "US"})
+    assert "988" in texts(replies)
+    slots = rasa_stack.tracker(sender)["slots"]
+    assert slots.get("rule_pause_signal") is None and slots.get("active_loop") is None
