@@ -47,6 +47,7 @@ class Settings:
     rasa_token: Optional[str] = None
     rasa_timeout: float = 8.0
     rasa_tuning: bool = True
+    tracker_window: int = 12
     rasa_port: int = 5005
     action_port: int = 5055
     action_token: Optional[str] = None
@@ -83,6 +84,7 @@ class Settings:
             rasa_token=get("KINTSUGI_RASA_TOKEN"),
             rasa_timeout=_number(env, "KINTSUGI_RASA_TIMEOUT", 8.0, float),
             rasa_tuning=_switch(env, "KINTSUGI_RASA_TUNING", True),
+            tracker_window=_number(env, "KINTSUGI_TRACKER_WINDOW", 12),
             rasa_port=_number(env, "KINTSUGI_RASA_PORT", 5005),
             action_port=_number(env, "KINTSUGI_ACTION_PORT", 5055),
             action_token=get("KINTSUGI_ACTION_TOKEN"),

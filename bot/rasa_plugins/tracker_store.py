@@ -3,26 +3,39 @@
 Rasa's SQL tracker store on the same database URL as our tables
 (``KINTSUGI_DATABASE_URL``). Building it is also where the rasa server process
 installs the speed fixes of ``bot.rasa_plugins.tuning`` (see ``bot.rasa_plugins.install``).
+
+A turn's work is bounded by a window, whatever the session's length (issue 21): a read
+returns the session's last turns (at least ``KINTSUGI_TRACKER_WINDOW``, at most twice
+that) after a *snapshot*, a few events that restore the state at the cut (every slot
+that holds something, an open form, a paused conversation). See :class:`UrlTrackerStore`.
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import json
+import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, Optional
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop, ConversationPaused, Event,
+                                     LoopInterrupted, SessionStarted, SlotSet, UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import Table, bindparam, func, or_, select
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, bindparam, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import get_settings
 from bot.rasa_plugins import install
 from bot.storage.db import build_engine
+
+log = logging.getLogger(__name__)
+
+WINDOW_TABLE = "tracker_windows"
+ACTION_LISTEN = "action_listen"
 
 
 class UrlTrackerStore(SQLTrackerStore):
@@ -39,12 +52,31 @@ class UrlTrackerStore(SQLTrackerStore):
     would stall every other conversation of the process meanwhile. The database work
     runs in a few threads instead; the lock store still lets one message of a
     conversation through at a time, so its reads and writes keep their order.
+
+    The window (issue 21). Rasa reads every event of the session for every turn, replays
+    them, featurizes them for the policies and sends them all to the action server with
+    each action call, so a turn costs more the longer the session. With a window of
+    ``window`` turns (``KINTSUGI_TRACKER_WINDOW``; 0 reads whole sessions as Rasa does), a
+    save that leaves ``2 * window`` user messages after the last cut makes a new cut at the
+    ``action_listen`` before the ``window``-th last user message (or earlier, never inside a
+    form's run of answers, which Rasa folds together for the policies). The state at the cut is
+    kept as a *snapshot* in ``tracker_windows`` (one row per conversation): the session's
+    last ``ESCALATION_TEXTS`` typed messages before the cut (text and intent: the
+    escalation check reads both partners' last six), a ``slot`` event for every slot that
+    has been set, ``active_loop`` for an open form (and its rejection), ``pause`` for a
+    paused conversation. A read returns the snapshot and the session's rows after the
+    cut: the same slots, form and pause as the whole session, the same last turns for
+    the policies (rules and memoization look a few turns back), bounded work. The rows
+    themselves are never changed: transcripts, exports and ``retrieve_full_tracker``
+    (the HTTP API's full tracker) still see every event. A snapshot of an older session
+    is ignored.
     """
 
     DATABASE_THREADS = 4
+    ESCALATION_TEXTS = 6  # typed messages before the cut the snapshot keeps: actions.feelings.RECENT_TURNS
 
     def __init__(self, domain: Optional[Domain] = None, host: Optional[str] = None,
-                 event_broker: Any = None, **kwargs: Any) -> None:
+                 event_broker: Any = None, window: Optional[int] = None, **kwargs: Any) -> None:
         install()  # the rasa server builds its tracker store before it loads the model
         url = host or get_settings().database_url
         engine = build_engine(url)  # makes the SQLite folder; pooled, with our SQLite settings
@@ -54,7 +86,9 @@ class UrlTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine)
-        self._statements = _EventStatements(self.SQLEvent.__table__)
+        self.window = max(0, int(get_settings().tracker_window if window is None else window))
+        _prepare_window_tables(engine)
+        self._statements = _EventStatements(self.SQLEvent.__table__, WINDOWS)
         self._threads = ThreadPoolExecutor(self.DATABASE_THREADS, thread_name_prefix="tracker-store")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -63,38 +97,206 @@ class UrlTrackerStore(SQLTrackerStore):
             self._threads, self._read, sender_id, fetch_events_from_all_sessions)
 
     def _read(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.session_events
+        if fetch_events_from_all_sessions or not self.window:
+            query = self._statements.all_events if fetch_events_from_all_sessions else self._statements.session_events
+            with self.engine.connect() as connection:
+                events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
+            if self.domain and events:
+                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            return None
+        st = self._statements
         with self.engine.connect() as connection:
-            events = [json.loads(data) for data in connection.execute(query, {"sender_id": sender_id}).scalars()]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+            since = connection.execute(st.session_start, {"sender_id": sender_id}).scalar()
+            snapshot = connection.execute(st.window_row, {"sender_id": sender_id}).first()
+            base: List[Dict[str, Any]] = []
+            after = 0
+            if snapshot is not None and snapshot.session_start == since:
+                base, after = json.loads(snapshot.data), snapshot.after_id
+            rows = connection.execute(st.tail_events[since is not None],
+                                      {"sender_id": sender_id, "after_id": after, "since": since}).scalars()
+            events = base + [json.loads(data) for data in rows]
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        tracker._kintsugi_window = _Window(since=since, after_id=after, base=len(base), saved=len(tracker.events))
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events the database does not have yet (those past the stored count of this session)."""
+        """Store the events the database does not have yet, and cut the window when it has grown."""
         await self.stream_events(tracker)
         await asyncio.get_running_loop().run_in_executor(self._threads, self._write, tracker)
 
     def _write(self, tracker: DialogueStateTracker) -> None:
+        st = self._statements
+        window: Optional[_Window] = getattr(tracker, "_kintsugi_window", None)
         with self.engine.begin() as connection:
-            stored = connection.execute(self._statements.session_count, {"sender_id": tracker.sender_id}).scalar_one()
-            rows = [_event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
-            if rows:
-                connection.execute(self._statements.insert, rows)
+            if window is None:  # not read through the window: Rasa's rule, the rows past the session's count
+                saved = connection.execute(st.session_count, {"sender_id": tracker.sender_id}).scalar_one()
+            else:
+                saved = window.saved
+            new = list(itertools.islice(tracker.events, saved, None))
+            if new:
+                connection.execute(st.insert, [_event_row(tracker.sender_id, event) for event in new])
+            if window is not None:
+                window.saved = len(tracker.events)
+                if self.window and new and not any(isinstance(event, SessionStarted) for event in new):
+                    self._cut(connection, tracker, window)
+
+    def _cut(self, connection: Any, tracker: DialogueStateTracker, window: "_Window") -> None:
+        """Move the cut forward when ``2 * window`` user messages follow it."""
+        events = list(tracker.events)
+        users = [i for i in range(window.base, len(events)) if isinstance(events[i], UserUttered)]
+        if len(users) < 2 * self.window:
+            return
+        position = cut_position(events, users, self.window, self.domain.slots)
+        if position is None or position <= window.base:
+            return
+        state = DialogueStateTracker.from_events(tracker.sender_id, events[:position], self.domain.slots)
+        snapshot = snapshot_events(state, events[position - 1].timestamp,
+                                   typed_messages(events[:position], self.ESCALATION_TEXTS))
+        st = self._statements
+        after_id = connection.execute(
+            st.tail_ids[window.since is not None].offset(position - 1 - window.base),
+            {"sender_id": tracker.sender_id, "after_id": window.after_id, "since": window.since}).scalar()
+        if after_id is None:  # the rows are not where the tracker says: keep the old cut
+            log.warning("tracker window of %s not moved: row %s missing", tracker.sender_id, position)
+            return
+        connection.execute(st.window_delete, {"sender_id": tracker.sender_id})
+        connection.execute(st.window_insert, {"sender_id": tracker.sender_id, "session_start": window.since,
+                                              "after_id": after_id,
+                                              "data": json.dumps([event.as_dict() for event in snapshot])})
+
+
+@dataclass
+class _Window:
+    """What a windowed read gave: the session, the snapshot's cut, and how many events are stored."""
+
+    since: Optional[float]  # timestamp of the session's session_started row (None: there is none)
+    after_id: int  # the snapshot is the state after this row (0: no snapshot)
+    base: int  # the snapshot's events at the start of tracker.events (not rows)
+    saved: int  # tracker.events[:saved] are stored (or are the snapshot)
+
+
+def cut_position(events: List[Event], users: List[int], window: int, slots: Any = None) -> Optional[int]:
+    """Where to cut: at the ``action_listen`` before the ``window``-th last user message, or earlier.
+
+    ``users``: positions of the user events after the current cut. Rasa folds a form's
+    happy path (each turn that only answers the form) into the form's first turn when it
+    builds the policies' states (``DialogueStateTracker.applied_events``); a cut inside
+    such a run would change those states, so the cut moves back to a user message that
+    opens no such turn: one with no form open, or one the form does not answer next.
+    None when there is none (a form answered turn after turn since the last cut).
+    """
+    candidates = users[:len(users) - window + 1]
+    loops: Dict[int, Optional[str]] = {}
+    state = DialogueStateTracker("cut", slots or [])
+    wanted = set(candidates)
+    for index, event in enumerate(events[:candidates[-1] + 1]):
+        if index in wanted:
+            loops[index] = state.active_loop_name
+        state.update(event)
+    for chosen in reversed(candidates):
+        loop = loops[chosen]
+        if loop is not None:
+            following = next((e for e in events[chosen + 1:] if isinstance(e, ActionExecuted)), None)
+            if following is None or following.action_name == loop:
+                continue
+        before = events[chosen - 1] if chosen > 0 else None
+        if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN:
+            return chosen - 1
+        return chosen
+    return None
+
+
+def typed_messages(events: List[Event], limit: int) -> List[UserUttered]:
+    """The session's last ``limit`` typed user messages in ``events`` (not ``/commands``), oldest first."""
+    out: List[UserUttered] = []
+    for event in reversed(events):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+            out.append(event)
+            if len(out) >= limit:
+                break
+    return out[::-1]
+
+
+def snapshot_events(state: DialogueStateTracker, timestamp: Optional[float] = None,
+                    history: Optional[List[UserUttered]] = None) -> List[Event]:
+    """Events that put a fresh tracker into ``state``'s slots, form and pause.
+
+    ``history``: typed user messages before the cut, kept (text and intent only) for the
+    escalation check, which reads the partners' last messages of the session.
+    """
+    out: List[Event] = [UserUttered(m.text, m.intent, timestamp=m.timestamp) for m in history or []]
+    for name, slot in state.slots.items():
+        if slot.value != slot.initial_value or getattr(slot, "_has_been_set", False):
+            out.append(SlotSet(name, slot.value, timestamp=timestamp))
+    loop = state.active_loop
+    if loop is not None and loop.name:
+        out.append(ActiveLoop(loop.name, timestamp=timestamp))
+        if loop.rejected:
+            out.append(ActionExecutionRejected(loop.name, timestamp=timestamp))
+        if loop.is_interrupted:
+            out.append(LoopInterrupted(True, timestamp=timestamp))
+    if state.is_paused():
+        out.append(ConversationPaused(timestamp=timestamp))
+    return out
+
+
+_METADATA = MetaData()
+WINDOWS = Table(
+    WINDOW_TABLE, _METADATA,
+    Column("sender_id", String(255), primary_key=True),
+    Column("session_start", Float),  # the session the snapshot belongs to (its session_started timestamp)
+    Column("after_id", Integer, nullable=False),  # the snapshot is the state after this row of ``events``
+    Column("data", Text, nullable=False),  # the snapshot's events, as JSON
+)
+# Reads by conversation and id, and the session's start by type: index lookups, not scans of the conversation.
+EVENT_INDEXES = (("ix_events_kintsugi_sender_id", "sender_id, id"),
+                 ("ix_events_kintsugi_sender_type", "sender_id, type_name, id"))
+
+
+def _prepare_window_tables(engine: Any) -> None:
+    """``tracker_windows`` and the indexes on Rasa's ``events`` (made by Rasa's store just before)."""
+    from sqlalchemy import exc, text
+
+    for attempt in (1, 2):  # two replicas starting at once may race; the second try finds them made
+        try:
+            _METADATA.create_all(engine)
+            with engine.begin() as connection:
+                for name, columns in EVENT_INDEXES:
+                    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({columns})"))
+            return
+        except exc.DBAPIError:
+            if attempt == 2:
+                raise
 
 
 class _EventStatements:
-    """The tracker store's statements on Rasa's ``events`` table, built once."""
+    """The tracker store's statements on Rasa's ``events`` table and ``tracker_windows``, built once."""
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, windows: Table) -> None:
         sender = table.c.sender_id == bindparam("sender_id")
-        session_start = (select(func.max(table.c.timestamp))
-                         .where(sender, table.c.type_name == SessionStarted.type_name).scalar_subquery())
+        is_start = table.c.type_name == SessionStarted.type_name
+        session_start = select(func.max(table.c.timestamp)).where(sender, is_start).scalar_subquery()
         this_session = or_(table.c.timestamp >= session_start, session_start.is_(None))
         self.all_events = select(table.c.data).where(sender).order_by(table.c.id)
         self.session_events = select(table.c.data).where(sender, this_session).order_by(table.c.id)
         self.session_count = select(func.count()).select_from(table).where(sender, this_session)
         self.insert = table.insert()
+        # The window: the session's start, then the rows after the cut (in this session).
+        self.session_start = select(func.max(table.c.timestamp)).where(sender, is_start)
+        after = table.c.id > bindparam("after_id")
+        since = table.c.timestamp >= bindparam("since")
+        self.tail_events = {True: select(table.c.data).where(sender, after, since).order_by(table.c.id),
+                            False: select(table.c.data).where(sender, after).order_by(table.c.id)}
+        self.tail_ids = {True: select(table.c.id).where(sender, after, since).order_by(table.c.id).limit(1),
+                         False: select(table.c.id).where(sender, after).order_by(table.c.id).limit(1)}
+        key = windows.c.sender_id == bindparam("sender_id")
+        self.window_row = select(windows.c.session_start, windows.c.after_id, windows.c.data).where(key)
+        self.window_delete = windows.delete().where(key)
+        self.window_insert = windows.insert()
 
 
 def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, inspect, text
 from bot.storage.db import get_engine
 
 TRACKER_TABLE = "events"
+WINDOW_TABLE = "tracker_windows"  # bot.rasa_plugins.tracker_store: the state at each window's cut
 
 
 def _has_tracker_table() -> bool:
@@ -27,7 +28,11 @@ def delete_trackers(conversation_ids: Iterable[str]) -> int:
     statement = text(f"DELETE FROM {TRACKER_TABLE} WHERE sender_id IN :ids").bindparams(
         bindparam("ids", expanding=True))
     with get_engine().begin() as connection:
-        return connection.execute(statement, {"ids": ids}).rowcount or 0
+        removed = connection.execute(statement, {"ids": ids}).rowcount or 0
+        if inspect(connection).has_table(WINDOW_TABLE):  # the tracker store's snapshots hold slot values too
+            connection.execute(text(f"DELETE FROM {WINDOW_TABLE} WHERE sender_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": ids})
+        return removed
 
 
 def delete_partner_messages(conversation_ids: Iterable[str], partner_key: str) -> int:
