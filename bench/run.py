@@ -9,6 +9,7 @@ table and writes ``bench/results/<timestamp>.json`` (``throughput_ratio_50`` on 
     .venv/bin/python bench/run.py                 # everything (about 20 minutes on 2 cores)
     .venv/bin/python bench/run.py --quick         # fewer variants and messages (about 5 minutes)
     .venv/bin/python bench/run.py --kintsugi sqlite --no-stock --levels 1
+    .venv/bin/python bench/run.py --long 600 --levels "" --kintsugi sqlite,sqlite-nowindow   # issue 21 only
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ if str(ROOT) not in sys.path:
 
 from bench.crisis import time_safety_guard  # noqa: E402
 from bench.load import LevelResult, percentile, run_level  # noqa: E402
+from bench.long import interference, long_conversation  # noqa: E402
 from bench.procs import PeakMemory, tree_rss_mb  # noqa: E402
 from bench.report import print_report  # noqa: E402
 from bench.scripts import crisis_scripts, kintsugi_scripts, stock_scripts  # noqa: E402
@@ -46,6 +48,7 @@ BUDGETS = {1: (300, 30.0), 10: (600, 40.0), 50: (1500, 60.0)}
 KINTSUGI_VARIANTS = {
     "sqlite": Variant("kintsugi-sqlite"),
     "sqlite-untuned": Variant("kintsugi-sqlite-untuned", untuned=True),
+    "sqlite-nowindow": Variant("kintsugi-sqlite-nowindow", window=0),
     "sqlite-redis-w2": Variant("kintsugi-sqlite-redis-w2", redis=True, workers=2),
     "pg-redis": Variant("kintsugi-pg-redis", database="postgresql", redis=True),
     "pg-redis-untuned": Variant("kintsugi-pg-redis-untuned", database="postgresql", redis=True, untuned=True),
@@ -55,6 +58,8 @@ KINTSUGI_VARIANTS = {
     "pg-redis-w2-async": Variant("kintsugi-pg-redis-w2-async", database="postgresql", redis=True, workers=2,
                                  async_commit=True),
 }
+# The long conversation and interference (issue 21) run on these (and on the stock bot as `rasa run` starts it).
+LONG_VARIANTS = ("sqlite", "sqlite-nowindow")
 # The crisis path is timed end to end on these.
 CRISIS_VARIANTS = ("sqlite", "pg-redis-w2")
 STOCK_VARIANTS = {
@@ -92,6 +97,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--no-stock", action="store_true", help="skip the stock assistant")
     parser.add_argument("--scale", type=float, default=None, help="multiply every level's message budget")
     parser.add_argument("--crisis-samples", type=int, default=150, help="crisis and ordinary openings each")
+    parser.add_argument("--long", type=int, default=2000,
+                        help="messages of the long conversation (issue 21), on kintsugi-sqlite with and without the "
+                             "window and on the stock bot; 0 skips it (default 2000)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (models, logs)")
     parser.add_argument("--kintsugi-model", type=Path, help="use this model instead of training (no training time)")
     parser.add_argument("--stock-dir", type=Path, help="use this trained `rasa init` folder (no training time)")
@@ -163,7 +171,8 @@ async def _crisis(url: str, samples: int, prefix: str) -> Dict[str, Any]:
     return out
 
 
-def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_samples: int = 0) -> Dict[str, Any]:
+def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_samples: int = 0,
+            long_messages: int = 0) -> Dict[str, Any]:
     """Start one variant, load it level by level, and stop it; every figure of that variant."""
     variant: Variant = target.variant
     print(f"\n== {variant.name} ({variant.describe()})", flush=True)
@@ -187,6 +196,15 @@ def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_
             results = asyncio.run(_levels(target.url, scripts, levels, scale, prefix))
             if crisis_samples:
                 record["crisis"] = asyncio.run(_crisis(target.url, crisis_samples, prefix))
+            if long_messages:
+                record["long"] = asyncio.run(long_conversation(target.url, scripts, long_messages, f"{prefix}-long"))
+                record["interference"] = asyncio.run(interference(target.url, scripts, f"{prefix}-long",
+                                                                  prefix=f"{prefix}-fresh"))
+                lg, it = record["long"], record["interference"]
+                print(f"   long conversation: {lg['messages']} msgs, p50 per 100 " +
+                      " ".join(str(b["p50_ms"]) for b in lg["blocks"]) +
+                      f" ms; growth {lg['growth_p50_last_over_first']}x; fresh p95 alone {it['alone_p95_ms']} ms, "
+                      f"beside the long one {it['beside_long_p95_ms']} ms ({it['p95_rise']}x)", flush=True)
         record["rss_peak_mb"] = {name: round(value) for name, value in memory.peak.items()}
         record["rss_peak_total_mb"] = round(sum(memory.peak.values()))
         record["levels"] = {str(r.concurrency): r.summary() for r in results}
@@ -262,7 +280,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the stacks on the way out
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     scale = args.scale if args.scale is not None else (0.35 if args.quick else 1.0)
-    k_names = args.kintsugi.split(",") if args.kintsugi else (QUICK_KINTSUGI if args.quick else DEFAULT_KINTSUGI)
+    k_names = args.kintsugi.split(",") if args.kintsugi else list(QUICK_KINTSUGI if args.quick else DEFAULT_KINTSUGI)
+    if args.long and not args.kintsugi and "sqlite-nowindow" not in k_names:
+        k_names.append("sqlite-nowindow")  # the long conversation without Kintsugi's window, beside it
     s_names = [] if args.no_stock else (args.stock.split(",") if args.stock else
                                         (QUICK_STOCK if args.quick else DEFAULT_STOCK))
     services = services_up()
@@ -309,12 +329,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             target = KintsugiTarget(variant=variant, model=model, folder=folder)
             timed = name in CRISIS_VARIANTS or (i == 0 and not set(CRISIS_VARIANTS) & set(k_names))
             record = measure(target, kintsugi_scripts(), levels, scale,
-                             crisis_samples=args.crisis_samples if timed else 0)
+                             crisis_samples=args.crisis_samples if timed else 0,
+                             long_messages=args.long if name in LONG_VARIANTS else 0)
             kintsugi_records.append(record)
         stock_records = []
         for name in s_names:
             target = StockTarget(variant=STOCK_VARIANTS[name], folder=stock_dir, log_dir=folder / "logs")
-            stock_records.append(measure(target, stock_scripts(), levels, scale))
+            stock_records.append(measure(target, stock_scripts(), levels, scale,
+                                         long_messages=args.long if name == "default" else 0))
 
         report["kintsugi"] = kintsugi_records
         report["stock"] = stock_records
@@ -323,6 +345,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         report["throughput_ratio_50_vs_fastest_stock"] = (
             (report["ratios"].get("50") or {}).get("vs_fastest_stock") or {}).get("throughput_ratio")
         report["crisis_path"] = crisis_summary(report)
+        report["long_conversation"] = {r["variant"]: {"growth_p50_last_over_first": r["long"]["growth_p50_last_over_first"],
+                                                      "fresh_p95_rise": r["interference"]["p95_rise"]}
+                                       for r in kintsugi_records + stock_records if r.get("long")}
+        report["long_command"] = " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])
         report["levers"] = levers(kintsugi_records + stock_records, levels)
         default_k = next((r for r in kintsugi_records if r["variant"] == "kintsugi-sqlite" and not r.get("error")), None)
         one = default_k or best(kintsugi_records, "1")

@@ -60,6 +60,7 @@ class Variant:
     threads: bool = False
     untuned: bool = False  # KINTSUGI_RASA_TUNING=off: Rasa's internals as shipped (bot.rasa_plugins.tuning not installed)
     async_commit: bool = False  # PostgreSQL synchronous_commit=off through the database URL
+    window: Optional[int] = None  # KINTSUGI_TRACKER_WINDOW (0: whole sessions, as Rasa reads them)
 
     def env(self) -> Dict[str, str]:
         """Environment variables this variant sets."""
@@ -70,6 +71,8 @@ class Variant:
             env["KINTSUGI_REDIS_URL"] = REDIS_URL
         if self.threads:
             env.update(THREAD_ENV)
+        if self.window is not None:
+            env["KINTSUGI_TRACKER_WINDOW"] = str(self.window)
         return env
 
     def describe(self) -> str:
@@ -82,6 +85,8 @@ class Variant:
             parts.append("synchronous_commit=off")
         if self.untuned:
             parts.append("KINTSUGI_RASA_TUNING=off")
+        if self.window is not None:
+            parts.append(f"KINTSUGI_TRACKER_WINDOW={self.window}")
         return ", ".join(parts)
 
 

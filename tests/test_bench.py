@@ -40,3 +40,11 @@ def test_every_conversation_is_a_different_couple() -> None:
     assert one["partner_id"] != two["partner_id"] and one["chat_type"] == "group"
     assert ana["partner_id"] == "rest:ana"  # the script's own turn is left as it is
     assert for_conversation({"chat_type": "private"}, "c-1") == {"chat_type": "private"}
+
+
+def test_long_conversation_blocks_and_growth() -> None:
+    from bench.long import blocks, growth
+
+    found = blocks([10.0] * 100 + [20.0] * 100 + [30.0] * 50)
+    assert [(b["from"], b["to"], b["p50_ms"]) for b in found] == [(0, 99, 10.0), (100, 199, 20.0), (200, 249, 30.0)]
+    assert growth(found) == 3.0 and growth(found[:1]) is None

@@ -1,0 +1,94 @@
+"""Issue 21: one long conversation, and fresh conversations while it talks.
+
+``long_conversation`` plays the scripts one after another in a single conversation up to
+``messages`` messages and reports p50/p95 per block of 100. ``interference`` times fresh
+conversations (one message at a time, each a new conversation of a new couple) first
+alone, then while the long conversation keeps talking, and reports both p95s.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any, Dict, List, Sequence
+
+import aiohttp
+
+from bench.load import WEBHOOK, _send, for_conversation, percentile
+from bench.scripts import Script
+
+
+def blocks(latencies: Sequence[float], size: int = 100) -> List[Dict[str, Any]]:
+    """p50/p95 of each block of ``size`` messages, in order."""
+    out = []
+    for start in range(0, len(latencies), size):
+        part = latencies[start:start + size]
+        out.append({"from": start, "to": start + len(part) - 1, "p50_ms": round(percentile(part, 50), 1),
+                    "p95_ms": round(percentile(part, 95), 1)})
+    return out
+
+
+def growth(block_list: List[Dict[str, Any]]) -> Any:
+    """p50 of the last block ÷ p50 of the first (issue 21: at most 1.5)."""
+    if len(block_list) < 2 or not block_list[0]["p50_ms"]:
+        return None
+    return round(block_list[-1]["p50_ms"] / block_list[0]["p50_ms"], 2)
+
+
+async def _talk(session: aiohttp.ClientSession, url: str, sender: str, scripts: Sequence[Script], messages: int,
+                out: List[float], stop: "asyncio.Event | None" = None, timeout: float = 120.0) -> None:
+    turns = itertools.cycle([turn for script in scripts for turn in script])
+    for _ in range(messages):
+        if stop is not None and stop.is_set():
+            return
+        turn = next(turns)
+        began = time.perf_counter()
+        await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), timeout)
+        out.append((time.perf_counter() - began) * 1000)
+
+
+async def long_conversation(base_url: str, scripts: Sequence[Script], messages: int, sender: str) -> Dict[str, Any]:
+    """One conversation to ``messages`` messages; p50/p95 per 100."""
+    url = base_url.rstrip("/") + WEBHOOK
+    latencies: List[float] = []
+    began = time.monotonic()
+    async with aiohttp.ClientSession() as session:
+        await _talk(session, url, sender, scripts, messages, latencies)
+    found = blocks(latencies)
+    return {"messages": len(latencies), "seconds": round(time.monotonic() - began, 1), "blocks": found,
+            "growth_p50_last_over_first": growth(found)}
+
+
+async def _fresh(session: aiohttp.ClientSession, url: str, scripts: Sequence[Script], count: int,
+                 prefix: str) -> List[float]:
+    out: List[float] = []
+    first_turns = [script[0] for script in scripts]
+    for number in range(count):
+        turn = first_turns[number % len(first_turns)]
+        sender = f"{prefix}-{number}"
+        began = time.perf_counter()
+        await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), 60.0)
+        out.append((time.perf_counter() - began) * 1000)
+    return out
+
+
+async def interference(base_url: str, scripts: Sequence[Script], long_sender: str, fresh: int = 60,
+                       prefix: str = "fresh") -> Dict[str, Any]:
+    """p95 of fresh conversations alone, then while ``long_sender`` (already long) keeps talking."""
+    url = base_url.rstrip("/") + WEBHOOK
+    async with aiohttp.ClientSession() as session:
+        alone = await _fresh(session, url, scripts, fresh, f"{prefix}-alone")
+        stop, long_latencies = asyncio.Event(), []
+        talker = asyncio.create_task(_talk(session, url, long_sender, scripts, 10 ** 6, long_latencies, stop))
+        try:
+            beside = await _fresh(session, url, scripts, fresh, f"{prefix}-beside")
+        finally:
+            stop.set()
+            await talker
+    out: Dict[str, Any] = {"fresh": fresh}
+    for name, values in (("alone", alone), ("beside_long", beside)):
+        out[f"{name}_p50_ms"] = round(percentile(values, 50), 1)
+        out[f"{name}_p95_ms"] = round(percentile(values, 95), 1)
+    out["p95_rise"] = round(out["beside_long_p95_ms"] / out["alone_p95_ms"], 2) if out["alone_p95_ms"] else None
+    out["long_messages_meanwhile"] = len(long_latencies)
+    return out
