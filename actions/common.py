@@ -79,6 +79,17 @@ def is_group(tracker: Tracker) -> bool:
     return metadata(tracker).get("chat_type") in GROUP_CHAT_TYPES
 
 
+def is_side_talk(tracker: Tracker) -> bool:
+    """True for group talk not addressed to the bot (no mention, no reply, no command, no button).
+
+    It never starts, continues or answers a flow; it is only watched (docs/contracts.md).
+    """
+    meta = metadata(tracker)
+    if meta.get("chat_type") not in GROUP_CHAT_TYPES or meta.get("addressed", True):
+        return False
+    return not user_text(tracker).startswith("/")
+
+
 def display_name(tracker: Tracker) -> Optional[str]:
     """How to address the person who wrote the latest message, if known."""
     name = metadata(tracker).get("display_name")

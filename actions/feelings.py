@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import MAX_TEXT, is_group, metadata, safe_log_event, user_text, who
+from actions.common import MAX_TEXT, is_side_talk, safe_log_event, user_text, who
 from bot.language.escalation import assess_escalation
 from bot.storage import events
 
@@ -55,6 +55,16 @@ def suggest_pause_if_heated(dispatcher: CollectingDispatcher, tracker: Tracker) 
     return [SlotSet("pause_offered", True)]
 
 
+def keep_waiting(tracker: Tracker) -> List[EventType]:
+    """After side talk inside a form: the form stays where it was and waits, without asking again.
+
+    The form rejected the message (actions/forms.py); ``ActiveLoop`` lifts the rejection and the
+    follow-up listen keeps Rasa from running the form (which would repeat its question).
+    """
+    loop = (tracker.active_loop or {}).get("name")
+    return [ActiveLoop(loop), FollowupAction("action_listen")] if loop else []
+
+
 class ActionListenToFeelings(Action):
     """Answer painful talk warmly; in a group, stay quiet unless it escalates."""
 
@@ -63,11 +73,17 @@ class ActionListenToFeelings(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        side_talk = is_side_talk(tracker)
+        if side_talk:
+            from actions.flow import start_pause_for_signal
+
+            started = await start_pause_for_signal(dispatcher, tracker, domain)
+            if started is not None:
+                return started  # the couple's own pause signal works unaddressed
         suggested = suggest_pause_if_heated(dispatcher, tracker)
         if suggested is not None:
-            return suggested
-        addressed = metadata(tracker).get("addressed", True)
-        if is_group(tracker) and not addressed:
-            return []  # partners talking to each other: listen, don't interrupt
+            return suggested + (keep_waiting(tracker) if side_talk else [])
+        if side_talk:
+            return keep_waiting(tracker)  # partners talking to each other: listen, don't interrupt
         dispatcher.utter_message(response="utter_reflect_feelings")
         return []

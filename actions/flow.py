@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, UserUtteranceReverted
@@ -36,6 +36,31 @@ class ActionCancelFlow(Action):
         return [ActiveLoop(None), *clear_flow_slots(tracker)]
 
 
+def said_pause_signal(tracker: Tracker) -> Optional[str]:
+    """The couple's own pause signal when the latest message is (or contains) it, else None."""
+    text = _plain(user_text(tracker))
+    signal = tracker.get_slot("pause_signal")
+    if not signal and text:
+        person = who(tracker)
+        rules = storage.current_rules(person.couple_id)
+        signal = rules.rules.get("pause_signal") if rules else None
+    if signal and text and _plain(signal) and (text == _plain(signal) or f" {_plain(signal)} " in f" {text} "):
+        return signal
+    return None
+
+
+async def start_pause_for_signal(dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Optional[List[EventType]]:
+    """Start the pause flow when the couple's own signal was said; None when it was not."""
+    signal = said_pause_signal(tracker)
+    if not signal:
+        return None
+    from actions.pause import ActionStartPause
+
+    started = await ActionStartPause().run(dispatcher, tracker, domain)
+    return [SlotSet("pause_signal", signal), *started, FollowupAction("pause_form")]
+
+
 class ActionClarify(Action):
     """Unclear input: the couple's own pause signal starts a pause; otherwise ask, never guess."""
 
@@ -44,17 +69,9 @@ class ActionClarify(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        text = _plain(user_text(tracker))
-        signal = tracker.get_slot("pause_signal")
-        if not signal and text:
-            person = who(tracker)
-            rules = storage.current_rules(person.couple_id)
-            signal = rules.rules.get("pause_signal") if rules else None
-        if signal and text and _plain(signal) and (text == _plain(signal) or f" {_plain(signal)} " in f" {text} "):
-            from actions.pause import ActionStartPause
-
-            started = await ActionStartPause().run(dispatcher, tracker, domain)
-            return [SlotSet("pause_signal", signal), *started, FollowupAction("pause_form")]
+        started = await start_pause_for_signal(dispatcher, tracker, domain)
+        if started is not None:
+            return started
         suggested = suggest_pause_if_heated(dispatcher, tracker)
         if suggested is not None:
             return suggested  # the words were unclear to the model, the heat was not

@@ -13,11 +13,11 @@ from abc import abstractmethod
 from typing import List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import ActionExecutionRejected, EventType
+from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import user_text
+from actions.common import is_side_talk, user_text
 from bot.language.timeparse import parse_duration, parse_when
 
 BREAK_INTENT = "im_flooded"
@@ -48,6 +48,21 @@ def is_break_request(tracker: Tracker, requested_slot: Optional[str]) -> bool:
     return True
 
 
+def answers_the_form(tracker: Tracker, form: str) -> bool:
+    """True when the latest message came while the form was waiting for an answer.
+
+    False when the form is being started by the action before it (the message that started it,
+    possibly unaddressed like the pause word, is no answer to read).
+    """
+    actions = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action":
+            actions.append(event.get("name"))
+    return all(name == form for name in actions)
+
+
 class KintsugiFormValidation(FormValidationAction):
     """Validate slots as usual, but let a break request leave the form."""
 
@@ -59,6 +74,11 @@ class KintsugiFormValidation(FormValidationAction):
                   domain: DomainDict) -> List[EventType]:
         """Reject the form for a break request (the pause rule takes over), else validate."""
         form = self.form_name()
+        if form != "safety_form" and answers_the_form(tracker, form) and is_side_talk(tracker):
+            # Partners talking to each other in a group: not an answer. The form keeps waiting,
+            # silently; the rules only watch the message (crisis, escalation, the pause signal).
+            requested = tracker.get_slot("requested_slot")
+            return ([SlotSet(requested, None)] if requested else []) + [ActionExecutionRejected(form)]
         if form not in NEVER_LEFT_FOR_A_BREAK and is_break_request(tracker, tracker.get_slot("requested_slot")):
             return [ActionExecutionRejected(form)]
         return await super().run(dispatcher, tracker, domain)

@@ -44,6 +44,12 @@ class SafetyGuard(GraphComponent):
                 "greet", "goodbye", "thanks", "out_of_scope", "bot_challenge", "what_can_you_do",
                 "share_feelings", "nlu_fallback", "affirm", "deny",
             ],
+            # unaddressed group talk is only watched: every intent above and every request
+            # (set_ground_rules, im_flooded, cancel, confirm_rules, ...) becomes group_talk_intent,
+            # except a flooded partner's bare pause word, which works unaddressed
+            "quiet_unaddressed_group": True,
+            "unaddressed_pause_words": ["pause", "pause please", "time out", "timeout", "break",
+                                        "timeout now", "hit pause", "stop", "red card", "yellow", "yellow card"],
         }
 
     def __init__(self, config: Dict[Text, Any]) -> None:
@@ -90,13 +96,18 @@ class SafetyGuard(GraphComponent):
             # detector (lexicon + the second opinion measured on hard negatives) found nothing, so
             # "I want to share this with our therapist" goes to the model's next guess.
             self._drop_model_crisis(message)
-            self._escalation_wins(message, text)
+            if not self._escalation_wins(message, text) and \
+                    self._is_passive_group_talk(message, (message.get(INTENT) or {}).get("name")):
+                self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
         elif self._escalation_wins(message, text):
             pass
         elif not re.search(r"\w", text, re.UNICODE) or re.fullmatch(r"[\W_\d]+", text):
-            # Nothing but symbols, emoji or digits: ask, don't guess.
-            self._override(message, "nlu_fallback", None, None, confidence=0.0)
-        elif self._is_passive_group_talk(message, predicted):
+            # Nothing but symbols, emoji or digits: ask, don't guess (side talk in a group: just watch).
+            if self._is_passive_group_talk(message, "nlu_fallback"):
+                self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
+            else:
+                self._override(message, "nlu_fallback", None, None, confidence=0.0)
+        elif self._is_passive_group_talk(message, (message.get(INTENT) or {}).get("name")):
             self._override(message, self._config["group_talk_intent"], None, None, confidence=None)
 
     def _escalation_wins(self, message: Message, text: str) -> bool:
@@ -133,7 +144,14 @@ class SafetyGuard(GraphComponent):
             return False
         if metadata.get("addressed", True):
             return False
-        return predicted in self._config["passive_in_group"]
+        if predicted in self._config["passive_in_group"]:
+            return True
+        if not self._config.get("quiet_unaddressed_group", True):
+            return False
+        # Side talk never starts, continues or answers a flow; only the bare pause word starts one.
+        plain = re.sub(r"[^\w\s/]", "", (message.get(TEXT) or "").lower()).strip()
+        pause_words = {re.sub(r"[^\w\s/]", "", w.lower()).strip() for w in self._config["unaddressed_pause_words"]}
+        return not (predicted == "im_flooded" and plain in pause_words)
 
     @staticmethod
     def _override(message: Message, intent: str, category: Optional[str], match: Optional[str],
