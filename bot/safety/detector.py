@@ -181,8 +181,8 @@ def combine(verdict: Assessment, opinion: Opinion, thresholds: Dict[str, float],
             return Assessment("check", opinion.category, None, SECOND_OPINION_RULE, False,
                               (opinion.category,), model_score=score)
         return replace(verdict, model_score=score)
-    if verdict.level == "check" and not (verdict.negated or verdict.softened) \
-            and score >= thresholds["crisis_with_lexicon"]:
+    if verdict.level == "check" and not (verdict.negated or verdict.softened) and score >= thresholds["check"] \
+            and opinion.acute >= thresholds["crisis_with_lexicon"]:
         return replace(verdict, level="crisis", model_score=score)
     return replace(verdict, model_score=score)
 

@@ -36,6 +36,7 @@ class Opinion:
     probability: float
     category: Optional[str]
     words: int = 0  # how many words the message has
+    acute: float = 0.0  # given concern, how likely it is a crisis rather than a check
 
 
 def char_wb_ngrams(text: str, low: int, high: int) -> Iterable[str]:
@@ -88,6 +89,10 @@ class _Features:
         return values @ self.weights[ids]
 
 
+def _sigmoid(value: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(value, 40.0), -40.0)))
+
+
 class SecondOpinion:
     """Scores messages with the exported model (see :func:`bot.safety.training.export`)."""
 
@@ -96,6 +101,8 @@ class SecondOpinion:
         self.features = [_Features(**f) for f in model["features"]]  # type: ignore[arg-type]
         self.intercepts: List[float] = list(model["intercepts"])  # type: ignore[arg-type]
         self.categories: List[str] = list(model["categories"])  # type: ignore[arg-type]
+        # outputs: concern, then (newer models) acute, then one per category
+        self._first_category = 2 if "acute" in (model.get("outputs") or []) else 1  # type: ignore[operator]
         self.thresholds: Dict[str, float] = dict(model["thresholds"])  # type: ignore[arg-type]
         self.split_chars = int(model.get("sentence_split_chars", 400))  # type: ignore[arg-type]
         self.min_words_alone = int(model.get("min_words_alone", 3))  # type: ignore[arg-type]
@@ -113,10 +120,11 @@ class SecondOpinion:
             totals += feature.scores(text)
         return totals
 
-    def _one(self, text: str) -> Tuple[float, List[float]]:
+    def _one(self, text: str) -> Tuple[float, float, List[float]]:
         raw = self._raw(text)
-        concern = 1.0 / (1.0 + math.exp(-max(min(float(raw[0]), 40.0), -40.0)))
-        return concern, raw[1:].tolist()
+        concern = _sigmoid(float(raw[0]))
+        acute = _sigmoid(float(raw[1])) if self._first_category == 2 else 0.0
+        return concern, acute, raw[self._first_category:].tolist()
 
     def opinion(self, text: str) -> Opinion:
         """The message's probability of concern (highest of the whole and each sentence)."""
@@ -126,12 +134,12 @@ class SecondOpinion:
         candidates = ([text] if len(text) <= MAX_CHARS else []) + (parts if per_sentence else [])
         if not candidates:
             candidates = [text[:MAX_CHARS]]
-        best, best_categories = 0.0, None
+        best, best_acute, best_categories = 0.0, 0.0, None
         for part in candidates[:40]:
-            probability, categories = self._one(part[:MAX_CHARS])
+            probability, acute, categories = self._one(part[:MAX_CHARS])
             if probability > best or best_categories is None:
-                best, best_categories = probability, categories
+                best, best_acute, best_categories = probability, acute, categories
         category = None
         if best_categories and self.categories:
             category = self.categories[max(range(len(best_categories)), key=best_categories.__getitem__)]
-        return Opinion(best, category, len(_WORD.findall(text[:MAX_CHARS])))
+        return Opinion(best, category, len(_WORD.findall(text[:MAX_CHARS])), best_acute)

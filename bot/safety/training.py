@@ -120,7 +120,12 @@ def fit(items: Sequence[Dict[str, Any]], config: Dict[str, Any]) -> Dict[str, An
     categories = sorted(set(labels))
     multi = LogisticRegression(C=config["C"], max_iter=5000).fit(matrix[positive], labels)
     assert list(multi.classes_) == categories
-    rows = np.vstack([binary.coef_, multi.coef_])
+    # How acute a worrying message is: crisis against check, learnt from the worrying examples only.
+    # (Only when the examples have both levels: the escalation detector reuses this with one.)
+    acute_labels = np.array([items[i]["level"] == "crisis" for i in positive], dtype=int)
+    acute = LogisticRegression(C=config["C"], class_weight="balanced", max_iter=5000).fit(
+        matrix[positive], acute_labels) if len(set(acute_labels.tolist())) == 2 else None
+    rows = np.vstack([binary.coef_, *([acute.coef_] if acute is not None else []), multi.coef_])
     features, start = [], 0
     for (kind, vectorizer), block in zip(vectorizers, blocks):
         width = block.shape[1]
@@ -129,7 +134,10 @@ def fit(items: Sequence[Dict[str, Any]], config: Dict[str, Any]) -> Dict[str, An
                          "idf": [round(float(x), 6) for x in vectorizer.idf_],
                          "weights": [[round(float(x), 6) for x in row[start:start + width]] for row in rows]})
         start += width
-    return {"features": features, "intercepts": [float(binary.intercept_[0]), *map(float, multi.intercept_)],
+    head = ["concern", "acute"] if acute is not None else ["concern"]
+    intercepts = [float(binary.intercept_[0])] + ([float(acute.intercept_[0])] if acute is not None else [])
+    return {"features": features, "outputs": [*head, *categories],
+            "intercepts": [*intercepts, *map(float, multi.intercept_)],
             "categories": categories, "thresholds": dict(config["thresholds"]),
             "sentence_split_chars": int(config.get("sentence_split_chars", 400)),
             "min_words_alone": int(config.get("min_words_alone", 3))}
