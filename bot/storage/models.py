@@ -47,6 +47,8 @@ class Therapist(Base):
     disabled = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_seen_at = Column(DateTime(timezone=True), nullable=True)
+    timezone = Column(String(64), nullable=True)  # where the review app shows times (None: the couple's)
+    locale = Column(String(16), nullable=True)  # how it writes dates ("en_GB", "de"; None: the browser's)
 
 
 class PracticeCode(Base):

@@ -117,8 +117,41 @@ def _check_password(password: str) -> None:
         raise ValueError("That password is too long.")
 
 
-def create_therapist(email: str, password: Optional[str] = None, display_name: Optional[str] = None) -> TherapistView:
+def check_place(timezone_name: Optional[str] = None, locale: Optional[str] = None) -> None:
+    """Raise ValueError with a readable reason when a time zone or locale is not one we know."""
+    if timezone_name:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(timezone_name)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not a zone"
+            raise ValueError(f"{timezone_name} is not a time zone I know (try Europe/London).") from exc
+    if locale:
+        from babel import Locale, UnknownLocaleError
+
+        try:
+            Locale.parse(locale.replace("-", "_"))
+        except (UnknownLocaleError, ValueError) as exc:
+            raise ValueError(f"{locale} is not a locale I know (try en_GB or de).") from exc
+
+
+def set_place(therapist_id: int, *, timezone_name: Optional[str] = None, locale: Optional[str] = None) -> None:
+    """Where a therapist reads times (IANA zone) and how dates are written for them (locale)."""
+    check_place(timezone_name, locale)
+    with session_scope() as session:
+        therapist = session.get(Therapist, therapist_id)
+        if therapist is None:
+            raise LookupError(f"no therapist {therapist_id}")
+        if timezone_name is not None:
+            therapist.timezone = timezone_name or None
+        if locale is not None:
+            therapist.locale = locale.replace("-", "_") or None
+
+
+def create_therapist(email: str, password: Optional[str] = None, display_name: Optional[str] = None,
+                     *, timezone_name: Optional[str] = None, locale: Optional[str] = None) -> TherapistView:
     """A new account; without a password it waits for a set-password link."""
+    check_place(timezone_name, locale)
     email = normalize_email(email)
     if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
         raise ValueError("That does not look like an email address.")
@@ -129,7 +162,9 @@ def create_therapist(email: str, password: Optional[str] = None, display_name: O
     try:
         with session_scope() as session:
             therapist = Therapist(email=email, password_hash=hashed,
-                                  display_name=(display_name or "").strip()[:200] or None, disabled=False)
+                                  display_name=(display_name or "").strip()[:200] or None, disabled=False,
+                                  timezone=timezone_name or None,
+                                  locale=locale.replace("-", "_") if locale else None)
             session.add(therapist)
             session.flush()
             return _view(therapist)

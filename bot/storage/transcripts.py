@@ -64,6 +64,7 @@ class TranscriptItem:
     private_to: Optional[PartnerLabel] = None
     count: int = 1  # messages behind a withheld placeholder
     details_withheld: bool = False
+    button_title: Optional[str] = None  # a partner's payload ("/affirm"): the title of the button it came from
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,14 @@ def _bot_content(data: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any], O
     return (str(text) if text is not None else None), details, private, crisis
 
 
+def _button_titles(data: Dict[str, Any]) -> Dict[str, str]:
+    """Payload → title of the buttons a bot message offered (so a press reads as what was pressed)."""
+    extra = data.get("data") or {}
+    buttons = extra.get("buttons") if isinstance(extra, dict) else None
+    return {str(b["payload"]): str(b.get("title") or "") for b in buttons or []
+            if isinstance(b, dict) and b.get("payload")}
+
+
 def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo],
               labels: Dict[int, PartnerLabel], since: Optional[datetime], until: Optional[datetime]) -> List[TranscriptItem]:
     if not conversations or not inspect(session.connection()).has_table("events"):
@@ -170,6 +179,7 @@ def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo
         query = query.where(RASA_EVENTS.c.timestamp < _epoch(until))
     items: List[TranscriptItem] = []
     state: Dict[str, Tuple[str, Optional[PartnerLabel]]] = {}  # conversation -> visibility of last user message
+    offered: Dict[str, Dict[str, str]] = {}  # conversation -> payload → title of the latest buttons
     for row in session.execute(query):
         data = _payload(row)
         at = datetime.fromtimestamp(float(row.timestamp or data.get("timestamp") or 0), tz=timezone.utc)
@@ -180,12 +190,17 @@ def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo
             visibility = "gone" if partner is None else ("shown" if partner.consent_share else "withheld")
             state[conv.id] = (visibility, partner)
             if visibility == "shown":
-                items.append(TranscriptItem(f"m{row.id}", MESSAGE, at, conv.id, "partner", partner,
-                                            str(data.get("text") or "")))
+                said = str(data.get("text") or "")
+                title = offered.get(conv.id, {}).get(said) if said.startswith("/") else None
+                items.append(TranscriptItem(f"m{row.id}", MESSAGE, at, conv.id, "partner", partner, said,
+                                            button_title=title or None))
             elif visibility == "withheld":
                 items.append(TranscriptItem(f"w{row.id}", "withheld", at, conv.id, "partner", partner))
             continue
         text, details, private_key, crisis = _bot_content(data)
+        titles = _button_titles(data)
+        if titles:
+            offered[conv.id] = titles
         if private_key is not None:
             target = by_key.get(private_key)
             visibility = "gone" if target is None else ("shown" if target.consent_share else "withheld")

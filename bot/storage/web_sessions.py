@@ -39,6 +39,8 @@ class ReviewSession:
     display_name: Optional[str]
     csrf_token: str
     expires_at: datetime
+    timezone: Optional[str] = None  # the therapist's own zone and locale for dates and times
+    locale: Optional[str] = None
 
     @property
     def name(self) -> str:
@@ -80,7 +82,7 @@ def session_for(token: Optional[str], *, now: Optional[datetime] = None, idle: t
             row.last_seen_at = now
             row.expires_at = min(now + idle, aware(row.created_at) + lifetime)
         return ReviewSession(therapist.id, therapist.email, therapist.display_name, row.csrf_token,
-                             aware(row.expires_at))
+                             aware(row.expires_at), therapist.timezone, therapist.locale)
 
 
 def close_session(token: Optional[str]) -> None:

@@ -177,6 +177,9 @@ def test_small_screen_and_hostile_text(live, browser, seeded_sqlite):
     page.click("#sign-in")
     page.wait_for_url("**/review/couples")
     _shot(page, "08-couples-small")
+    headers = page.locator("table.couples thead th")
+    assert headers.first.is_visible() and headers.nth(2).inner_text() == "Last activity"  # kept on a phone
+    assert _no_sideways_scroll(page)
     page.goto(live.url + f"/review/couples/{seeded_sqlite.couple_a}")
     assert _no_sideways_scroll(page)
     assert page.evaluate("document.querySelectorAll('script, img, iframe').length") == 0

@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("email")
     add.add_argument("--name", help="the name couples and the app show")
     add.add_argument("--link", action="store_true", help="print a one-time set-password link instead")
+    add.add_argument("--timezone", help="where they read times, e.g. Europe/London (default: each couple's)")
+    add.add_argument("--locale", help="how dates are written for them, e.g. en_GB or de (default: the browser's)")
     sub.add_parser("list", help="list accounts")
     disable = sub.add_parser("disable", help="disable an account and sign it out everywhere")
     disable.add_argument("email")
@@ -64,7 +66,8 @@ def therapist_main(argv: List[str], out: TextIO = sys.stdout, err: TextIO = sys.
             if password is None:
                 return 1
         try:
-            therapist = create_therapist(args.email, password, args.name)
+            therapist = create_therapist(args.email, password, args.name, timezone_name=args.timezone,
+                                         locale=args.locale)
         except ValueError as exc:
             print(str(exc), file=err)
             return 1

@@ -18,7 +18,7 @@ from bot.storage.practice import CoupleSummary, couple_for_therapist, couples_fo
 from bot.storage.transcripts import MESSAGE, rules_for_review, transcript
 from bot.web.review import export
 from bot.web.review.filters import couple_id_from, parse_filters
-from bot.web.review.render import render, words
+from bot.web.review.render import reader_locale, reader_zone, render, words
 from bot.web.review.security import client_ip, current
 
 
@@ -67,13 +67,13 @@ async def couple_list(request: web.Request) -> web.StreamResponse:
     """The therapist's couples: activity, counts and a red flag for crises since the last visit."""
     couples = await asyncio.to_thread(couples_for_therapist, current(request).therapist_id)
     await _audit(request, None, audit.VIEW_COUPLES, couples=[c.id for c in couples])
-    return render(request, "couples.html", couples=couples, zone=timezone.utc)
+    return render(request, "couples.html", couples=couples, zone=reader_zone(request))
 
 
 async def _read(request: web.Request, couple: CoupleSummary):
     chats: Tuple[str, ...] = tuple(await asyncio.to_thread(conversations_of, couple.id))
     filters = parse_filters(request.query, chats)
-    zone = zone_of(couple)
+    zone = reader_zone(request, zone_of(couple))
     since, until = filters.window(zone)
     tr = await asyncio.to_thread(transcript, couple.id, since, until, filters.types, filters.text,
                                  filters.chat or None)
@@ -99,7 +99,7 @@ async def rules(request: web.Request) -> web.StreamResponse:
     await _audit(request, couple.id, audit.VIEW_RULES, versions=len(versions))
     current_version = next((v for v in versions if v.status == "confirmed"), None)
     return render(request, "rules.html", couple=couple, versions=versions, current_version=current_version,
-                  zone=zone_of(couple), active="rules")
+                  zone=reader_zone(request, zone_of(couple)), active="rules")
 
 
 async def export_transcript(request: web.Request) -> web.StreamResponse:
@@ -109,9 +109,9 @@ async def export_transcript(request: web.Request) -> web.StreamResponse:
     filters, zone, tr = await _read(request, couple)
     await _audit(request, couple.id, audit.EXPORT, format=fmt, filters=filters.describe(), items=len(tr.items))
     if fmt == "json":
-        return export.as_json(couple, tr, filters, zone, current(request).name)
+        return export.as_json(couple, tr, filters, zone, current(request).name, reader_locale(request))
     if fmt == "csv":
-        return export.as_csv(couple, tr, zone)
+        return export.as_csv(couple, tr, zone, reader_locale(request))
     return render(request, "printable.html", couple=couple, tr=tr, filters=filters, zone=zone,
                   flag_index={}, flag_count=0, chat_names=chat_names(tr))
 

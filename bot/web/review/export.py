@@ -19,9 +19,11 @@ from bot import clock
 from bot.storage.practice import CoupleSummary
 from bot.storage.transcripts import Transcript, TranscriptItem
 from bot.web.review.filters import Filters
-from bot.web.review.render import event_label, local_time, plain_value
+from bot.web.review.render import event_label, extras, plain_value, said
+from bot.web.review.sentences import DEFAULT_LOCALE, event_sentence, when
 
-CSV_COLUMNS = ("time_utc", "local_time", "conversation", "kind", "who", "event", "text", "details", "flagged")
+CSV_COLUMNS = ("time_utc", "local_time", "conversation", "kind", "who", "event", "text", "in_words", "details",
+               "flagged")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,7 +41,20 @@ def withheld_text(item: TranscriptItem) -> str:
     return "A message was withheld" if item.count == 1 else f"{item.count} messages were withheld"
 
 
-def item_row(item: TranscriptItem, zone: tzinfo) -> Dict[str, Any]:
+def in_words(item: TranscriptItem, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> str:
+    """The item as the page says it: a sentence for an event, what was pressed, or what was written."""
+    if item.kind == "withheld":
+        return withheld_text(item)
+    if item.kind == "event":
+        return event_sentence(item.event_type or "", item.details, item.partner.label if item.partner else None,
+                              at=item.at, zone=zone, locale=locale, withheld=item.details_withheld)
+    pressed = said(item)
+    if pressed:
+        return f"{who(item)} {pressed}"
+    return " ".join(p for p in (item.text or "", extras(item.details)) if p)
+
+
+def item_row(item: TranscriptItem, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> Dict[str, Any]:
     """One item as a flat record shared by the JSON and CSV exports."""
     text = item.text if item.kind == "message" else (withheld_text(item) if item.kind == "withheld" else "")
     details = dict(item.details)
@@ -47,13 +62,14 @@ def item_row(item: TranscriptItem, zone: tzinfo) -> Dict[str, Any]:
         details = {"note": "details withheld: this partner does not share"}
     return {
         "time_utc": item.at.astimezone(timezone.utc).isoformat(),
-        "local_time": local_time(item.at, zone, "%Y-%m-%d %H:%M"),
+        "local_time": when(item.at, zone, locale),
         "conversation": item.conversation_id,
         "kind": item.kind,
         "who": who(item),
         "event": event_label(item.event_type) if item.event_type else "",
         "event_type": item.event_type or "",
         "text": text or "",
+        "in_words": in_words(item, zone, locale),
         "details": details,
         "flagged": item.flagged,
     }
@@ -69,7 +85,8 @@ def _filename(couple: CoupleSummary, extension: str) -> str:
     return f"kintsugi-couple-{couple.id}-{clock.now():%Y%m%d-%H%M}.{extension}"
 
 
-def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinfo, by: str) -> web.Response:
+def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinfo, by: str,
+            locale: str = DEFAULT_LOCALE) -> web.Response:
     """The transcript as a JSON download."""
     body = {
         "couple": {"id": couple.id, "timezone": str(zone),
@@ -78,7 +95,7 @@ def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinf
         "exported_by": by,
         "filters": filters.describe() | {"words": filters.text or None},
         "truncated": tr.truncated,
-        "items": [item_row(item, zone) for item in tr.items],
+        "items": [item_row(item, zone, locale) for item in tr.items],
     }
     response = web.Response(text=json.dumps(body, ensure_ascii=False, indent=2, default=str),
                             content_type="application/json", charset="utf-8")
@@ -86,12 +103,12 @@ def as_json(couple: CoupleSummary, tr: Transcript, filters: Filters, zone: tzinf
     return response
 
 
-def as_csv(couple: CoupleSummary, tr: Transcript, zone: tzinfo) -> web.Response:
+def as_csv(couple: CoupleSummary, tr: Transcript, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> web.Response:
     """The transcript as a CSV download."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS)
-    rows: List[Dict[str, Any]] = [item_row(item, zone) for item in tr.items]
+    rows: List[Dict[str, Any]] = [item_row(item, zone, locale) for item in tr.items]
     for row in rows:
         writer.writerow([_cell(row[c]) if c != "details" else _cell(json.dumps(row[c], ensure_ascii=False))
                          if row[c] else "" for c in CSV_COLUMNS])

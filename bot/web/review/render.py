@@ -77,6 +77,60 @@ def detail_label(key: str) -> str:
     return words()["details"].get(key, str(key).replace("_", " ").capitalize())
 
 
+def _locale_of(ctx: Any) -> str:
+    from bot.web.review.sentences import DEFAULT_LOCALE
+
+    return ctx.get("locale") or DEFAULT_LOCALE
+
+
+def _when(ctx: Any, moment: Optional[datetime], zone: Any = None) -> str:
+    """A date and time in the reader's locale and the given zone (UTC when none)."""
+    from bot.web.review.sentences import when
+
+    return when(moment, zone, _locale_of(ctx))
+
+
+def _sentence(ctx: Any, item: Any, zone: Any = None) -> str:
+    """A logged event as a sentence."""
+    from bot.web.review.sentences import event_sentence
+
+    who = item.partner.label if item.partner is not None else None
+    return event_sentence(item.event_type or "", item.details, who, at=item.at, zone=zone, locale=_locale_of(ctx),
+                          withheld=item.details_withheld)
+
+
+def said(item: Any) -> Optional[str]:
+    """What a partner pressed, in words, when their message was a command or a button's payload."""
+    from bot.web.review.sentences import pressed
+
+    if item.who != "partner" or not item.text:
+        return None
+    return pressed(item.text, {item.text: item.button_title} if item.button_title else None)
+
+
+def extras(details: Any) -> str:
+    """What came with a bot message (choices offered, help lines) as sentences."""
+    from bot.web.review.sentences import bot_extras
+
+    return bot_extras(details or {})
+
+
+def reader_locale(request: web.Request) -> str:
+    """The therapist's locale: their own setting, else their browser's language."""
+    from bot.web.review.sentences import locale_from
+
+    session = request.get("review.session")
+    return locale_from(getattr(session, "locale", None), request.headers.get("Accept-Language"))
+
+
+def reader_zone(request: web.Request, fallback: Any = None) -> Any:
+    """The therapist's time zone when they set one, else ``fallback`` (the couple's), else UTC."""
+    from bot.web.review.sentences import zone_named
+
+    session = request.get("review.session")
+    return zone_named(getattr(session, "timezone", None)) or fallback or timezone.utc
+
+
 def local_time(moment: Optional[datetime], zone: Any = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     """A UTC time shown in the couple's time zone."""
     if moment is None:
@@ -88,12 +142,12 @@ def local_time(moment: Optional[datetime], zone: Any = None, fmt: str = "%a %d %
 
 def build_environment():
     """The Jinja2 environment: autoescape on for every template, whatever its name."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(reveal=reveal, event_label=event_label, detail_label=detail_label, plain=plain_value,
-                       when=local_time)
+                       when=pass_context(_when), sentence=pass_context(_sentence), said=said, extras=extras)
     return env
 
 
@@ -102,6 +156,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
     from bot.web.review.security import JINJA_KEY, form_token, remember_form_token
 
     env = request.config_dict[JINJA_KEY]
+    context.setdefault("locale", reader_locale(request))
     page = env.get_template(template).render(
         session=request.get("review.session"), csrf=form_token(request), path=request.path, **context)
     response = web.Response(text=page, status=status, content_type="text/html", charset="utf-8")

@@ -15,7 +15,7 @@ from bot.storage.therapists import (
     verify_login,
 )
 from bot.storage.web_sessions import close_all_sessions, close_session, open_session
-from bot.web.review.render import render, words
+from bot.web.review.render import reader_zone, render, words
 from bot.web.review.security import (
     FORM_COOKIE,
     SESSION_COOKIE,
@@ -58,8 +58,10 @@ async def login(request: web.Request) -> web.StreamResponse:
         elif result.status == "wait":
             problem, status = f"Too many tries. Please wait {result.retry_after} seconds, then try again.", 429
         else:
-            minutes = max(1, (result.retry_after + 59) // 60)
-            problem, status = (f"Signing in is paused for {minutes} minutes after too many tries. "
+            # retry_after is rounded up by a second: a 15-minute lock says 15 minutes, not 16
+            minutes = max(1, round(result.retry_after / 60))
+            span = "1 minute" if minutes == 1 else f"{minutes} minutes"
+            problem, status = (f"Signing in is paused for {span} after too many tries. "
                                "If this wasn't you, please tell your administrator."), 429
         response = render(request, "login.html", status=status, notice=None, problem=problem, email=email)
         if result.retry_after:
@@ -133,7 +135,7 @@ async def practice(request: web.Request) -> web.StreamResponse:
     codes = await asyncio.to_thread(practice_codes_of, current(request).therapist_id)
     notices = words()["practice_notices"]
     notice = next((notices[k] for k in notices if k in request.query), None)
-    return render(request, "practice.html", codes=codes, notice=notice)
+    return render(request, "practice.html", codes=codes, notice=notice, zone=reader_zone(request))
 
 
 async def practice_create(request: web.Request) -> web.StreamResponse:
