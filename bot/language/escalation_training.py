@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import os
 import random
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -83,22 +80,10 @@ def fit(items: Sequence[Dict[str, Any]], config: Dict[str, Any]) -> Dict[str, An
 
 def build(folder: Optional[Path] = None, out: Optional[Path] = None, force: bool = False) -> Path:
     """Train unless weights from exactly this data exist; returns the weights' path."""
+    from bot.safety.training import build_weights
+
     folder, out = folder or content_dir(), out or model_path()
-    current = fingerprint(folder)
-    if not force and out.exists():
-        try:
-            with open(out, encoding="utf-8") as handle:
-                if json.load(handle).get("fingerprint") == current:
-                    return out
-        except (OSError, ValueError):
-            pass
-    model = fit(examples(folder), settings(folder))
-    model["fingerprint"] = current
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
-        json.dump(model, tmp, separators=(",", ":"), ensure_ascii=False)
-    os.replace(tmp.name, out)
-    return out
+    return build_weights(out, fingerprint(folder), lambda: fit(examples(folder), settings(folder)), force)
 
 
 # ----------------------------------------------------------------- cross-validation

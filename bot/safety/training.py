@@ -17,7 +17,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from bot import PROJECT_ROOT
 from bot.content import CONTENT_DIR, parse
@@ -167,10 +167,12 @@ def cross_validate(folder: Path, folds: int = 5) -> List[Tuple[float, float, flo
     return table
 
 
-def build(folder: Optional[Path] = None, out: Optional[Path] = None, force: bool = False) -> Path:
-    """Train unless weights from exactly this data exist; returns the weights' path."""
-    folder, out = folder or content_dir(), out or model_path()
-    current = fingerprint(folder)
+def build_weights(out: Path, current: str, train: Callable[[], Dict[str, Any]], force: bool = False) -> Path:
+    """Write ``train()``'s weights to ``out`` unless the file there has the fingerprint ``current``.
+
+    Shared by every trained second opinion (safety, escalation); written atomically, so two
+    processes building at once never leave half a file.
+    """
     if not force and out.exists():
         try:
             with open(out, encoding="utf-8") as handle:
@@ -178,13 +180,19 @@ def build(folder: Optional[Path] = None, out: Optional[Path] = None, force: bool
                     return out
         except (OSError, ValueError):
             pass
-    model = fit(examples(folder), settings(folder))
+    model = train()
     model["fingerprint"] = current
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp", encoding="utf-8") as tmp:
         json.dump(model, tmp, separators=(",", ":"), ensure_ascii=False)
     os.replace(tmp.name, out)
     return out
+
+
+def build(folder: Optional[Path] = None, out: Optional[Path] = None, force: bool = False) -> Path:
+    """Train unless weights from exactly this data exist; returns the weights' path."""
+    folder, out = folder or content_dir(), out or model_path()
+    return build_weights(out, fingerprint(folder), lambda: fit(examples(folder), settings(folder)), force)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
