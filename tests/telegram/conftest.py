@@ -53,9 +53,9 @@ def gateway_settings(api: FakeBotApi, rasa_url: str, *, rasa_token: Optional[str
                     **{"rasa_timeout": 60.0, "reminder_interval": 0.3, **fields})
 
 
-async def start_gateway(settings: Settings, *, wait_ready: bool = True) -> Gateway:
-    """Build and start a gateway app with the Telegram and reminder parts."""
-    app = build_app(settings, parts=(setup_telegram, setup_reminders))
+async def start_gateway(settings: Settings, *, wait_ready: bool = True, extra_parts: tuple = ()) -> Gateway:
+    """Build and start a gateway app with the Telegram and reminder parts (and ``extra_parts``)."""
+    app = build_app(settings, parts=(setup_telegram, setup_reminders, *extra_parts))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     if wait_ready and APP_KEY in app:
