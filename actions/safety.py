@@ -300,5 +300,9 @@ class ActionShowResources(Action):
         message = crisis_message(domain, "general", _country(tracker, language),
                                  lead=say_text(domain, "utter_get_resources", language), language=language)
         message["kintsugi"]["kind"] = "resources"
+        if is_group(tracker):
+            # Never in front of the partner (it may be the person they need help from): privately to
+            # whoever asked; the channel tells the group one neutral line (docs/contracts.md).
+            message["kintsugi"].update({"audience": "private", "partner_id": metadata(tracker).get("partner_id")})
         dispatcher.utter_message(json_message=message)
         return []

@@ -120,7 +120,8 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional
         if kintsugi and kintsugi.get("kind") == "crisis":
             crisis = True
         if kintsugi and kintsugi.get("audience") == "private":
-            await _deliver_private(context, chat, str(kintsugi.get("partner_id") or ""), text)
+            await _deliver_private(context, chat, str(kintsugi.get("partner_id") or ""), text,
+                                   kind=str(kintsugi.get("kind") or ""), user=user)
             continue
         markup = keyboard(reply.get("buttons") or [], context.application.bot_data)
         if not text and markup is None:
@@ -132,13 +133,27 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional
     return Outcome(crisis_handled=crisis)
 
 
-async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partner: str, text: str) -> None:
-    """A reply for one partner only: their private chat, never the group."""
+async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partner: str, text: str, *,
+                           kind: str = "", user: Optional[User] = None) -> None:
+    """A reply for one partner only: their private chat, never the group.
+
+    Help lines asked for in a group (``kind`` "resources") leave the group one neutral line
+    either way: that they were sent privately, or a button to open the private chat.
+    """
     user_id = user_id_of(partner)
     if user_id is not None and user_id == chat.id:
         await send_text(context.bot, chat.id, text)
         return
-    if user_id is not None and text and await send_private(context.bot, user_id, text):
+    name = user.first_name if user is not None and user.id == user_id else ""
+    reached = user_id is not None and bool(text) and await send_private(context.bot, user_id, text)
+    if kind == "resources" and is_group(chat):
+        if reached:
+            await send_text(context.bot, chat.id, ui("resources_sent_privately", name=name).lstrip(", "))
+        else:
+            await send_text(context.bot, chat.id, ui("resources_need_private", name=name).lstrip(", "),
+                            private_chat_button(context.bot, "resources"))
+        return
+    if reached:
         return
     log.info("private reply in chat %s could not reach its partner; group gets a neutral line", chat.id)
     if is_group(chat):

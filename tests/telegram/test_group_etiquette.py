@@ -15,6 +15,7 @@ import pytest
 from bot import storage
 from bot.storage import events as ev
 from tests.stack import RasaStack
+from bot.telegram.texts import ui
 from tests.telegram.conftest import gateway_settings
 from tests.telegram.test_telegram_stack import new_group, people, say, tracker
 
@@ -113,3 +114,36 @@ async def test_a_form_in_a_group_takes_only_addressed_answers(stack, bot_api, ga
     assert (await tracker(stack, group))["slots"]["pause_resume_time"] is None
     scheduled = " ".join(await say(bot_api, ben, group, "in 40 minutes", reply_to_bot=True))
     assert "remind" in scheduled.lower()
+
+
+UK_HELPLINE = "116 123"  # Samaritans, in the GB directory
+UK_ABUSE_LINE = "0808 2000 247"  # National Domestic Abuse Helpline
+
+
+async def test_help_lines_asked_for_in_a_group_go_privately(stack, bot_api, gateways) -> None:
+    await gateways(gateway_settings(bot_api, stack.rasa_url, rasa_token=stack.token))
+    ana, ben = people("Ana", "Ben")
+    group = new_group()
+    await say(bot_api, ana, group, "/start", at_least=2)
+
+    before_private = len(bot_api.sent(ana.id))
+    group_texts = await say(bot_api, ana, group, f"{BOT} I need help lines")
+    private = await bot_api.replies(ana.id, before_private)
+    assert any(UK_HELPLINE in t for t in private)
+    assert group_texts[0] == ui("resources_sent_privately", name="Ana")  # (an AI disclosure may follow)
+    assert all(UK_HELPLINE not in t and UK_ABUSE_LINE not in t for t in bot_api.texts(group["id"]))
+
+    # the "Get help now" button (utter_clarify's), pressed by Ben
+    message = {"message_id": 4243, "date": 0, "chat": group, "from": bot_api.me, "text": "…",
+               "reply_markup": {"inline_keyboard": [[{"text": "Get help now", "callback_data": "/get_resources"}]]}}
+    before, before_private = len(bot_api.sent(group["id"])), len(bot_api.sent(ben.id))
+    bot_api.push(bot_api.callback(ben, group, "/get_resources", message))
+    group_texts = await bot_api.replies(group["id"], before)
+    assert any(UK_HELPLINE in t for t in await bot_api.replies(ben.id, before_private))
+    assert group_texts[0] == ui("resources_sent_privately", name="Ben")
+
+    bot_api.unreachable.add(ben.id)  # never opened a private chat: a button to open one, no numbers
+    before = len(bot_api.sent(group["id"]))
+    group_texts = await say(bot_api, ben, group, f"{BOT} I need help lines")
+    assert group_texts[0] == ui("resources_need_private", name="Ben")
+    assert all(UK_HELPLINE not in t and UK_ABUSE_LINE not in t for t in bot_api.texts(group["id"]))
