@@ -174,3 +174,52 @@ def describe(moment: datetime, now: Optional[datetime] = None, tz: Optional[str]
         hours = minutes / 60
         span = f"in about {round(hours * 2) / 2:g} hours"
     return f"at {shown}{day} ({span})"
+
+
+WEEKDAY_WORDS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+                 "thursday": 3, "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
+                 "sunday": 6, "sun": 6}
+EVERY_DAY = "0123456"
+
+
+def parse_daily_time(text: str) -> Optional[Tuple[int, int, str]]:
+    """The time of day and weekdays of a daily ritual: "every evening at 9" → (21, 0, "0123456").
+
+    Weekdays are digits, Monday 0 ("weekdays" → "01234", "weekends" → "56", named days);
+    without them, every day. A clock time without am/pm means the evening for 1-11
+    ("at 9" → 21:00) unless the words say morning. None when no time of day is named.
+    """
+    text = re.sub(r"\s+", " ", (text or "").strip().lower())[:300]
+    if not text:
+        return None
+    if re.search(r"\bweek ?days?\b|\bworkdays?\b|\bmonday to friday\b|\bmon-fri\b", text):
+        days = "01234"
+    elif re.search(r"\bweekends?\b", text):
+        days = "56"
+    else:
+        named = sorted({d for w, d in WEEKDAY_WORDS.items() if re.search(rf"\b{w}s?\b", text)})
+        days = "".join(map(str, named)) or EVERY_DAY
+    morning = bool(re.search(r"\b(morning|am|a\.m\.|früh|breakfast)\b", text))
+    for match in CLOCK_RE.finditer(text):
+        hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+        before = text[:match.start(1)]
+        if not match.group(2) and not suffix and not re.search(r"\b(at|um|around|to|by)\s*$", before):
+            continue
+        if minute > 59 or hour > 24:
+            return None
+        if suffix.startswith("p") and hour < 12:
+            hour += 12
+        elif suffix.startswith("a") and hour == 12:
+            hour = 0
+        elif not suffix.startswith("a") and 1 <= hour <= 11 and not morning:
+            hour += 12
+        return hour % 24, minute, days
+    for words, hour in sorted(_words()[2].items(), key=lambda kv: -len(kv[0])):
+        if re.search(rf"\b{re.escape(words)}\b", text):
+            return hour, 0, days
+    return None
+
+
+def local_clock(hour: int, minute: int) -> str:
+    """A time of day the way a person says it: "9:00 pm"."""
+    return datetime(2000, 1, 1, hour, minute).strftime("%I:%M %p").lstrip("0").lower()

@@ -17,6 +17,25 @@ from bot.storage.couples import (
     set_share_consent,
 )
 from bot.storage.audit import views_for_partner
+from bot.storage.checkins import (
+    CHECKIN_KIND,
+    CheckinAnswer,
+    CheckinView,
+    checkin_on_hold,
+    checkin_prompts_of,
+    checkin_sharing,
+    choose_checkin_sharing,
+    daily_checkin,
+    note_checkin_partner,
+    partner_checkins_shared_with,
+    plan_checkin_prompts,
+    record_checkin_mood,
+    record_checkin_note,
+    set_daily_checkin,
+    skip_checkin_today,
+    skip_held_checkin,
+    stop_daily_checkin,
+)
 from bot.storage.erasure import delete_partner_messages, delete_trackers
 from bot.storage.db import check_database, dispose_engines, upgrade_database
 from bot.storage.events import EventView, events_for, log_event

@@ -234,3 +234,47 @@ class PasswordToken(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False)
     used_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class DailyCheckin(Base):
+    """A couple's daily check-in: the local time of day and the weekdays (one per couple)."""
+
+    __tablename__ = "daily_checkins"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, unique=True)
+    hour = Column(Integer, nullable=False)
+    minute = Column(Integer, nullable=False, default=0)
+    weekdays = Column(String(7), nullable=False, default="0123456")  # Monday is 0
+    said = Column(String(200), nullable=True)  # the words it was set up with
+    status = Column(String(16), nullable=False, default="active")  # active|stopped
+    set_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class CheckinPartner(Base):
+    """One partner's side of the check-in: where their private prompt goes, their zone, what they share."""
+
+    __tablename__ = "checkin_partners"
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=True)  # their private chat
+    timezone = Column(String(64), nullable=True)
+    share = Column(String(16), nullable=False, default="nothing")  # nothing|mood|note|both
+
+
+class CheckinPrompt(Base):
+    """One partner's check-in on one local date: planned once, answered privately."""
+
+    __tablename__ = "checkin_prompts"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    local_date = Column(String(10), nullable=False)  # YYYY-MM-DD in the partner's zone
+    due_at = Column(DateTime(timezone=True), nullable=False)
+    reminder_id = Column(Integer, ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True)
+    status = Column(String(16), nullable=False, default="planned")  # planned|skipped|answered
+    mood = Column(Integer, nullable=True)  # 1 (heavy) .. 5 (good)
+    note = Column(String(500), nullable=True)
+    answered_at = Column(DateTime(timezone=True), nullable=True)
+    __table_args__ = (UniqueConstraint("partner_id", "local_date"),)
