@@ -19,6 +19,7 @@ FLOW_SLOTS = (
     "pause_resume_time", "resume_at", "question_text", "question_kind", "question_reworded", "question_choice",
     "question_timing", "question_when", "rule_pause_signal", "rule_break_length", "rule_resume",
     "rule_off_limits", "rule_who_asks", "rule_checkin", "change_rule_name", "change_rule_value",
+    "apology_what", "apology_chose", "apology_impact", "apology_change", "apology_send", "apology_noted",
 )
 GROUP_CHAT_TYPES = ("group", "supergroup")
 MAX_TEXT = 4000  # longer messages are cut before any parsing; nothing downstream needs more

@@ -1,6 +1,7 @@
 """Listening: reflect pain kindly, and suggest a pause when talk escalates."""
 from __future__ import annotations
 
+import random
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -8,11 +9,13 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import MAX_TEXT, is_side_talk, safe_log_event, user_text, who
+from actions.common import MAX_TEXT, is_group, is_side_talk, metadata, safe_log_event, user_text, who
+from bot.language.apology import is_defensive, nudge_every, nudges
 from bot.language.escalation import assess_escalation
 from bot.storage import events
 
 RECENT_TURNS = 6
+NUDGE_KIND = "empathy_nudge"
 
 
 def recent_user_messages(tracker: Tracker, limit: int = RECENT_TURNS) -> List[str]:
@@ -55,6 +58,43 @@ def suggest_pause_if_heated(dispatcher: CollectingDispatcher, tracker: Tracker) 
     return [SlotSet("pause_offered", True)]
 
 
+def _nudged_recently(tracker: Tracker, within: int) -> bool:
+    """True when an empathy nudge was said since the last ``within`` user messages."""
+    texts, seen_users = set(nudges()), 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "user":
+            seen_users += 1
+            if seen_users > within:
+                break
+        elif event.get("event") == "bot":
+            kintsugi = ((event.get("data") or {}).get("custom") or {}).get("kintsugi") or {}
+            if event.get("text") in texts or kintsugi.get("kind") == NUDGE_KIND:
+                return True
+    return False
+
+
+def nudge_empathy_if_defensive(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """One short, kind reflect-first suggestion after a defensive reply to pain (rate-limited).
+
+    In a group it goes privately to the person who wrote it, where the channel allows.
+    """
+    if not is_defensive(user_text(tracker)) or _nudged_recently(tracker, nudge_every()):
+        return False
+    text = random.choice(nudges())
+    partner = metadata(tracker).get("partner_id")
+    if is_group(tracker) and partner:
+        dispatcher.utter_message(json_message={"kintsugi": {"audience": "private", "partner_id": str(partner),
+                                                            "text": text, "kind": NUDGE_KIND}})
+    else:
+        dispatcher.utter_message(text=text)
+    person = who(tracker)
+    safe_log_event(tracker.sender_id, events.EMPATHY_NUDGED, partner_id=person.partner_id,
+                   couple_id=person.couple_id)
+    return True
+
+
 def keep_waiting(tracker: Tracker) -> List[EventType]:
     """After side talk inside a form: the form stays where it was and waits, without asking again.
 
@@ -83,6 +123,8 @@ class ActionListenToFeelings(Action):
         suggested = suggest_pause_if_heated(dispatcher, tracker)
         if suggested is not None:
             return suggested + (keep_waiting(tracker) if side_talk else [])
+        if nudge_empathy_if_defensive(dispatcher, tracker):
+            return keep_waiting(tracker) if side_talk else []
         if side_talk:
             return keep_waiting(tracker)  # partners talking to each other: listen, don't interrupt
         dispatcher.utter_message(response="utter_reflect_feelings")

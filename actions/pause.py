@@ -131,6 +131,11 @@ class ActionReminderMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("reminder_kind") == "apology":
+            sent = storage.latest_reminder(tracker.sender_id, "apology")
+            if sent is not None and sent.details.get("text"):
+                dispatcher.utter_message(response="utter_apology_delivered", apology=sent.details["text"])
+                return []
         dispatcher.utter_message(response="utter_reminder")
         return []
 

@@ -164,6 +164,14 @@ def conversations_of(couple_id: int) -> List[str]:
         return list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
 
 
+def private_conversations_of(couple_id: int) -> List[str]:
+    """The couple's private chats (one per partner once linked), oldest first; no group, no widget."""
+    with session_scope() as session:
+        return list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id,
+                                                                  Conversation.chat_type == "private")
+                                    .order_by(Conversation.created_at, Conversation.id)))
+
+
 def set_couple_place(couple_id: int, *, country: Optional[str] = None, timezone: Optional[str] = None) -> None:
     """Record the couple's country and time zone (for help lines and reminders)."""
     with session_scope() as session:

@@ -31,6 +31,11 @@ SAFETY_CHECK = "safety_check"
 SAFETY_RESOLVED = "safety_resolved"
 ESCALATION_NOTICED = "escalation_noticed"
 FLOW_INTERRUPTED = "flow_interrupted"
+APOLOGY_STARTED = "apology_started"
+APOLOGY_COACHED = "apology_coached"
+APOLOGY_SENT = "apology_sent"
+APOLOGY_KEPT = "apology_kept"
+EMPATHY_NUDGED = "empathy_nudged"
 
 EVENT_TYPES = frozenset(v for k, v in dict(globals()).items() if k.isupper() and isinstance(v, str))
 

@@ -171,6 +171,17 @@ def release_reminder(reminder_id: int, *, give_up: bool = False) -> None:
                         .values(status="failed" if give_up else "pending", claimed_by=None, claimed_at=None))
 
 
+def latest_reminder(conversation_id: str, kind: str) -> Optional[DueReminder]:
+    """The newest reminder of ``kind`` for a conversation that is being or has been delivered."""
+    with session_scope() as session:
+        r = session.scalar(select(Reminder).where(Reminder.conversation_id == conversation_id, Reminder.kind == kind,
+                                                  Reminder.status.in_(("claimed", "sent")))
+                           .order_by(Reminder.due_at.desc(), Reminder.id.desc()).limit(1))
+        if r is None:
+            return None
+        return DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, _aware(r.due_at), dict(r.details or {}))
+
+
 def pending_reminders(couple_id: int) -> List[DueReminder]:
     """Reminders of a couple that have not fired yet, soonest first."""
     with session_scope() as session:

@@ -40,6 +40,8 @@ class TelegramSender:
         if not self.runner.ready.is_set():
             raise NotReady("Telegram not connected yet")
         message = reminder_message(reminder.kind)
+        if reminder.kind == "apology":  # the writer's own words, sent only after their yes
+            message["text"] = message["text"].replace("{apology}", str(reminder.details.get("text") or ""))
         application = self.runner.application
         markup = keyboard(message.get("buttons") or [], application.bot_data)
         try:

@@ -1,0 +1,96 @@
+"""Words that take ownership away from an apology, and defensive replies to pain.
+
+The lists live in ``content/apology.yml`` (read once through ``bot.content``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple
+
+from bot import content
+
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class OwningNote:
+    """What was noticed in one part of an apology, and an owning way to say it."""
+
+    kind: str  # minimising | justifying | blaming | rushing
+    note: str
+    instead: str
+
+
+@lru_cache(maxsize=1)
+def _owning() -> Tuple[Tuple[str, "re.Pattern[str]", str, str], ...]:
+    kinds = content.load("apology")["owning"]
+    return tuple((kind, re.compile("|".join(f"(?:{p})" for p in spec["patterns"]), re.I),
+                  str(spec["note"]), str(spec["instead"])) for kind, spec in kinds.items())
+
+
+def owning_note(text: str) -> Optional[OwningNote]:
+    """The first kind of minimising, justifying, blame-shifting or rushing in ``text``, if any."""
+    text = _normalise(text)
+    for kind, pattern, note, instead in _owning():
+        if pattern.search(text):
+            return OwningNote(kind, note, instead)
+    return None
+
+
+@lru_cache(maxsize=1)
+def _send_words() -> Tuple["re.Pattern[str]", "re.Pattern[str]"]:
+    send = content.load("apology")["send"]
+    return tuple(re.compile(r"\b(" + "|".join(str(w) for w in send[k]) + r")\b", re.I)  # type: ignore[return-value]
+                 for k in ("send_it", "keep_it"))
+
+
+def send_choice(text: str) -> Optional[bool]:
+    """True for a clear yes to sending, False for a no, None when unclear. A no always wins."""
+    text = _normalise(text)
+    yes, no = _send_words()
+    if no.search(text):
+        return False
+    if yes.search(text):
+        return True
+    return None
+
+
+@lru_cache(maxsize=1)
+def _defensive() -> "re.Pattern[str]":
+    patterns = content.load("apology")["empathy"]["defensive"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+
+
+def is_defensive(text: str) -> bool:
+    """True when ``text`` denies, defends, counter-attacks or rushes the other's pain."""
+    return bool(_defensive().search(_normalise(text)))
+
+
+def nudges() -> List[str]:
+    """The reflect-first suggestions (content/apology.yml)."""
+    return [str(n) for n in content.load("apology")["empathy"]["nudges"]]
+
+
+def nudge_every() -> int:
+    """At most one nudge in this many messages."""
+    return int(content.load("apology")["empathy"].get("every_messages", 6))
+
+
+def draft(parts: Sequence[Optional[str]]) -> str:
+    """The writer's own answers as one apology: each a sentence, nothing added but punctuation."""
+    sentences = []
+    for part in parts:
+        part = " ".join(str(part or "").split())[:MAX_TEXT]
+        if not part:
+            continue
+        part = part[0].upper() + part[1:]
+        if part[-1] not in ".!?…\"'”":
+            part += "."
+        sentences.append(part)
+    return " ".join(sentences)
+
+
+def _normalise(text: str) -> str:
+    return str(text or "")[:MAX_TEXT].replace("’", "'").replace("‘", "'")
