@@ -25,13 +25,24 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.rasa_client import RasaClient, rasa_client_for
-from bot.storage import DueReminder, claim_due_reminders, mark_reminder_sent, release_reminder
+from bot.storage import (
+    CHECKIN_KIND,
+    DueReminder,
+    checkin_on_hold,
+    claim_due_reminders,
+    mark_reminder_sent,
+    plan_checkin_prompts,
+    release_reminder,
+    skip_held_checkin,
+)
 
 log = logging.getLogger(__name__)
 
 APP_KEY: "web.AppKey[ReminderLoop]" = web.AppKey("kintsugi.reminders", object)
 SENDERS: "web.AppKey[List[ReminderSender]]" = web.AppKey("kintsugi.reminder_senders", list)
 REMINDER_INTENT = "EXTERNAL_reminder"
+# Kinds rasa answers with their own intent (and rule) instead of EXTERNAL_reminder.
+KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin"}
 MAX_ATTEMPTS = 5
 FIRST_RETRY = 15.0
 LONGEST_RETRY = 600.0
@@ -81,8 +92,9 @@ class RasaSender:
         """Rasa needs no warm-up here."""
 
     async def send(self, reminder: DueReminder) -> None:
-        """Trigger ``EXTERNAL_reminder`` for the conversation."""
-        await self.rasa.trigger_intent(reminder.conversation_id, REMINDER_INTENT, {"reminder_kind": reminder.kind})
+        """Trigger ``EXTERNAL_reminder`` (or the kind's own intent) for the conversation."""
+        await self.rasa.trigger_intent(reminder.conversation_id, KIND_INTENTS.get(reminder.kind, REMINDER_INTENT),
+                                       {"reminder_kind": reminder.kind})
 
 
 class ReminderLoop:
@@ -138,7 +150,11 @@ class ReminderLoop:
             await asyncio.sleep(self.interval)
 
     async def tick(self) -> int:
-        """Claim due reminders once and deliver them; returns how many were sent."""
+        """Plan the next check-in prompts, claim due reminders once and deliver them; returns how many were sent."""
+        try:
+            await asyncio.to_thread(plan_checkin_prompts)
+        except Exception as exc:  # noqa: BLE001 - planning must not stop due reminders going out
+            log.error("check-in planning failed: %s", type(exc).__name__)
         due = await asyncio.to_thread(claim_due_reminders, self.worker)
         sent = 0
         for reminder in due:
@@ -147,6 +163,10 @@ class ReminderLoop:
 
     async def deliver(self, reminder: DueReminder) -> int:
         """Deliver one claimed reminder and record the result."""
+        if reminder.kind == CHECKIN_KIND and await asyncio.to_thread(checkin_on_hold, reminder.couple_id):
+            await asyncio.to_thread(skip_held_checkin, reminder.id)  # a pause or a crisis hold: not today
+            log.info("check-in %s skipped: pause or hold", reminder.id)
+            return 0
         try:
             await self._send(reminder)
         except asyncio.CancelledError:

@@ -1,0 +1,226 @@
+"""The daily check-in: set up in plain words, a private prompt each, skip, stop, move, and sharing."""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import is_group, is_side_talk, metadata, user_text, who
+from actions.forms import KintsugiFormValidation
+from bot import storage
+from bot.language.timeparse import local_clock, parse_daily_time
+
+DAY_WORDS = {"0123456": "every day", "01234": "on weekdays", "56": "at weekends"}
+DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+MOOD_WORDS = {1: "heavy", 2: "low", 3: "in between", 4: "okay", 5: "good"}
+EMOJI_MOODS = {"😞": 1, "😔": 2, "😐": 3, "🙂": 4, "😊": 5}
+NO_NOTE = re.compile(r"^\s*(/\w+|no|nope|nothing|no thanks|that'?s all.*|skip|not today|-)\s*[.!]*\s*$", re.I)
+
+
+def describe_days(weekdays: str) -> str:
+    """ "every day", "on weekdays", "on Mondays and Thursdays"."""
+    if weekdays in DAY_WORDS:
+        return DAY_WORDS[weekdays]
+    names = [DAY_NAMES[int(d)] for d in weekdays]
+    return "on " + (" and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1])
+
+
+def _remember_side(tracker: Tracker, person: storage.Who) -> None:
+    """Where this partner's private prompt goes, and their zone (the message's, else the default)."""
+    meta = metadata(tracker)
+    storage.note_checkin_partner(person.couple_id, person.partner_id, conversation_id=tracker.sender_id,
+                                 private=not is_group(tracker), timezone=str(meta.get("timezone") or "")[:64] or None)
+
+
+class ActionCheckinSetup(Action):
+    """ "Remind us to do our check-in every evening at 9", or "move our check-in to 8pm"."""
+
+    def name(self) -> Text:
+        return "action_checkin_setup"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        _remember_side(tracker, person)
+        parsed = parse_daily_time(user_text(tracker))
+        if parsed is None:
+            dispatcher.utter_message(response="utter_checkin_ask_time")
+            return []
+        hour, minute, weekdays = parsed
+        before = storage.daily_checkin(person.couple_id)
+        view = storage.set_daily_checkin(person.couple_id, person.partner_id, hour, minute, weekdays,
+                                         user_text(tracker)[:200])
+        storage.plan_checkin_prompts(couple_id=person.couple_id)
+        moved = before is not None and before.status == "active"
+        dispatcher.utter_message(response="utter_checkin_moved" if moved else "utter_checkin_set",
+                                 time=local_clock(view.hour, view.minute), days=describe_days(view.weekdays))
+        if is_group(tracker) or person.partner_count < 2:
+            dispatcher.utter_message(response="utter_checkin_privately")
+        return []
+
+
+class ActionCheckinSkip(Action):
+    """ "Skip today": no prompt for either partner today."""
+
+    def name(self) -> Text:
+        return "action_checkin_skip"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        current = storage.daily_checkin(person.couple_id)
+        if current is None or current.status != "active":
+            dispatcher.utter_message(response="utter_checkin_none")
+            return []
+        storage.skip_checkin_today(person.couple_id)
+        dispatcher.utter_message(response="utter_checkin_skipped")
+        return []
+
+
+class ActionCheckinStop(Action):
+    """ "Stop the check-ins"."""
+
+    def name(self) -> Text:
+        return "action_checkin_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        stopped = storage.stop_daily_checkin(person.couple_id)
+        dispatcher.utter_message(response="utter_checkin_stopped" if stopped else "utter_checkin_none")
+        return []
+
+
+def share_choice(tracker: Tracker) -> Optional[str]:
+    """nothing, mood, note or both: from a button's entity, else from the words."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "checkin_share" and entity.get("value") in storage.checkins.SHARE_CHOICES:
+            return str(entity["value"])
+    text = user_text(tracker).lower()
+    if re.search(r"\b(nothing|don'?t|do not|stop sharing|private|keep (it|them|my)|none|not share)\b", text):
+        return "nothing"
+    mood = re.search(r"\b(mood|moods|emoji|how i feel|feeling)\b", text)
+    note = re.search(r"\b(note|notes|word|words|sentence|what i write|wrote)\b", text)
+    if re.search(r"\b(both|everything|all of it)\b", text) or (mood and note):
+        return "both"
+    if mood:
+        return "mood"
+    if note:
+        return "note"
+    return None
+
+
+class ActionCheckinShare(Action):
+    """Each partner chooses what the other sees of their check-ins; nothing until they say."""
+
+    def name(self) -> Text:
+        return "action_checkin_share"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        choice = share_choice(tracker)
+        if choice is None:
+            dispatcher.utter_message(response="utter_checkin_share_ask")
+            return []
+        storage.choose_checkin_sharing(person.couple_id, person.partner_id, choice)
+        dispatcher.utter_message(response=f"utter_checkin_share_{choice}")
+        return []
+
+
+class ActionCheckinPrompt(Action):
+    """The prompt itself, when a check-in reminder fires in a web or REST chat."""
+
+    def name(self) -> Text:
+        return "action_checkin_prompt"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_checkin_prompt")
+        return []
+
+
+def mood_of(tracker: Tracker) -> Optional[int]:
+    """The mood from a button (entity ``checkin_mood``), an emoji or a number 1-5."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "checkin_mood":
+            try:
+                value = int(str(entity.get("value")))
+            except ValueError:
+                continue
+            if value in storage.checkins.MOODS:
+                return value
+    text = user_text(tracker)
+    for emoji, value in EMOJI_MOODS.items():
+        if emoji in text:
+            return value
+    number = re.search(r"\b([1-5])\b", text)
+    return int(number.group(1)) if number else None
+
+
+class ActionCheckinMood(Action):
+    """Keep the one-tap mood, then offer room for a word (the note form)."""
+
+    def name(self) -> Text:
+        return "action_checkin_mood"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        _remember_side(tracker, person)
+        mood = mood_of(tracker)
+        answer = storage.record_checkin_mood(person.couple_id, person.partner_id, mood) if mood else None
+        if answer is None:
+            dispatcher.utter_message(response="utter_checkin_not_open")
+            return [SlotSet("checkin_note", "-")]  # nothing to add a word to: the note form ends at once
+        dispatcher.utter_message(response="utter_checkin_mood_thanks", mood=MOOD_WORDS[mood])
+        return [SlotSet("checkin_note", None)]
+
+
+class ValidateCheckinNoteForm(KintsugiFormValidation):
+    """Any words are the note; "no", "that's all" or a button mean no note today."""
+
+    def name(self) -> Text:
+        return "validate_checkin_note_form"
+
+    async def validate_checkin_note(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "").strip()[:500]
+        return {"checkin_note": "-" if not text or NO_NOTE.match(text) else text}
+
+
+class ActionCheckinDone(Action):
+    """Store the note (if any), thank them, and show what the partner chose to share."""
+
+    def name(self) -> Text:
+        return "action_checkin_done"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        note = tracker.get_slot("checkin_note")
+        if note and note != "-":
+            storage.record_checkin_note(person.couple_id, person.partner_id, note)
+            dispatcher.utter_message(response="utter_checkin_noted")
+        else:
+            dispatcher.utter_message(response="utter_checkin_thanks")
+        for shared in storage.partner_checkins_shared_with(person.partner_id):
+            parts = []
+            if shared.mood:
+                parts.append(f"feeling {MOOD_WORDS[shared.mood]}")
+            if shared.note:
+                parts.append(f'"{shared.note}"')
+            dispatcher.utter_message(response="utter_checkin_partner_shared", shared=", ".join(parts))
+        return [SlotSet("checkin_note", None), SlotSet("requested_slot", None)]
