@@ -12,10 +12,9 @@ from typing import List, Optional
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.storage import (conversations_of, create_link_code, forget_partner, partner_by_key, redeem_link_code,
-                         set_share_consent)
+from bot.storage import create_link_code, partner_by_key, redeem_link_code, set_share_consent
 from bot.storage.audit import views_for_partner
-from bot.storage.erasure import delete_partner_messages, delete_trackers
+from bot.storage.erasure import erase_partner, partner_left_summary
 from bot.storage.practice import join_practice, looks_like_practice_code, practice_of_couple
 from bot.telegram.chat import is_group, partner_key
 from bot.telegram.replies import OWN_PREFIX, remove_keyboard, send_text
@@ -138,18 +137,29 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _forget(context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> None:
-    partner = await asyncio.to_thread(partner_by_key, f"tg:{user_id}")
-    if partner is None:
+    """Erase this partner (``bot.storage.erasure.erase_partner``) and tell the other one, kindly, that they left.
+
+    Their private chat with the bot (``tg-<user id>``) is theirs alone: it goes whole and leaves
+    the couple. A group stays the other partner's, with only this partner's turns removed.
+    """
+    erased = await asyncio.to_thread(erase_partner, f"tg:{user_id}", [f"tg-{user_id}"])
+    if erased is None:
         await send_text(context.bot, chat_id, ui("forget.nothing"))
         return
-    shared = await asyncio.to_thread(conversations_of, partner.couple_id)
-    solo: List[str] = await asyncio.to_thread(forget_partner, partner.id)
-    removed = await asyncio.to_thread(delete_trackers, solo)
-    removed += await asyncio.to_thread(delete_partner_messages, [c for c in shared if c not in solo],
-                                       f"tg:{user_id}")
-    log.info("partner %s forgotten; %d conversation(s) only theirs; %d tracker rows removed",
-             partner.id, len(solo), removed)
+    log.info("a partner of couple %s was forgotten: %s", erased.couple_id, partner_left_summary(erased))
     await send_text(context.bot, chat_id, ui("forget.done"))
+    await _tell_partner_they_left(context, erased.stayed, erased.shared)
+
+
+async def _tell_partner_they_left(context: ContextTypes.DEFAULT_TYPE, stayed: List[str], shared: List[str]) -> None:
+    """One kind line, in each staying partner's private chat (or, without one, the couple's group)."""
+    private = [f"tg-{key[3:]}" for key in stayed if key.startswith("tg:")]
+    targets = [c for c in private if c in shared] or [c for c in shared if c.startswith("tg--")]
+    for conversation in targets:
+        try:
+            await send_text(context.bot, int(conversation[3:]), ui("forget.partner_left"))
+        except Exception as exc:  # noqa: BLE001 - the erasure is done; a blocked chat must not undo it
+            log.warning("could not tell a partner that the other left: %s", type(exc).__name__)
 
 
 async def own_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
