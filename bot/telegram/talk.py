@@ -155,6 +155,9 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
         return
     if reached:
         return
+    if kind == "empathy_nudge":  # a nudge is never worth a line the other partner reads
+        log.info("empathy nudge in chat %s could not reach its partner privately; dropped", chat.id)
+        return
     log.info("private reply in chat %s could not reach its partner; group gets a neutral line", chat.id)
     if is_group(chat):
         await send_text(context.bot, chat.id, ui("group_neutral"), private_chat_button(context.bot))
