@@ -42,6 +42,15 @@ def now() -> datetime:
     return datetime.now(timezone.utc) + _offset()
 
 
+def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
+    """``moment`` as timezone-aware UTC; a naive one is taken to be UTC already (as we store them)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 def timestamp() -> float:
     """The current moment as seconds since the epoch (for stores that keep numbers)."""
     return now().timestamp()

@@ -368,7 +368,7 @@ def test_last_active_is_written_at_most_once_a_minute(database: str, monkeypatch
     from bot import storage
     from bot.storage import db as storage_db
     from bot.storage import couples
-    from bot.storage.models import Conversation, aware
+    from bot.storage.models import Conversation
 
     clock = itertools.count()
     start = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -377,7 +377,7 @@ def test_last_active_is_written_at_most_once_a_minute(database: str, monkeypatch
 
     def last_active() -> datetime:
         with storage_db.session_scope() as session:
-            return aware(session.get(Conversation, "c-1").last_active_at)
+            return session.get(Conversation, "c-1").last_active_at
 
     storage.identify("c-1", "rest:ana")
     assert last_active() == start

@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import AuditEntry, Partner, Therapist, utcnow
-from bot.storage.therapists import as_utc, aware
 
 # Actions a partner is shown: opening their conversation, their rules, or exporting.
 VIEW_COUPLES = "view_couples"
@@ -60,9 +60,9 @@ def views_of_couple(couple_id: int, *, since: Optional[datetime] = None, limit: 
              .where(AuditEntry.couple_id == couple_id, AuditEntry.action.in_(PARTNER_VISIBLE))
              .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
     if since is not None:
-        query = query.where(AuditEntry.at >= as_utc(since))
+        query = query.where(AuditEntry.at >= clock.as_utc(since))
     with session_scope() as session:
-        return [ViewRecord(aware(entry.at),
+        return [ViewRecord(clock.as_utc(entry.at),
                            (therapist.display_name or therapist.email) if therapist else "a former therapist",
                            entry.action, dict(entry.details or {}))
                 for entry, therapist in session.execute(query).all()]
@@ -78,7 +78,7 @@ def views_for_partner(partner_key: str, *, limit: int = 20) -> List[ViewRecord]:
 def last_visit(therapist_id: int, couple_id: int) -> Optional[datetime]:
     """When this therapist last opened this couple's conversation."""
     with session_scope() as session:
-        return aware(session.scalar(select(AuditEntry.at).where(
+        return clock.as_utc(session.scalar(select(AuditEntry.at).where(
             AuditEntry.therapist_id == therapist_id, AuditEntry.couple_id == couple_id,
             AuditEntry.action == VIEW_CONVERSATION).order_by(AuditEntry.at.desc()).limit(1)))
 
@@ -93,4 +93,4 @@ def audit_trail(*, therapist_id: Optional[int] = None, couple_id: Optional[int] 
         query = query.where(AuditEntry.couple_id == couple_id)
     with session_scope() as session:
         return [{"id": e.id, "therapist_id": e.therapist_id, "couple_id": e.couple_id, "action": e.action,
-                 "at": aware(e.at), "details": dict(e.details or {}), "ip": e.ip} for e in session.scalars(query)]
+                 "at": clock.as_utc(e.at), "details": dict(e.details or {}), "ip": e.ip} for e in session.scalars(query)]

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot import clock
 from bot.config import get_settings
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, SAFETY_RESOLVED
@@ -30,7 +31,6 @@ from bot.storage.models import (
     Partner,
     Pause,
     Reminder,
-    aware,
     utcnow,
 )
 
@@ -107,7 +107,7 @@ def _cancel_planned(session, couple_id: int, partner_id: Optional[int] = None, *
         reminder = session.get(Reminder, prompt.reminder_id) if prompt.reminder_id else None
         if reminder is not None and reminder.status != "pending":
             continue  # already on its way or sent: it counts for its day
-        if after is not None and aware(prompt.due_at) < after:
+        if after is not None and clock.as_utc(prompt.due_at) < after:
             continue
         if reminder is not None:
             reminder.status = "cancelled"
@@ -361,7 +361,7 @@ def partner_checkins_shared_with(partner_id: int, *, now: Optional[datetime] = N
 def checkin_prompts_of(couple_id: int) -> List[Dict]:
     """Every prompt of a couple, oldest first (for tests and the therapist's view)."""
     with session_scope() as session:
-        return [{"partner_id": p.partner_id, "local_date": p.local_date, "due_at": aware(p.due_at),
+        return [{"partner_id": p.partner_id, "local_date": p.local_date, "due_at": clock.as_utc(p.due_at),
                  "status": p.status, "mood": p.mood, "note": p.note, "reminder_id": p.reminder_id}
                 for p in session.scalars(select(CheckinPrompt).where(CheckinPrompt.couple_id == couple_id)
                                          .order_by(CheckinPrompt.due_at, CheckinPrompt.partner_id))]

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import (
     Conversation,
@@ -22,7 +23,6 @@ from bot.storage.models import (
     Reminder,
     RuleConfirmation,
     RuleVersion,
-    aware,
     utcnow,
 )
 
@@ -134,7 +134,7 @@ def identify(
         if timezone and not couple.timezone:
             couple.timezone = timezone[:64]
         now = utcnow()
-        if conversation.last_active_at is None or now - aware(conversation.last_active_at) >= ACTIVITY_RESOLUTION:
+        if conversation.last_active_at is None or now - clock.as_utc(conversation.last_active_at) >= ACTIVITY_RESOLUTION:
             conversation.last_active_at = now
         if chat_type and conversation.chat_type != chat_type:
             conversation.chat_type = chat_type
@@ -208,7 +208,7 @@ def redeem_link_code(code: str, conversation_id: str) -> int:
             raise ValueError("unknown code")
         if link.used_at is not None:
             raise ValueError("code already used")
-        expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=utcnow().tzinfo)
+        expires = clock.as_utc(link.expires_at)
         if expires < utcnow():
             raise ValueError("code expired")
         conversation = session.get(Conversation, conversation_id)

@@ -5,7 +5,7 @@ classes are the single description both the migration and the code use.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.types import TypeDecorator
 
 from bot import clock
 
@@ -31,11 +32,21 @@ def utcnow() -> datetime:
     return clock.now()
 
 
-def aware(moment: Optional[datetime]) -> Optional[datetime]:
-    """``moment`` as UTC-aware (SQLite hands back naive datetimes)."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
+class UTCDateTime(TypeDecorator):
+    """The one datetime column type: written in UTC, always read back timezone-aware UTC.
+
+    SQLite keeps no zone and compares datetimes as text, so every value is turned to UTC on
+    the way in (queries too: ``Event.at >= since`` binds ``since`` through this type).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: object) -> Optional[datetime]:
+        return clock.as_utc(value)
+
+    def process_result_value(self, value: Optional[datetime], dialect: object) -> Optional[datetime]:
+        return clock.as_utc(value)
 
 
 class Therapist(Base):
@@ -45,8 +56,8 @@ class Therapist(Base):
     password_hash = Column(String(255), nullable=True)
     display_name = Column(String(200), nullable=True)
     disabled = Column(Boolean, nullable=False, default=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=True)
     timezone = Column(String(64), nullable=True)  # where the review app shows times (None: the couple's)
     locale = Column(String(16), nullable=True)  # how it writes dates ("en_GB", "de"; None: the browser's)
 
@@ -56,14 +67,14 @@ class PracticeCode(Base):
     code = Column(String(32), primary_key=True)
     therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False)
     label = Column(String(200), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    revoked_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    revoked_at = Column(UTCDateTime(), nullable=True)
 
 
 class Couple(Base):
     __tablename__ = "couples"
     id = Column(Integer, primary_key=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="SET NULL"), nullable=True)
     practice_code = Column(String(32), nullable=True)
     country = Column(String(8), nullable=True)
@@ -82,8 +93,8 @@ class Partner(Base):
     language = Column(String(16), nullable=True)
     consent_store = Column(Boolean, nullable=False, default=True)
     consent_share = Column(Boolean, nullable=False, default=False)
-    consent_changed_at = Column(DateTime(timezone=True), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    consent_changed_at = Column(UTCDateTime(), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     couple = relationship("Couple", back_populates="partners")
 
 
@@ -95,8 +106,8 @@ class Conversation(Base):
     couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
     channel = Column(String(32), nullable=False, default="rest")
     chat_type = Column(String(32), nullable=False, default="private")
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_active_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_active_at = Column(UTCDateTime(), nullable=True)
 
 
 class RuleVersion(Base):
@@ -108,9 +119,9 @@ class RuleVersion(Base):
     version = Column(Integer, nullable=False)
     rules = Column(JSON, nullable=False)
     proposed_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
-    proposed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    proposed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     status = Column(String(16), nullable=False, default="proposed")  # proposed|confirmed|superseded
-    confirmed_at = Column(DateTime(timezone=True), nullable=True)
+    confirmed_at = Column(UTCDateTime(), nullable=True)
     confirmations = relationship("RuleConfirmation", cascade="all, delete-orphan")
     __table_args__ = (UniqueConstraint("couple_id", "version"),)
 
@@ -120,7 +131,7 @@ class RuleConfirmation(Base):
     id = Column(Integer, primary_key=True)
     rule_version_id = Column(Integer, ForeignKey("rule_versions.id", ondelete="CASCADE"), nullable=False)
     partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
-    confirmed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    confirmed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     __table_args__ = (UniqueConstraint("rule_version_id", "partner_id"),)
 
 
@@ -130,8 +141,8 @@ class Pause(Base):
     couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
     conversation_id = Column(String(255), nullable=False)
     called_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
-    started_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    resume_at = Column(DateTime(timezone=True), nullable=False)
+    started_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    resume_at = Column(UTCDateTime(), nullable=False)
     resume_text = Column(String(200), nullable=True)  # what the user said, e.g. "at 8pm"
     status = Column(String(16), nullable=False, default="active")  # active|resumed|cancelled
 
@@ -145,11 +156,11 @@ class Reminder(Base):
     conversation_id = Column(String(255), nullable=False)
     pause_id = Column(Integer, ForeignKey("pauses.id", ondelete="CASCADE"), nullable=True)
     kind = Column(String(32), nullable=False, default="resume")  # resume|question
-    due_at = Column(DateTime(timezone=True), nullable=False)
+    due_at = Column(UTCDateTime(), nullable=False)
     status = Column(String(16), nullable=False, default="pending")  # pending|claimed|sent|cancelled|failed
     claimed_by = Column(String(100), nullable=True)
-    claimed_at = Column(DateTime(timezone=True), nullable=True)
-    sent_at = Column(DateTime(timezone=True), nullable=True)
+    claimed_at = Column(UTCDateTime(), nullable=True)
+    sent_at = Column(UTCDateTime(), nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
     details = Column(JSON, nullable=True)
     __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
@@ -164,7 +175,7 @@ class Event(Base):
     conversation_id = Column(String(255), nullable=False, index=True)
     partner_id = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
     type = Column(String(64), nullable=False)
-    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
     details = Column(JSON, nullable=True)
 
 
@@ -175,9 +186,9 @@ class LinkCode(Base):
     code = Column(String(16), primary_key=True)
     couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False)
     created_by = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
-    used_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False)
+    used_at = Column(UTCDateTime(), nullable=True)
 
 
 class ProcessedUpdate(Base):
@@ -185,7 +196,7 @@ class ProcessedUpdate(Base):
 
     __tablename__ = "processed_updates"
     key = Column(String(200), primary_key=True)  # e.g. "tg:<bot id>:<update_id>"
-    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class AuditEntry(Base):
@@ -196,7 +207,7 @@ class AuditEntry(Base):
     therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="SET NULL"), nullable=True)
     couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=True, index=True)
     action = Column(String(64), nullable=False)  # view_list|view_conversation|export|login|...
-    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
     details = Column(JSON, nullable=True)
     ip = Column(String(64), nullable=True)
 
@@ -208,9 +219,9 @@ class TherapistSession(Base):
     token_hash = Column(String(64), primary_key=True)  # sha256 hex of the cookie value
     therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False, index=True)
     csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    last_seen_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False)
     ip = Column(String(64), nullable=True)
 
 
@@ -220,9 +231,9 @@ class LoginThrottle(Base):
     __tablename__ = "login_throttle"
     key = Column(String(400), primary_key=True)  # "email:<lower email>" or "ip:<address>"
     failures = Column(Integer, nullable=False, default=0)
-    first_failure_at = Column(DateTime(timezone=True), nullable=True)
-    last_failure_at = Column(DateTime(timezone=True), nullable=True)
-    locked_until = Column(DateTime(timezone=True), nullable=True)
+    first_failure_at = Column(UTCDateTime(), nullable=True)
+    last_failure_at = Column(UTCDateTime(), nullable=True)
+    locked_until = Column(UTCDateTime(), nullable=True)
 
 
 class PasswordToken(Base):
@@ -231,9 +242,9 @@ class PasswordToken(Base):
     __tablename__ = "password_tokens"
     token_hash = Column(String(64), primary_key=True)
     therapist_id = Column(Integer, ForeignKey("therapists.id", ondelete="CASCADE"), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
-    used_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False)
+    used_at = Column(UTCDateTime(), nullable=True)
 
 
 class DailyCheckin(Base):
@@ -248,8 +259,8 @@ class DailyCheckin(Base):
     said = Column(String(200), nullable=True)  # the words it was set up with
     status = Column(String(16), nullable=False, default="active")  # active|stopped
     set_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    changed_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    changed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class CheckinPartner(Base):
@@ -271,10 +282,10 @@ class CheckinPrompt(Base):
     couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
     partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
     local_date = Column(String(10), nullable=False)  # YYYY-MM-DD in the partner's zone
-    due_at = Column(DateTime(timezone=True), nullable=False)
+    due_at = Column(UTCDateTime(), nullable=False)
     reminder_id = Column(Integer, ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True)
     status = Column(String(16), nullable=False, default="planned")  # planned|skipped|answered
     mood = Column(Integer, nullable=True)  # 1 (heavy) .. 5 (good)
     note = Column(String(500), nullable=True)
-    answered_at = Column(DateTime(timezone=True), nullable=True)
+    answered_at = Column(UTCDateTime(), nullable=True)
     __table_args__ = (UniqueConstraint("partner_id", "local_date"),)

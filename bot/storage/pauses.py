@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import and_, or_, select, update
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Pause, Reminder, utcnow
 
@@ -42,9 +43,6 @@ class DueReminder:
     details: Dict[str, Any]
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def schedule_resume(
@@ -61,8 +59,8 @@ def schedule_resume(
     A pause is at least 20 minutes and less than 24 hours; an earlier active pause
     of the couple is replaced (its reminders cancelled).
     """
-    started_at = _aware(started_at or utcnow())
-    resume_at = _aware(resume_at)
+    started_at = clock.as_utc(started_at or utcnow())
+    resume_at = clock.as_utc(resume_at)
     length = resume_at - started_at
     if length < MIN_PAUSE - timedelta(seconds=1) or length >= MAX_PAUSE:
         raise ValueError("a pause lasts at least 20 minutes and less than 24 hours")
@@ -89,7 +87,7 @@ def schedule_reminder(couple_id: int, conversation_id: str, due_at: datetime, ki
     """A one-off reminder (e.g. a question the couple agreed to talk about later)."""
     with session_scope() as session:
         reminder = Reminder(couple_id=couple_id, conversation_id=conversation_id, kind=kind,
-                            due_at=_aware(due_at), details=details or {})
+                            due_at=clock.as_utc(due_at), details=details or {})
         session.add(reminder)
         session.flush()
         return reminder.id
@@ -112,7 +110,7 @@ def active_pause(couple_id: int) -> Optional[PauseView]:
         if pause is None:
             return None
         return PauseView(pause.id, pause.couple_id, pause.conversation_id, pause.called_by,
-                         _aware(pause.started_at), _aware(pause.resume_at), pause.resume_text, pause.status, ())
+                         clock.as_utc(pause.started_at), clock.as_utc(pause.resume_at), pause.resume_text, pause.status, ())
 
 
 def end_pause(couple_id: int) -> Optional[int]:
@@ -134,7 +132,7 @@ def claim_due_reminders(worker: str, *, now: Optional[datetime] = None, limit: i
     A claim that was never marked sent within the lease (its worker died) can be
     claimed again, so a restart still delivers it.
     """
-    now = _aware(now or utcnow())
+    now = clock.as_utc(now or utcnow())
     due = or_(and_(Reminder.status == "pending", Reminder.due_at <= now),
               and_(Reminder.status == "claimed", Reminder.claimed_at < now - CLAIM_LEASE))
     claimed: List[DueReminder] = []
@@ -153,7 +151,7 @@ def claim_due_reminders(worker: str, *, now: Optional[datetime] = None, limit: i
                 .execution_options(synchronize_session=False))
             if result.rowcount == 1:
                 claimed.append(DueReminder(reminder.id, reminder.couple_id, reminder.conversation_id,
-                                           reminder.kind, _aware(reminder.due_at), dict(reminder.details or {})))
+                                           reminder.kind, clock.as_utc(reminder.due_at), dict(reminder.details or {})))
     return claimed
 
 
@@ -179,13 +177,13 @@ def latest_reminder(conversation_id: str, kind: str) -> Optional[DueReminder]:
                            .order_by(Reminder.due_at.desc(), Reminder.id.desc()).limit(1))
         if r is None:
             return None
-        return DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, _aware(r.due_at), dict(r.details or {}))
+        return DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, clock.as_utc(r.due_at), dict(r.details or {}))
 
 
 def pending_reminders(couple_id: int) -> List[DueReminder]:
     """Reminders of a couple that have not fired yet, soonest first."""
     with session_scope() as session:
-        return [DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, _aware(r.due_at), dict(r.details or {}))
+        return [DueReminder(r.id, r.couple_id, r.conversation_id, r.kind, clock.as_utc(r.due_at), dict(r.details or {}))
                 for r in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
                                                                 Reminder.status == "pending")
                                          .order_by(Reminder.due_at))]

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.storage.couples import LINK_CODE_ALPHABET
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, QUESTION_COACHED
@@ -28,7 +29,6 @@ from bot.storage.models import (
     Therapist,
     utcnow,
 )
-from bot.storage.therapists import aware
 
 PRACTICE_CODE_LENGTH = 10
 VISIT_ACTION = "view_conversation"  # what counts as the therapist's last visit to a couple
@@ -112,7 +112,7 @@ def create_practice_code(therapist_id: int, label: Optional[str] = None) -> Prac
                            created_at=utcnow())
         session.add(row)
         session.flush()
-        return PracticeCodeView(code, row.label, aware(row.created_at), None, 0)
+        return PracticeCodeView(code, row.label, clock.as_utc(row.created_at), None, 0)
 
 
 def practice_codes_of(therapist_id: int) -> List[PracticeCodeView]:
@@ -123,7 +123,7 @@ def practice_codes_of(therapist_id: int) -> List[PracticeCodeView]:
             .group_by(Couple.practice_code)).all())
         rows = session.scalars(select(PracticeCode).where(PracticeCode.therapist_id == therapist_id)
                                .order_by(PracticeCode.created_at.desc(), PracticeCode.code))
-        return [PracticeCodeView(r.code, r.label, aware(r.created_at), aware(r.revoked_at), counts.get(r.code, 0))
+        return [PracticeCodeView(r.code, r.label, clock.as_utc(r.created_at), clock.as_utc(r.revoked_at), counts.get(r.code, 0))
                 for r in rows]
 
 
@@ -216,7 +216,7 @@ def labels_of(session: Session, couple_id: int) -> Dict[int, PartnerLabel]:
     partners = session.scalars(select(Partner).where(Partner.couple_id == couple_id)
                                .order_by(Partner.created_at, Partner.id))
     return {p.id: PartnerLabel(p.id, chr(ord("A") + i) if i < 26 else str(i + 1), p.display_name,
-                               bool(p.consent_share), aware(p.consent_changed_at))
+                               bool(p.consent_share), clock.as_utc(p.consent_changed_at))
             for i, p in enumerate(partners)}
 
 
@@ -242,11 +242,11 @@ def _summaries(session: Session, therapist_id: int, couple_ids: List[int]) -> Li
                                   .where(Event.couple_id.in_(couple_ids)).group_by(Event.couple_id)).all())
     result = []
     for cid in couple_ids:
-        visit = aware(visits.get(cid))
+        visit = clock.as_utc(visits.get(cid))
         crisis = select(func.count()).select_from(Event).where(Event.couple_id == cid, Event.type == CRISIS_ROUTED)
         if visit is not None:
             crisis = crisis.where(Event.at > visit)
-        moments = [aware(m) for m in (active.get(cid), logged.get(cid)) if m is not None]
+        moments = [clock.as_utc(m) for m in (active.get(cid), logged.get(cid)) if m is not None]
         result.append(CoupleSummary(
             cid, tuple(labels_of(session, cid).values()), max(moments) if moments else None,
             pauses.get(cid, 0), questions.get(cid, 0), rules.get(cid, 0), session.scalar(crisis) or 0, visit,

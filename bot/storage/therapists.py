@@ -9,15 +9,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import List, Optional, Tuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from bot import clock
 from bot.storage.db import session_scope
-from bot.storage.models import LoginThrottle, PasswordToken, Therapist, TherapistSession, aware, utcnow
+from bot.storage.models import LoginThrottle, PasswordToken, Therapist, TherapistSession, utcnow
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # hashing a megabyte on every try would be a cheap denial of service
@@ -90,9 +91,6 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_urlsafe(16))
 
 
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    """``moment`` in UTC, for comparing with stored times (SQLite compares them as text)."""
-    return aware(moment).astimezone(timezone.utc) if moment is not None else None
 
 
 def token_hash(token: str) -> str:
@@ -107,7 +105,7 @@ def normalize_email(email: str) -> str:
 
 def _view(t: Therapist) -> TherapistView:
     return TherapistView(t.id, t.email, t.display_name, bool(t.disabled), bool(t.password_hash),
-                         aware(t.created_at), aware(t.last_seen_at))
+                         clock.as_utc(t.created_at), clock.as_utc(t.last_seen_at))
 
 
 def _check_password(password: str) -> None:
@@ -230,7 +228,7 @@ def therapist_for_password_token(token: str) -> Optional[TherapistView]:
     """The account a set-password token still opens, or None."""
     with session_scope() as session:
         row = session.get(PasswordToken, token_hash(token or ""))
-        if row is None or row.used_at is not None or aware(row.expires_at) < utcnow():
+        if row is None or row.used_at is not None or clock.as_utc(row.expires_at) < utcnow():
             return None
         t = session.get(Therapist, row.therapist_id)
         return _view(t) if t is not None and not t.disabled else None
@@ -242,7 +240,7 @@ def set_password_with_token(token: str, password: str) -> TherapistView:
     hashed = _hasher().hash(password)
     with session_scope() as session:
         row = session.get(PasswordToken, token_hash(token or ""))
-        if row is None or row.used_at is not None or aware(row.expires_at) < utcnow():
+        if row is None or row.used_at is not None or clock.as_utc(row.expires_at) < utcnow():
             raise ValueError("This link has expired or was already used. Please ask for a new one.")
         t = session.get(Therapist, row.therapist_id)
         if t is None or t.disabled:
@@ -264,12 +262,12 @@ def _throttle_keys(email: str, ip: Optional[str], policy: LoginPolicy) -> List[T
 def _blocked(row: Optional[LoginThrottle], now: datetime, policy: LoginPolicy, factor: int) -> Optional[LoginResult]:
     if row is None or not row.failures:
         return None
-    locked = aware(row.locked_until)
+    locked = clock.as_utc(row.locked_until)
     if locked and locked > now:
         return LoginResult("locked", retry_after=int((locked - now).total_seconds()) + 1)
-    if aware(row.first_failure_at) and aware(row.first_failure_at) < now - policy.window:
+    if clock.as_utc(row.first_failure_at) and clock.as_utc(row.first_failure_at) < now - policy.window:
         return None
-    due = aware(row.last_failure_at) + policy.delay(row.failures // factor)
+    due = clock.as_utc(row.last_failure_at) + policy.delay(row.failures // factor)
     if due > now:
         return LoginResult("wait", retry_after=max(int((due - now).total_seconds() + 0.999), 1))
     return None
@@ -280,15 +278,15 @@ def _record_failure(session, key: str, now: datetime, policy: LoginPolicy, facto
     if row is None:
         row = LoginThrottle(key=key, failures=0)
         session.add(row)
-    stale = row.first_failure_at is None or aware(row.first_failure_at) < now - policy.window
-    if stale and not (aware(row.locked_until) and aware(row.locked_until) > now):
+    stale = row.first_failure_at is None or clock.as_utc(row.first_failure_at) < now - policy.window
+    if stale and not (clock.as_utc(row.locked_until) and clock.as_utc(row.locked_until) > now):
         row.failures, row.first_failure_at, row.locked_until = 0, now, None
     row.failures += 1
     row.last_failure_at = now
     # Only an email locks: locking an address would let one person lock out a whole office.
     if factor == 1 and row.failures >= policy.lock_after:
         row.locked_until = now + policy.lock_for
-    return aware(row.locked_until)
+    return clock.as_utc(row.locked_until)
 
 
 def verify_login(email: str, password: str, *, ip: Optional[str] = None, now: Optional[datetime] = None,

@@ -22,12 +22,12 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import column, inspect, select, table
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, ESCALATION_NOTICED, SAFETY_CHECK
 from bot.storage.models import Conversation, Event, Partner
 from bot.storage.rules import rules_history
 from bot.storage.practice import PartnerLabel, labels_of
-from bot.storage.therapists import as_utc, aware
 
 MESSAGE = "message"  # the filter name for what people wrote and what the bot answered
 FLAGGED_EVENTS = frozenset({CRISIS_ROUTED, SAFETY_CHECK, ESCALATION_NOTICED})
@@ -110,14 +110,14 @@ def rules_for_review(couple_id: int) -> List[RuleVersionView]:
         backers = [labels[p] for p in (rs.proposed_by, *rs.confirmed_by) if p in labels]
         withheld = rs.confirmed_at is None and not any(p.consent_share for p in backers)
         views.append(RuleVersionView(rs.version, rs.status, {} if withheld else dict(rs.rules),
-                                     labels.get(rs.proposed_by), aware(rs.proposed_at),
+                                     labels.get(rs.proposed_by), clock.as_utc(rs.proposed_at),
                                      tuple(labels[p] for p in rs.confirmed_by if p in labels),
-                                     aware(rs.confirmed_at), withheld))
+                                     clock.as_utc(rs.confirmed_at), withheld))
     return views
 
 
 def _epoch(moment: Optional[datetime]) -> Optional[float]:
-    return as_utc(moment).timestamp() if moment is not None else None
+    return clock.as_utc(moment).timestamp() if moment is not None else None
 
 
 def _payload(row: Any) -> Dict[str, Any]:
@@ -223,9 +223,9 @@ def _events(session, couple_id: int, labels: Dict[int, PartnerLabel], since: Opt
             until: Optional[datetime], conversation_ids: Optional[Iterable[str]]) -> List[TranscriptItem]:
     query = select(Event).where(Event.couple_id == couple_id).order_by(Event.at, Event.id)
     if since is not None:
-        query = query.where(Event.at >= as_utc(since))
+        query = query.where(Event.at >= clock.as_utc(since))
     if until is not None:
-        query = query.where(Event.at < as_utc(until))
+        query = query.where(Event.at < clock.as_utc(until))
     if conversation_ids is not None:
         query = query.where(Event.conversation_id.in_(list(conversation_ids)))
     items = []
@@ -233,7 +233,7 @@ def _events(session, couple_id: int, labels: Dict[int, PartnerLabel], since: Opt
         partner = labels.get(event.partner_id) if event.partner_id is not None else None
         hidden = partner is not None and not partner.consent_share
         details = {} if hidden else dict(event.details or {})
-        items.append(TranscriptItem(f"e{event.id}", "event", aware(event.at), event.conversation_id,
+        items.append(TranscriptItem(f"e{event.id}", "event", clock.as_utc(event.at), event.conversation_id,
                                     "partner" if partner else "system", partner, None, event.type, details,
                                     event.type in FLAGGED_EVENTS, details_withheld=hidden))
     return items

@@ -13,9 +13,10 @@ from typing import Optional
 
 from sqlalchemy import delete, select
 
+from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Therapist, TherapistSession, utcnow
-from bot.storage.therapists import aware, token_hash
+from bot.storage.therapists import token_hash
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_LIFETIME = timedelta(hours=12)
@@ -75,14 +76,14 @@ def session_for(token: Optional[str], *, now: Optional[datetime] = None, idle: t
         if row is None:
             return None
         therapist = session.get(Therapist, row.therapist_id)
-        if aware(row.expires_at) <= now or therapist is None or therapist.disabled:
+        if clock.as_utc(row.expires_at) <= now or therapist is None or therapist.disabled:
             session.delete(row)
             return None
         if touch:
             row.last_seen_at = now
-            row.expires_at = min(now + idle, aware(row.created_at) + lifetime)
+            row.expires_at = min(now + idle, clock.as_utc(row.created_at) + lifetime)
         return ReviewSession(therapist.id, therapist.email, therapist.display_name, row.csrf_token,
-                             aware(row.expires_at), therapist.timezone, therapist.locale)
+                             clock.as_utc(row.expires_at), therapist.timezone, therapist.locale)
 
 
 def close_session(token: Optional[str]) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from bot import clock
 from bot import content
 
 HERE = Path(__file__).resolve().parent
@@ -135,9 +136,7 @@ def local_time(moment: Optional[datetime], zone: Any = None, fmt: str = "%a %d %
     """A UTC time shown in the couple's time zone."""
     if moment is None:
         return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(zone or timezone.utc).strftime(fmt)
+    return clock.as_utc(moment).astimezone(zone or timezone.utc).strftime(fmt)
 
 
 def build_environment():

@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, Optional
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
 
+from bot import clock
 from bot import content
 
 DEFAULT_LOCALE = "en_GB"
@@ -61,23 +62,21 @@ def zone_named(name: Optional[str]) -> Optional[tzinfo]:
         return None
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def when(moment: Optional[datetime], zone: Optional[tzinfo] = None, locale: str = DEFAULT_LOCALE) -> str:
     """A date and time as the reader writes them: "Tue 16 Jun 2026, 20:15" (en_GB), "Tue, Jun 16, 2026, 8:15 PM"."""
     if moment is None:
         return "—"
-    local = _aware(moment).astimezone(zone or timezone.utc)
+    local = clock.as_utc(moment).astimezone(zone or timezone.utc)
     return f"{format_skeleton('yMMMEd', local, locale=locale)}, {format_time(local, 'short', locale=locale)}"
 
 
 def time_of_day(moment: datetime, zone: Optional[tzinfo] = None, locale: str = DEFAULT_LOCALE,
                 today: Optional[datetime] = None) -> str:
     """A time ("20:15"), with its date when it falls on another day than ``today``."""
-    local = _aware(moment).astimezone(zone or timezone.utc)
-    if today is not None and _aware(today).astimezone(zone or timezone.utc).date() == local.date():
+    local = clock.as_utc(moment).astimezone(zone or timezone.utc)
+    if today is not None and clock.as_utc(today).astimezone(zone or timezone.utc).date() == local.date():
         return format_time(local, "short", locale=locale)
     return when(moment, zone, locale)
 
