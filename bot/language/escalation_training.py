@@ -13,7 +13,6 @@ behind the combination thresholds in ``content/escalation.yml`` (``second_opinio
 from __future__ import annotations
 
 import argparse
-import hashlib
 import random
 import sys
 from pathlib import Path
@@ -40,11 +39,10 @@ def _files(folder: Path) -> List[Path]:
 
 
 def fingerprint(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in _files(folder):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:24]
+    """A hash of the training lines, the settings and the everyday NLU examples."""
+    from bot.safety.training import digest_of
+
+    return digest_of(_files(folder))
 
 
 def settings(folder: Path) -> Dict[str, Any]:

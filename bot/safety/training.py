@@ -40,13 +40,18 @@ def _files(folder: Path) -> List[Path]:
             + sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")) + [folder / "_second_opinion.yml"])
 
 
-def fingerprint(folder: Path) -> str:
-    """A hash of the training examples and settings."""
+def digest_of(paths: Sequence[Path]) -> str:
+    """A hash of some files' names and contents (what a trained model was built from)."""
     digest = hashlib.sha256()
-    for path in _files(folder):
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
+
+
+def fingerprint(folder: Path) -> str:
+    """A hash of the training examples and settings."""
+    return digest_of(_files(folder))
 
 
 def settings(folder: Path) -> Dict[str, Any]:
