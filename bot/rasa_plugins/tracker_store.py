@@ -15,6 +15,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
@@ -261,16 +262,20 @@ def _prepare_window_tables(engine: Any) -> None:
     """``tracker_windows`` and the indexes on Rasa's ``events`` (made by Rasa's store just before)."""
     from sqlalchemy import exc, text
 
-    for attempt in (1, 2):  # two replicas starting at once may race; the second try finds them made
+    for attempt in (1, 2, 3):  # replicas starting at once: PostgreSQL serialises them on a lock
         try:
-            _METADATA.create_all(engine)
             with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # "IF NOT EXISTS" does not see another replica's index still being made: wait for it.
+                    connection.execute(text("SELECT pg_advisory_xact_lock(74125031)"))
+                _METADATA.create_all(connection)
                 for name, columns in EVENT_INDEXES:
                     connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({columns})"))
             return
         except exc.DBAPIError:
-            if attempt == 2:
+            if attempt == 3:
                 raise
+            time.sleep(0.5 * attempt)
 
 
 class _EventStatements:
