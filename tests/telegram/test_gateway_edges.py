@@ -300,7 +300,11 @@ async def test_a_crisis_answered_by_the_gateway_alone_is_recorded_and_on_call_is
             await asyncio.sleep(0.1)
         assert len(notices) == 1 and notices[0]["category"] == "suicide_self_harm"
         assert "kill" not in str(notices[0])  # ids, category and time, never the words
-        routed = storage.events_for(conversation_id="tg-101", types=[ev.CRISIS_ROUTED])
+        for _ in range(100):  # the event is written just after the notice goes out
+            routed = storage.events_for(conversation_id="tg-101", types=[ev.CRISIS_ROUTED])
+            if routed:
+                break
+            await asyncio.sleep(0.05)
         assert len(routed) == 1 and routed[0].details["by"] == "gateway"
     finally:
         await runner.cleanup()
