@@ -272,6 +272,8 @@ class CheckinPartner(Base):
     conversation_id = Column(String(255), nullable=True)  # their private chat
     timezone = Column(String(64), nullable=True)
     share = Column(String(16), nullable=False, default="nothing")  # nothing|mood|note|both
+    quiet_start = Column(Integer, nullable=True)  # quiet hours: minutes after local midnight (None: none)
+    quiet_end = Column(Integer, nullable=True)
 
 
 class CheckinPrompt(Base):
@@ -288,4 +290,48 @@ class CheckinPrompt(Base):
     mood = Column(Integer, nullable=True)  # 1 (heavy) .. 5 (good)
     note = Column(String(500), nullable=True)
     answered_at = Column(UTCDateTime(), nullable=True)
+    kind = Column(String(16), nullable=False, default="daily", server_default="daily")  # daily|appreciation
+    snoozes = Column(Integer, nullable=False, default=0, server_default="0")
     __table_args__ = (UniqueConstraint("partner_id", "local_date"),)
+
+
+class Promise(Base):
+    """A small concrete commitment one partner made; the other partner marks how it went."""
+
+    __tablename__ = "promises"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    made_by = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    text = Column(String(300), nullable=False)
+    status = Column(String(16), nullable=False, default="active")  # active|retired
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    retired_at = Column(UTCDateTime(), nullable=True)
+
+
+class PromiseMark(Base):
+    """One partner's private mark of a promise on one of their local days (the latest tap counts)."""
+
+    __tablename__ = "promise_marks"
+    id = Column(Integer, primary_key=True)
+    promise_id = Column(Integer, ForeignKey("promises.id", ondelete="CASCADE"), nullable=False)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    marked_by = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    mark = Column(String(16), nullable=False)  # kept|not_kept|not_sure
+    local_date = Column(String(10), nullable=False)
+    at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    __table_args__ = (UniqueConstraint("promise_id", "marked_by", "local_date"),)
+
+
+class RitualDelivery(Base):
+    """A weekly ritual message for one partner (e.g. the promises summary), planned once per week."""
+
+    __tablename__ = "ritual_deliveries"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), nullable=False)
+    kind = Column(String(32), nullable=False)  # promise_summary
+    week = Column(String(10), nullable=False)  # the Monday of the partner's local week, YYYY-MM-DD
+    due_at = Column(UTCDateTime(), nullable=False)
+    reminder_id = Column(Integer, ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True)
+    status = Column(String(16), nullable=False, default="planned")  # planned|sent|skipped
+    __table_args__ = (UniqueConstraint("partner_id", "kind", "week"),)
