@@ -50,19 +50,13 @@ def _negated_mention(text: str) -> bool:
 
 
 SUPPORTED_LANGUAGES = ("en", "de", "es", "fr")
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def guess_language(text: str) -> Optional[str]:
-    """German, Spanish or French when the message clearly is (``content/safety/_language_guess.yml``)."""
-    words = [w.lower() for w in _WORD.findall(text or "")[:200]]
-    scores = {code: sum(w in set(vocabulary) for w in words)
-              for code, vocabulary in content.load("safety/_language_guess").items()}
-    if not scores:
-        return None
-    best = max(scores, key=scores.get)
-    others = max((v for k, v in scores.items() if k != best), default=0)
-    return best if scores[best] >= others + 2 else None
+    """German, Spanish or French when the message clearly is (``bot/safety/language_guess.py``)."""
+    from bot.safety.language_guess import guess_language as guess
+
+    return guess(text)
 
 
 def crisis_language(tracker: Tracker) -> str:

@@ -12,8 +12,14 @@ added after the bot's replies to a message when any trigger holds:
 The rasa server's channels (REST, which the Telegram gateway uses, and the widget's socket.io)
 wrap their message handler with ``wrap``, so the line comes after rasa's replies: when a first
 message is a crisis, the help lines come first and the disclosure right after. What is kept per
-conversation is three times, in this process; a restarted server or another replica shows the
-line once more rather than once less.
+conversation is three times and a language, in this process; a restarted server or another
+replica shows the line once more rather than once less.
+
+The line's language is the one the crisis reply uses (``actions/safety.py``): the client's when it
+says one we have, else the message's own (``bot/safety/language_guess.py``), else the language of
+the question that asked ("¿eres un bot?"), else the last one this conversation showed, else English.
+A command or a button press is a use (it counts for the idle and continuous times) and gets the
+line only when it opens the conversation (Telegram's /start).
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from bot import clock, content
+from bot.safety.language_guess import guess_language
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,7 @@ class Seen:
     last_seen: datetime
     disclosed_at: Optional[datetime]
     run_started: datetime  # when the current continuous conversation began
+    language: Optional[str] = None  # the last language this conversation clearly showed
 
 
 def rules() -> Dict[str, Any]:
@@ -52,18 +60,24 @@ def line(language: Optional[str]) -> str:
     return lines.get(code) or lines["en"]
 
 
-_ASKED: Optional["re.Pattern[str]"] = None
+_ASKED: Dict[str, "re.Pattern[str]"] = {}
+
+
+def asked_in(text: Any) -> Optional[str]:
+    """The language of the question in ``text`` that asks if a person (or an AI) is there, or None."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if not _ASKED:
+        for code, patterns in rules()["asked"].items():
+            _ASKED[code] = re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)",
+                                      re.IGNORECASE)
+    folded = " ".join(text.lower().split())
+    return next((code for code, pattern in _ASKED.items() if pattern.search(folded)), None)
 
 
 def asked(text: Any) -> bool:
     """Whether ``text`` asks if a person (or an AI) is there, in any of our languages."""
-    global _ASKED
-    if not isinstance(text, str) or not text.strip():
-        return False
-    if _ASKED is None:
-        patterns = [p for group in rules()["asked"].values() for p in group]
-        _ASKED = re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
-    return bool(_ASKED.search(" ".join(text.lower().split())))
+    return asked_in(text) is not None
 
 
 class Disclosures:
@@ -73,8 +87,12 @@ class Disclosures:
         self._seen: Dict[str, Seen] = {}
         self._lock = threading.Lock()
 
-    def reason(self, conversation: str, text: Any, now: Optional[datetime] = None) -> Optional[str]:
-        """Why this message gets the line (a trigger name), or None; records the message either way."""
+    def reason(self, conversation: str, text: Any, now: Optional[datetime] = None, *,
+               command: bool = False) -> Optional[str]:
+        """Why this message gets the line (a trigger name), or None; records the message either way.
+
+        A ``command`` (a button press, /start) gets the line only as the conversation's first message.
+        """
         now = now or clock.now()
         triggers = rules()["triggers"]
         with self._lock:
@@ -84,6 +102,8 @@ class Disclosures:
             why = None
             if seen is None or seen.disclosed_at is None:
                 why = "first_message" if triggers.get("first_message") else None
+            elif command:
+                why = None
             elif triggers.get("idle_days") and now - seen.last_seen >= timedelta(days=triggers["idle_days"]):
                 why = "idle_days"
             elif triggers.get("asked") and asked(text):
@@ -92,8 +112,20 @@ class Disclosures:
                     now - max(seen.disclosed_at, run_started) >= timedelta(hours=triggers["every_hours"]):
                 why = "every_hours"  # continuous conversation since the line (or since it began)
             self._seen[conversation] = Seen(last_seen=now, disclosed_at=now if why else
-                                            (seen.disclosed_at if seen else None), run_started=run_started)
+                                            (seen.disclosed_at if seen else None), run_started=run_started,
+                                            language=seen.language if seen else None)
             return why
+
+    def language(self, conversation: str, text: Any, metadata: Any) -> str:
+        """The line's language for this message (see the module's notes); remembered for the next one."""
+        told = language_of(metadata, default="")
+        found = told or (guess_language(text) if isinstance(text, str) and not text.startswith("/") else None) \
+            or asked_in(text)
+        with self._lock:
+            seen = self._seen.get(conversation)
+            if found and seen is not None:
+                seen.language = found
+            return found or (seen.language if seen is not None else None) or "en"
 
     def forget(self, conversation: Optional[str] = None) -> None:
         """Drop what is kept (about one conversation, or all)."""
@@ -108,7 +140,7 @@ DISCLOSURES = Disclosures()
 
 
 def language_of(metadata: Any, default: str = "en") -> str:
-    """The two-letter language in a message's metadata."""
+    """The two-letter language in a message's metadata, when it is one of ours; else ``default``."""
     raw = metadata.get("language") if isinstance(metadata, dict) else None
     code = str(raw or default)[:2].lower()
     return code if code in LANGUAGES else default
@@ -123,17 +155,17 @@ def wrap(on_new_message: OnNewMessage, disclosures: Disclosures = DISCLOSURES) -
     async def handle(message: Any) -> Any:
         result = await on_new_message(message)
         text = getattr(message, "text", None)
-        if isinstance(text, str) and text.startswith("/") and not text.startswith("/bot_challenge"):
-            return result  # button presses and commands are not uses that need telling again
         metadata = getattr(message, "metadata", None)
         if isinstance(metadata, dict) and metadata.get("addressed") is False:
             return result  # talk between partners in a group, which the bot only watches
+        command = isinstance(text, str) and text.startswith("/") and not text.startswith("/bot_challenge")
         try:
-            why = disclosures.reason(str(message.sender_id), text)
+            conversation = str(message.sender_id)
+            why = disclosures.reason(conversation, text, command=command)
+            language = disclosures.language(conversation, text, metadata)
             if why:
-                log.info("AI disclosure (%s) in conversation", why)
-                await message.output_channel.send_text_message(
-                    message.sender_id, line(language_of(metadata)))
+                log.info("AI disclosure (%s, %s) in conversation", why, language)
+                await message.output_channel.send_text_message(message.sender_id, line(language))
         except Exception:  # noqa: BLE001 - the conversation goes on
             log.exception("AI disclosure could not be sent")
         return result

@@ -137,3 +137,58 @@ def test_the_real_rest_channel_discloses_after_the_crisis_help(rasa_stack) -> No
     assert texts.index(LINES["en"]) > helped and texts.count(LINES["en"]) == 1
     again = rasa_stack.send(sender, "is this a bot?", {"country": "GB", "language": "de"})
     assert LINES["de"] in [r.get("text") for r in again]
+
+
+async def test_a_spanish_crisis_first_gets_the_line_in_spanish_when_the_client_names_no_language(test_clock) -> None:
+    test_clock.at("23:30", "Europe/Madrid")
+    card = "Me alegra mucho que me lo hayas dicho. Llama al 024."
+    chat = Chat(replies={"ya no aguanto más, me quiero morir": [card]})
+    assert await chat.say("ya no aguanto más, me quiero morir", language=None) == [card, LINES["es"]]
+    test_clock.advance(minutes=2)
+    assert await chat.say("¿eres un bot?", language=None) == ["ok", LINES["es"]]
+
+
+@pytest.mark.parametrize("language,question", [
+    ("es", "¿eres un bot?"), ("fr", "es-tu un robot ?"), ("de", "bist du ein Mensch?"),
+    ("en", "are you a real person?"), ("en", "is this a bot?"), ("fr", "Êtes-vous une personne ?"),
+])
+async def test_asked_without_a_client_language_answers_in_the_questions_language(test_clock, language,
+                                                                                 question) -> None:
+    test_clock.at("12:00")
+    chat = Chat()
+    await chat.say("hello", language=None)
+    test_clock.advance(minutes=3)
+    assert await chat.say(question, language=None) == ["ok", LINES[language]]
+
+
+async def test_the_client_language_wins_and_an_unclear_message_keeps_the_conversations_language(test_clock) -> None:
+    test_clock.at("12:00")
+    chat = Chat()
+    assert await chat.say("ich kann nicht mehr, ich will nur noch weg", language=None) == ["ok", LINES["de"]]
+    test_clock.advance(days=8)
+    assert await chat.say("ok", language=None) == ["ok", LINES["de"]]  # idle: the language it last showed
+    test_clock.advance(minutes=1)
+    assert await chat.say("¿eres un bot?", language="fr") == ["ok", LINES["fr"]]  # the client said French
+    test_clock.advance(minutes=1)
+    assert await chat.say("is this a bot?", language="it") == ["ok", LINES["en"]]  # not one of ours: the question's
+
+
+async def test_a_command_opening_the_conversation_gets_the_line_and_later_commands_do_not(test_clock) -> None:
+    test_clock.at("08:00")
+    chat = Chat()
+    assert await chat.say("/greet") == ["ok", LINES["en"]]  # Telegram's /start
+    test_clock.advance(minutes=1)
+    assert await chat.say("/im_flooded") == ["ok"]
+    test_clock.advance(days=7, minutes=1)
+    assert await chat.say("/show_rules") == ["ok"]  # a button press is a use, but tells nothing again
+    test_clock.advance(days=7, minutes=1)
+    assert await chat.say("we're back") == ["ok", LINES["en"]]
+
+
+async def test_empty_huge_and_emoji_messages_lose_nothing(test_clock) -> None:
+    test_clock.at("12:00")
+    chat = Chat()
+    assert await chat.say("", language=None) == ["ok", LINES["en"]]
+    for text in ("🙂" * 5000, "x" * 100_000, "   ", "/"):
+        test_clock.advance(minutes=1)
+        assert await chat.say(text, language=None) == ["ok"]
