@@ -91,6 +91,7 @@ class Partner(Base):
     display_name = Column(String(200), nullable=True)
     channel = Column(String(32), nullable=False, default="rest")
     language = Column(String(16), nullable=True)
+    timezone = Column(String(64), nullable=True)  # their own IANA zone (None: the couple's)
     consent_store = Column(Boolean, nullable=False, default=True)
     consent_share = Column(Boolean, nullable=False, default=False)
     consent_changed_at = Column(UTCDateTime(), nullable=True)
