@@ -19,49 +19,38 @@ Why not the stock channel (rasa 3.6.21 with python-socketio 5.18):
    reply is lost. Here a custom payload is emitted as ``{"custom": ...}``
    together with the text and quick replies of the same message.
 3. A message resent after a dropped connection (same ``client_message_id``)
-   is acknowledged but not processed twice.
+   is not processed twice: the resend is acknowledged once the first handling
+   has finished.
+4. Replies are not lost when the connection drops while rasa is answering:
+   each carries a ``reply_id`` (and ``in_reply_to``, the client message id) and
+   is kept (``bot.rasa_plugins.widget_replies.ReplyBook``) until the widget
+   confirms it with ``reply_ack``; a socket that sends ``session_request`` again
+   first gets every reply still unconfirmed, in order.
 
 The channel keeps the name ``socketio``, so trackers look the same.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
-from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
-
-from bot.rasa_plugins import first_words
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.rasa_plugins import first_words
+from bot.rasa_plugins.widget_replies import ReplyBook
+
 log = logging.getLogger(__name__)
 
-# How many recent client message ids are remembered for duplicate detection.
-SEEN_LIMIT = 5000
-
-
-class RecentIds:
-    """A bounded set of recently seen keys (oldest forgotten first)."""
-
-    def __init__(self, limit: int = SEEN_LIMIT) -> None:
-        self._keys: "OrderedDict[str, None]" = OrderedDict()
-        self._limit = limit
-
-    def add(self, key: str) -> bool:
-        """Remember ``key``; False when it was already there."""
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return False
-        self._keys[key] = None
-        if len(self._keys) > self._limit:
-            self._keys.popitem(last=False)
-        return True
+# The widget confirms the replies it has shown with this event: {session_id, reply_ids: [...]}.
+REPLY_ACK_EVT = "reply_ack"
 
 
 def _quick_replies(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
@@ -71,7 +60,24 @@ def _quick_replies(buttons: List[Dict[Text, Any]]) -> List[Dict[Text, Any]]:
 
 
 class WidgetSocketIOOutput(SocketIOOutput):
-    """Socket.io output that delivers custom payloads instead of crashing on them."""
+    """Socket.io output that keeps every reply until the widget confirms it, custom payloads included."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, book: Optional[ReplyBook] = None,
+                 in_reply_to: Optional[Text] = None) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.book = book
+        self.in_reply_to = in_reply_to
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        """Emit one reply to the conversation's room, numbered and kept when there is a book."""
+        if self.book is None:
+            await super()._send_message(socket_id, response)
+            return
+
+        async def emit(message: Dict[Text, Any]) -> None:
+            await self.sio.emit(self.bot_message_evt, message, room=socket_id)
+
+        await self.book.deliver(socket_id, response, self.in_reply_to, emit)
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         """Send one bot message; a custom payload travels with its text and buttons."""
@@ -97,13 +103,13 @@ class WidgetSocketIOOutput(SocketIOOutput):
 
 
 class WidgetSocketIOInput(SocketIOInput):
-    """Rasa's socket.io input channel with the room join awaited and resends deduplicated."""
+    """Rasa's socket.io input channel: room join awaited, resends handled once, replies kept until confirmed."""
 
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         """Output channel for messages sent outside a user turn (e.g. reminders)."""
         if self.sio is None:
             return super().get_output_channel()
-        return WidgetSocketIOOutput(self.sio, self.bot_message_evt)
+        return WidgetSocketIOOutput(self.sio, self.bot_message_evt, getattr(self, "book", None))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Sanic blueprint serving the socket.io endpoint (the AI disclosure follows replies when due)."""
@@ -113,7 +119,7 @@ class WidgetSocketIOInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         bp = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
-        seen = RecentIds()
+        book = self.book = ReplyBook()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -131,8 +137,23 @@ class WidgetSocketIOInput(SocketIOInput):
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id") or uuid.uuid4().hex
             if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
+                async def join() -> None:
+                    await sio.enter_room(sid, session_id, namespace=self.namespace)
+
+                async def emit(message: Dict[Text, Any]) -> None:
+                    await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
+
+                replayed = await book.rejoin(str(session_id), join, emit)
+                if replayed:
+                    log.info("%d unconfirmed widget replies sent again", replayed)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(REPLY_ACK_EVT, namespace=self.namespace)
+        async def reply_ack(sid: Text, data: Optional[Dict]) -> None:
+            data = data if isinstance(data, dict) else {}
+            ids = data.get("reply_ids")
+            if data.get("session_id") and isinstance(ids, list):
+                book.acknowledge(str(data["session_id"]), ids[:200])
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Dict) -> Optional[Dict]:
@@ -145,16 +166,25 @@ class WidgetSocketIOInput(SocketIOInput):
             else:
                 sender_id = sid
             client_id = data.get("client_message_id")
-            if client_id and not seen.add(f"{sender_id}\x00{client_id}"):
-                log.info("duplicate widget message ignored (session %s)", sender_id)
-                return {"status": "duplicate"}
-            metadata = data.get(self.metadata_key) or {}
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
-            metadata = first_words.flag(data.get("message"), metadata)
-            output = WidgetSocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(UserMessage(data.get("message", ""), output, sender_id,
-                                             input_channel=self.name(), metadata=metadata))
+            client_id = str(client_id)[:100] if client_id else None
+            if client_id:
+                earlier = book.first_time(sender_id, client_id)
+                if earlier is not None:
+                    # Handled (or being handled) already: its replies are kept until confirmed.
+                    await asyncio.shield(earlier)
+                    log.info("duplicate widget message not handled again (session %s)", sender_id)
+                    return {"status": "duplicate"}
+            try:
+                metadata = data.get(self.metadata_key) or {}
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                metadata = first_words.flag(data.get("message"), metadata)
+                output = WidgetSocketIOOutput(sio, self.bot_message_evt, book, client_id)
+                await on_new_message(UserMessage(data.get("message", ""), output, sender_id,
+                                                 input_channel=self.name(), metadata=metadata))
+            finally:
+                if client_id:
+                    book.finished(sender_id, client_id)
             return {"status": "ok"}
 
         return bp

@@ -1,4 +1,5 @@
-"""The widget's rasa socket.io channel: room joined, custom payloads delivered, resends deduplicated."""
+"""The widget's rasa socket.io channel: room joined, custom payloads delivered, resends handled once,
+replies kept until the widget confirms them and sent again to a socket that comes back."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +9,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import socketio
 
-from bot.rasa_plugins.widget_channel import RecentIds, WidgetSocketIOInput, WidgetSocketIOOutput
+from bot.rasa_plugins.widget_channel import WidgetSocketIOInput, WidgetSocketIOOutput
+from bot.rasa_plugins.widget_replies import ReplyBook
 
 
 class FakeServer:
@@ -98,8 +100,110 @@ async def test_plain_messages_are_unchanged() -> None:
                                 {"room": "web-abc"})
 
 
-def test_recent_ids_forget_the_oldest() -> None:
-    seen = RecentIds(limit=2)
-    assert seen.add("a") and seen.add("b") and not seen.add("a")
-    assert seen.add("c")  # "b" is now the oldest and goes
-    assert seen.add("b") and not seen.add("c")
+def bot_uttered(fake: FakeServer) -> List[Tuple[Any, Dict[str, Any]]]:
+    """(payload, emit keywords) of every reply emitted."""
+    return [(data, kwargs) for event, data, kwargs in fake.emitted if event == "bot_uttered"]
+
+
+def answering(received: List[Any], texts: List[str], gate: "asyncio.Event | None" = None):
+    """An on_new_message that answers each message with ``texts`` (after ``gate`` opens)."""
+
+    async def on_new_message(message: Any) -> None:
+        received.append(message)
+        if gate is not None:
+            await gate.wait()
+        for text in texts:
+            await message.output_channel.send_response(message.sender_id, {"text": text})
+
+    return on_new_message
+
+
+def channel_answering(monkeypatch: pytest.MonkeyPatch, texts: List[str], gate: "asyncio.Event | None" = None):
+    """The channel's handlers wired to ``answering``; also its fake server and received messages."""
+    channel = WidgetSocketIOInput.from_credentials({"session_persistence": True})
+    received: List[Any] = []
+    channel.blueprint(answering(received, texts, gate))
+    fake = FakeServer()
+    monkeypatch.setattr(channel.sio, "emit", fake.emit)
+    monkeypatch.setattr(channel.sio, "enter_room", fake.enter_room)
+    return channel, channel.sio.handlers["/"], fake, received
+
+
+async def test_replies_carry_ids_and_are_sent_again_to_a_socket_that_comes_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    channel, handlers, fake, received = channel_answering(monkeypatch, ["One.", "Two."])
+    await handlers["session_request"]("sid1", {"session_id": "web-abc"})
+    data = {"message": "hello", "session_id": "web-abc", "client_message_id": "m1"}
+    assert await handlers["user_uttered"]("sid1", data) == {"status": "ok"}
+    sent = bot_uttered(fake)
+    assert [(p["text"], p["in_reply_to"], kw["room"]) for p, kw in sent] == \
+        [("One.", "m1", "web-abc"), ("Two.", "m1", "web-abc")]
+    first, second = (p["reply_id"] for p, _ in sent)
+    assert first != second
+    # the socket dropped before it could confirm: the new socket gets both, in order, before the confirm
+    fake.emitted.clear()
+    await handlers["session_request"]("sid2", {"session_id": "web-abc"})
+    assert [(e, d["reply_id"] if e == "bot_uttered" else d, kw["room"]) for e, d, kw in fake.emitted] == \
+        [("bot_uttered", first, "sid2"), ("bot_uttered", second, "sid2"), ("session_confirm", "web-abc", "sid2")]
+    # confirmed replies are not sent again; confirming twice or a stranger's ids change nothing
+    await handlers["reply_ack"]("sid2", {"session_id": "web-abc", "reply_ids": [first, "nope", 7]})
+    await handlers["reply_ack"]("sid2", {"session_id": "web-other", "reply_ids": [second]})
+    await handlers["reply_ack"]("sid2", "garbage")
+    assert [p["reply_id"] for p in channel.book.unconfirmed("web-abc")] == [second]
+    await handlers["reply_ack"]("sid2", {"session_id": "web-abc", "reply_ids": [second]})
+    fake.emitted.clear()
+    await handlers["session_request"]("sid3", {"session_id": "web-abc"})
+    assert [e for e, _, _ in fake.emitted] == ["session_confirm"]
+    assert len(received) == 1
+
+
+async def test_a_resend_while_rasa_is_still_answering_waits_and_is_handled_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = asyncio.Event()
+    channel, handlers, fake, received = channel_answering(monkeypatch, ["Here."], gate)
+    await handlers["session_request"]("sid1", {"session_id": "web-abc"})
+    data = {"message": "are you there", "session_id": "web-abc", "client_message_id": "m1"}
+    first = asyncio.ensure_future(handlers["user_uttered"]("sid1", data))
+    await asyncio.sleep(0.01)
+    # the connection dropped; the widget comes back and sends the same message again
+    await handlers["session_request"]("sid2", {"session_id": "web-abc"})
+    resend = asyncio.ensure_future(handlers["user_uttered"]("sid2", dict(data)))
+    await asyncio.sleep(0.01)
+    assert not resend.done(), "the resend is acknowledged only once the first handling is over"
+    gate.set()
+    assert await resend == {"status": "duplicate"}
+    assert await first == {"status": "ok"}
+    assert [m.text for m in received] == ["are you there"]
+    assert [p["text"] for p, _ in bot_uttered(fake)] == ["Here."]  # once, to the room the new socket joined
+
+
+async def test_replies_outside_a_user_turn_are_kept_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    channel, handlers, fake, _ = channel_answering(monkeypatch, [])
+    output = channel.get_output_channel()
+    await output.send_response("web-abc", {"text": "It's time to come back to your talk."})
+    [(payload, _)] = bot_uttered(fake)
+    assert payload["in_reply_to"] is None and channel.book.unconfirmed("web-abc") == [payload]
+
+
+async def test_the_book_keeps_its_bounds(test_clock) -> None:
+    test_clock.at("12:00")
+    book = ReplyBook(max_per_session=2, max_sessions=2, keep_seconds=60)
+    emitted: List[Dict[str, Any]] = []
+
+    async def emit(message: Dict[str, Any]) -> None:
+        emitted.append(message)
+
+    for text in ("a", "b", "c"):
+        await book.deliver("s1", {"text": text}, None, emit)
+    assert [p["text"] for p in book.unconfirmed("s1")] == ["b", "c"]  # the oldest goes first
+    await book.deliver("s2", {"text": "x"}, None, emit)
+    await book.deliver("s3", {"text": "y"}, None, emit)
+    assert book.unconfirmed("s1") == []  # the least recent conversation goes
+    test_clock.advance(seconds=61)
+
+    async def join() -> None:
+        return None
+
+    assert await book.rejoin("s3", join, emit) == 0  # too old to be sent again
+    assert len({m["reply_id"] for m in emitted}) == len(emitted)
+    assert book.first_time("s1", "m1") is None and book.first_time("s1", "m1") is not None
