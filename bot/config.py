@@ -31,6 +31,16 @@ def _number(env: Mapping[str, str], name: str, default: Any, cast: Callable[[str
         raise ValueError(f"{name} must be {kind}, got {raw!r}") from exc
 
 
+def _days(env: Mapping[str, str], name: str) -> int:
+    """A number of days, 0 for off (unset, empty, ``off``); never negative."""
+    if env.get(name, "").strip().lower() in ("off", "no", "false"):
+        return 0
+    days = _number(env, name, 0)
+    if days < 0:
+        raise ValueError(f"{name} must be 0 (off) or a number of days, got {days}")
+    return days
+
+
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     return default if not raw else raw not in ("off", "0", "false", "no")
@@ -70,6 +80,7 @@ class Settings:
     session_secret: Optional[str] = None
     log_dir: Path = PROJECT_ROOT / "var" / "logs"
     action_health_url: Optional[str] = None
+    retention_days: int = 0  # 0: messages are kept until a partner deletes them (/forget)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -107,6 +118,7 @@ class Settings:
             session_secret=get("KINTSUGI_SESSION_SECRET"),
             log_dir=Path(get("KINTSUGI_LOG_DIR") or PROJECT_ROOT / "var" / "logs").expanduser(),
             action_health_url=get("KINTSUGI_ACTION_HEALTH_URL"),
+            retention_days=_days(env, "KINTSUGI_RETENTION_DAYS"),
         )
 
 

@@ -25,6 +25,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.rasa_client import RasaClient, rasa_client_for
+from bot.storage.retention import RetentionJob
 from bot.storage import (
     CHECKIN_KIND,
     DueReminder,
@@ -112,6 +113,7 @@ class ReminderLoop:
         self._retries: set = set()
         self._rasa: Optional[RasaClient] = None
         self._senders: List[ReminderSender] = []
+        self.retention = RetentionJob(settings.retention_days)  # KINTSUGI_RETENTION_DAYS: once a day
 
     async def start(self) -> None:
         """Start the loop in the background."""
@@ -159,7 +161,19 @@ class ReminderLoop:
         sent = 0
         for reminder in due:
             sent += await self.deliver(reminder)
+        await self._purge_old_messages()
         return sent
+
+    async def _purge_old_messages(self) -> None:
+        """Remove words older than ``KINTSUGI_RETENTION_DAYS`` once a day (``bot.storage.retention``)."""
+        try:
+            purged = await asyncio.to_thread(self.retention.run_if_due)
+        except Exception as exc:  # noqa: BLE001 - reminders must go out even if the purge fails
+            log.error("retention purge failed: %s", type(exc).__name__)
+            return
+        if purged is not None:
+            log.info("retention: words older than %d days removed (%d tracker rows deleted, %d emptied)",
+                     self.retention.days, purged.tracker_rows_deleted, purged.tracker_rows_emptied)
 
     async def deliver(self, reminder: DueReminder) -> int:
         """Deliver one claimed reminder and record the result."""
