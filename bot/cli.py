@@ -148,6 +148,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.web.review.cli import therapist_main
 
         return therapist_main(argv[1:])
+    if argv[:1] == ["docs"]:
+        from bot.safety.protocol import docs_main
+
+        return docs_main(argv[1:])
     from bot.config import get_settings
 
     settings = get_settings()
@@ -168,6 +172,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     sub.add_parser("safety", help="safety tools: kintsugi safety classify [FILE]")
     sub.add_parser("report", help="figures with no personal data: kintsugi report referrals --from D --to D")
     sub.add_parser("therapist", help="therapist accounts: kintsugi therapist add|list|disable")
+    sub.add_parser("docs", help="generated documents: kintsugi docs safety-protocol [--check]")
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -21,13 +21,14 @@ from bot.config import Settings, get_settings
 from bot.readiness import READY_CHECKS, add_ready_check
 from bot.reminders import setup_reminders
 from bot.telegram import setup_telegram
+from bot.web.protocol_page import setup_safety_protocol
 from bot.web.review import setup_review
 from bot.web.widget import setup_widget
 
 log = logging.getLogger(__name__)
 
 Part = Callable[[web.Application, Settings], None]
-PARTS: Sequence[Part] = (setup_widget, setup_review, setup_telegram, setup_reminders)
+PARTS: Sequence[Part] = (setup_widget, setup_review, setup_safety_protocol, setup_telegram, setup_reminders)
 
 
 async def _health(_request: web.Request) -> web.Response:

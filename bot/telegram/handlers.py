@@ -11,8 +11,9 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot.storage import first_time_update
 from bot.telegram.chat import is_addressed, is_group, without_mention
 from bot.telegram.replies import payload_for, private_chat_button, remove_keyboard, send_private, send_text
-from bot.telegram.talk import forward, help_lines_for, remember
+from bot.telegram.talk import forward, help_lines_for, remember, settings_of
 from bot.telegram.texts import ui
+from bot.web.protocol_page import protocol_url
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     """/help: what the bot can do."""
     chat = update.effective_chat
     text = ui("help") + (f"\n\n{ui('help_group_hint')}" if is_group(chat) else "")
+    text += "\n\n" + ui("help_protocol", url=protocol_url(settings_of(context)))
     await send_text(context.bot, chat.id, text)
 
 

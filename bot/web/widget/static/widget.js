@@ -537,6 +537,9 @@
       nodes.push(el('ul', { 'class': 'resources' }, help.elsewhere.map(resourceNode)));
     }
     nodes.push(el('p', { 'class': 'hint', text: t('help_offline_note') }));
+    nodes.push(el('p', { 'class': 'help-protocol' }, [el('a', {
+      href: config.base + '/safety-protocol', target: '_blank', rel: 'noopener noreferrer', text: t('help_protocol')
+    })]));
     nodes.push(el('button', { type: 'button', 'class': 'help-back', text: t('help_back'), onclick: function () { hideHelp(true); } }));
     ui.help.textContent = '';
     nodes.forEach(function (n) { ui.help.appendChild(n); });
