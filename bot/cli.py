@@ -21,20 +21,27 @@ def _local_token(name: str = "rasa_token") -> str:
     """A secret from the environment, or one kept in var/ for this machine (mode 0600).
 
     ``rasa_token`` is the rasa API token (``KINTSUGI_RASA_TOKEN``), ``action_token`` the
-    action server's shared secret (``KINTSUGI_ACTION_TOKEN``).
+    action server's shared secret (``KINTSUGI_ACTION_TOKEN``), ``encryption_key`` the key that
+    seals private lists and reflections (``KINTSUGI_ENCRYPTION_KEY``).
     """
     import secrets
 
     from bot.config import get_settings
 
     settings = get_settings()
-    token = settings.action_token if name == "action_token" else settings.rasa_token
+    token = {"action_token": settings.action_token, "encryption_key": settings.encryption_key}.get(
+        name, settings.rasa_token)
     if token:
         return token
     path = _token_file(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(24))
+        if name == "encryption_key":  # a Fernet key (bot/sealed.py), not any random text
+            from bot.sealed import new_key
+
+            path.write_text(new_key())
+        else:
+            path.write_text(secrets.token_urlsafe(24))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -56,7 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_dir = settings.log_dir.resolve()
     stack = Stack(database_url=settings.database_url, model=model, rasa_port=args.rasa_port,
                   action_port=args.action_port, gateway_port=args.gateway_port, token=_local_token(),
-                  action_token=_local_token("action_token"), bind=settings.bind, log_dir=log_dir)
+                  action_token=_local_token("action_token"), encryption_key=_local_token("encryption_key"),
+                  bind=settings.bind, log_dir=log_dir)
     address_file = log_dir / GATEWAY_ADDRESS_FILE
     stopping = False
 

@@ -81,6 +81,7 @@ class Settings:
     log_dir: Path = PROJECT_ROOT / "var" / "logs"
     action_health_url: Optional[str] = None
     retention_days: int = 0  # 0: messages are kept until a partner deletes them (/forget)
+    encryption_key: Optional[str] = None  # KINTSUGI_ENCRYPTION_KEY: seals private lists (bot/sealed.py)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> "Settings":
@@ -119,6 +120,7 @@ class Settings:
             log_dir=Path(get("KINTSUGI_LOG_DIR") or PROJECT_ROOT / "var" / "logs").expanduser(),
             action_health_url=get("KINTSUGI_ACTION_HEALTH_URL"),
             retention_days=_days(env, "KINTSUGI_RETENTION_DAYS"),
+            encryption_key=get("KINTSUGI_ENCRYPTION_KEY"),
         )
 
 

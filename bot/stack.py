@@ -102,6 +102,12 @@ def wait_for(url: str, timeout: float, process: Optional[subprocess.Popen] = Non
     raise TimeoutError(f"{url.split('?')[0]} did not answer within {timeout:.0f} s ({last})")
 
 
+def _fernet_key() -> str:
+    from bot.sealed import new_key
+
+    return new_key()
+
+
 @dataclass
 class Stack:
     """The three Kintsugi processes on chosen ports with one database."""
@@ -113,6 +119,7 @@ class Stack:
     gateway_port: Optional[int] = 8080
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    encryption_key: str = field(default_factory=lambda: _fernet_key())  # KINTSUGI_ENCRYPTION_KEY
     bind: str = "127.0.0.1"
     root: Path = PROJECT_ROOT
     extra_env: Dict[str, str] = field(default_factory=dict)
@@ -134,7 +141,8 @@ class Stack:
         """Environment shared by the three processes."""
         return {**os.environ, "KINTSUGI_DATABASE_URL": self.database_url, "KINTSUGI_RASA_URL": self.rasa_url,
                 "KINTSUGI_RASA_TOKEN": self.token, "KINTSUGI_ACTION_PORT": str(self.action_port),
-                "KINTSUGI_ACTION_TOKEN": self.action_token, "KINTSUGI_BIND": self.bind,
+                "KINTSUGI_ACTION_TOKEN": self.action_token, "KINTSUGI_ENCRYPTION_KEY": self.encryption_key,
+                "KINTSUGI_BIND": self.bind,
                 "KINTSUGI_GATEWAY_PORT": str(self.gateway_port or 0), "PYTHONUNBUFFERED": "1",
                 "KINTSUGI_ACTION_HEALTH_URL": f"http://127.0.0.1:{self.action_port}/health",
                 "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false",

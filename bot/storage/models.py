@@ -17,6 +17,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base, relationship
@@ -336,3 +337,17 @@ class RitualDelivery(Base):
     reminder_id = Column(Integer, ForeignKey("reminders.id", ondelete="SET NULL"), nullable=True)
     status = Column(String(16), nullable=False, default="planned")  # planned|sent|skipped
     __table_args__ = (UniqueConstraint("partner_id", "kind", "week"),)
+
+
+class PrivateNote(Base):
+    """What one partner keeps only for themselves (yes/no/maybe list, reflection), sealed.
+
+    ``sealed`` is ciphertext (``bot.sealed``): the database never holds the answers in plain text.
+    Deleted with the partner (``/forget``), and by the partner at any time.
+    """
+
+    __tablename__ = "private_notes"
+    partner_id = Column(Integer, ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True)
+    kind = Column(String(32), primary_key=True)  # closeness | reflection
+    sealed = Column(Text, nullable=False)
+    updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
