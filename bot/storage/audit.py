@@ -19,12 +19,13 @@ from bot.storage.models import AuditEntry, Partner, Therapist, utcnow
 VIEW_COUPLES = "view_couples"
 VIEW_CONVERSATION = "view_conversation"
 VIEW_RULES = "view_rules"
+VIEW_WEEKS = "view_weeks"
 EXPORT = "export"
 SIGN_IN = "sign_in"
 SIGN_IN_FAILED = "sign_in_failed"
 SIGN_OUT = "sign_out"
 SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
-PARTNER_VISIBLE = (VIEW_CONVERSATION, VIEW_RULES, EXPORT)
+PARTNER_VISIBLE = (VIEW_CONVERSATION, VIEW_RULES, VIEW_WEEKS, EXPORT)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ViewRecord:
     def what(self) -> str:
         """The action in plain words, for partners."""
         return {VIEW_CONVERSATION: "read your conversation", VIEW_RULES: "looked at your ground rules",
-                EXPORT: "saved a copy of your conversation"}.get(self.action, self.action)
+                VIEW_WEEKS: "looked at your weeks over time", EXPORT: "saved a copy of your conversation"}.get(self.action, self.action)
 
 
 def record_view(therapist_id: Optional[int], couple_id: Optional[int], action: str, *,

@@ -124,8 +124,10 @@ async def test_the_page_shows_presses_and_events_in_words(seeded_sqlite, make_cl
     set_place(alice.id, timezone_name="Asia/Tokyo", locale="de")
     german = _visible(await (await client.get(f"/review/couples/{s.couple_a}")).text())
     assert re.search(r"\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+\.? \d{4}, \d{2}:\d{2}", german) and "Asia/Tokyo" in german
+    assert "Ana (Partner A) fühlte sich überflutet." in german and "hat das Gespräch begonnen" in german
+    assert "drückte „I need a pause“" in german and "said they felt" not in german
     csv_text = await (await client.get(f"/review/couples/{s.couple_a}/export.csv")).text()
-    assert "Ana (Partner A) said they felt flooded." in csv_text and "started the conversation" in csv_text
+    assert "Ana (Partner A) fühlte sich überflutet." in csv_text and "hat das Gespräch begonnen" in csv_text
 
 
 def _ana(s) -> int:

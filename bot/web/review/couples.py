@@ -7,18 +7,20 @@ for a couple that does not exist, so ids cannot be probed.
 from __future__ import annotations
 
 import asyncio
-from datetime import timezone, tzinfo
+from datetime import timedelta, timezone, tzinfo
+from functools import partial
 from typing import Dict, Optional, Tuple
 
 from aiohttp import web
 
+from bot import clock
 from bot.storage import audit
 from bot.storage.couples import conversations_of
 from bot.storage.practice import CoupleSummary, couple_for_therapist, couples_for_therapist
 from bot.storage.transcripts import MESSAGE, rules_for_review, transcript
 from bot.web.review import export
-from bot.web.review.filters import couple_id_from, parse_filters
-from bot.web.review.render import reader_locale, reader_zone, render, words
+from bot.web.review.filters import couple_id_from, parse_day, parse_filters
+from bot.web.review.render import reader_locale, reader_zone, render, text, words
 from bot.web.review.security import client_ip, current
 
 
@@ -34,13 +36,15 @@ def zone_of(couple: CoupleSummary) -> tzinfo:
         return timezone.utc
 
 
-def chat_names(tr) -> Dict[str, str]:
-    """A plain name for each of the couple's chats."""
-    kinds = {"group": "group chat", "supergroup": "group chat", "private": "private chat", "web": "website chat"}
+def chat_names(tr, locale: str) -> Dict[str, str]:
+    """A plain name for each of the couple's chats, in the reader's language."""
+    say = words(locale)["ui"]["chats"]
     names: Dict[str, str] = {}
     for chat in tr.conversations:
-        channel = {"telegram": "Telegram", "web": "Website", "rest": "Direct"}.get(chat.channel, chat.channel.title())
-        name = f"{channel} {kinds.get(chat.chat_type, 'chat')}"
+        if chat.channel == "telegram":
+            name = say["telegram_group" if chat.chat_type in ("group", "supergroup") else "telegram_private"]
+        else:
+            name = say.get(chat.channel) or say["other"].format(channel=chat.channel.title())
         if name in names.values():
             name = f"{name} {sum(1 for n in names.values() if n.startswith(name)) + 1}"
         names[chat.id] = name
@@ -87,8 +91,8 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     await _audit(request, couple.id, audit.VIEW_CONVERSATION, filters=filters.describe(), items=len(tr.items))
     flag_index = {item.key: i for i, item in enumerate(tr.flagged)}
     return render(request, "conversation.html", couple=couple, tr=tr, filters=filters, zone=zone,
-                  flag_index=flag_index, flag_count=len(flag_index), groups=words()["groups"],
-                  message_type=MESSAGE, export_query=filters.query(), chat_names=chat_names(tr),
+                  flag_index=flag_index, flag_count=len(flag_index), groups=words(reader_locale(request))["groups"],
+                  message_type=MESSAGE, export_query=filters.query(), chat_names=chat_names(tr, reader_locale(request)),
                   active="conversation")
 
 
@@ -102,6 +106,25 @@ async def rules(request: web.Request) -> web.StreamResponse:
                   zone=reader_zone(request, zone_of(couple)), active="rules")
 
 
+async def weeks(request: web.Request) -> web.StreamResponse:
+    """The couple's weeks: a chart and a table of what they shared, the crisis weeks marked."""
+    from bot.web.review import weeks as weekly
+
+    couple = await own_couple(request)
+    zone, locale = reader_zone(request, zone_of(couple)), reader_locale(request)
+    until = parse_day(request.query.get("until", ""))
+    shown = await asyncio.to_thread(weekly.weeks_of, couple.id, zone, locale, until)
+    await _audit(request, couple.id, audit.VIEW_WEEKS, weeks=len(shown))
+    today = clock.now().astimezone(zone).date()
+    later = shown[-1].end + timedelta(weeks=len(shown)) if shown[-1].end < today else None
+    say = partial(text, locale)
+    return render(request, "weeks.html", couple=couple, weeks=shown, chart=weekly.chart(shown, locale),
+                  description=weekly.describe(shown, locale, say), measures=weekly.MEASURES, zone=zone,
+                  first_weekday=weekly.weekday_name(weekly.first_weekday(locale), locale),
+                  earlier=shown[0].start - timedelta(days=1), later=min(later, today) if later else None,
+                  active="weeks")
+
+
 async def export_transcript(request: web.Request) -> web.StreamResponse:
     """A conversation or a date range as JSON, CSV or a printable page."""
     couple = await own_couple(request)
@@ -113,12 +136,13 @@ async def export_transcript(request: web.Request) -> web.StreamResponse:
     if fmt == "csv":
         return export.as_csv(couple, tr, zone, reader_locale(request))
     return render(request, "printable.html", couple=couple, tr=tr, filters=filters, zone=zone,
-                  flag_index={}, flag_count=0, chat_names=chat_names(tr))
+                  flag_index={}, flag_count=0, chat_names=chat_names(tr, reader_locale(request)))
 
 
 ROUTES = [
     ("GET", "/couples", couple_list),
     ("GET", "/couples/{couple_id}", conversation),
     ("GET", "/couples/{couple_id}/rules", rules),
+    ("GET", "/couples/{couple_id}/weeks", weeks),
     ("GET", "/couples/{couple_id}/export.{fmt:(json|csv|html)}", export_transcript),
 ]

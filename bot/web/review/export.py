@@ -19,7 +19,8 @@ from bot import clock
 from bot.storage.practice import CoupleSummary
 from bot.storage.transcripts import Transcript, TranscriptItem
 from bot.web.review.filters import Filters
-from bot.web.review.render import event_label, extras, plain_value, said
+from bot.web.review.render import event_label, extras, plain_value, said, words
+from bot.web.review.render import text as ui
 from bot.web.review.sentences import DEFAULT_LOCALE, event_sentence, when
 
 CSV_COLUMNS = ("time_utc", "local_time", "conversation", "kind", "who", "event", "text", "in_words", "details",
@@ -27,36 +28,37 @@ CSV_COLUMNS = ("time_utc", "local_time", "conversation", "kind", "who", "event",
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def who(item: TranscriptItem) -> str:
+def who(item: TranscriptItem, locale: str = DEFAULT_LOCALE) -> str:
     """Who an item belongs to, in words."""
     if item.who == "bot":
-        return "Kintsugi" + (f" (privately to {item.private_to.label})" if item.private_to else "")
+        name = ui(locale, "kintsugi")
+        return name + (f" ({ui(locale, 'privately_to')} {item.private_to.label})" if item.private_to else "")
     if item.partner is not None:
         return item.partner.label
-    return "Kintsugi" if item.kind == "event" else "A partner"
+    return ui(locale, "kintsugi") if item.kind == "event" else words(locale)["sentences"]["someone"]
 
 
-def withheld_text(item: TranscriptItem) -> str:
+def withheld_text(item: TranscriptItem, locale: str = DEFAULT_LOCALE) -> str:
     """The placeholder for messages a partner did not share."""
-    return "A message was withheld" if item.count == 1 else f"{item.count} messages were withheld"
+    return ui(locale, "items.withheld_one") if item.count == 1 else ui(locale, "items.withheld_many", n=item.count)
 
 
 def in_words(item: TranscriptItem, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> str:
     """The item as the page says it: a sentence for an event, what was pressed, or what was written."""
     if item.kind == "withheld":
-        return withheld_text(item)
+        return withheld_text(item, locale)
     if item.kind == "event":
         return event_sentence(item.event_type or "", item.details, item.partner.label if item.partner else None,
                               at=item.at, zone=zone, locale=locale, withheld=item.details_withheld)
-    pressed = said(item)
+    pressed = said(item, locale)
     if pressed:
-        return f"{who(item)} {pressed}"
-    return " ".join(p for p in (item.text or "", extras(item.details)) if p)
+        return f"{who(item, locale)} {pressed}"
+    return " ".join(p for p in (item.text or "", extras(item.details, locale)) if p)
 
 
 def item_row(item: TranscriptItem, zone: tzinfo, locale: str = DEFAULT_LOCALE) -> Dict[str, Any]:
     """One item as a flat record shared by the JSON and CSV exports."""
-    text = item.text if item.kind == "message" else (withheld_text(item) if item.kind == "withheld" else "")
+    text = item.text if item.kind == "message" else (withheld_text(item, locale) if item.kind == "withheld" else "")
     details = dict(item.details)
     if item.details_withheld:
         details = {"note": "details withheld: this partner does not share"}
@@ -65,8 +67,8 @@ def item_row(item: TranscriptItem, zone: tzinfo, locale: str = DEFAULT_LOCALE) -
         "local_time": when(item.at, zone, locale),
         "conversation": item.conversation_id,
         "kind": item.kind,
-        "who": who(item),
-        "event": event_label(item.event_type) if item.event_type else "",
+        "who": who(item, locale),
+        "event": event_label(item.event_type, locale) if item.event_type else "",
         "event_type": item.event_type or "",
         "text": text or "",
         "in_words": in_words(item, zone, locale),

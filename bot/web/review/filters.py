@@ -22,7 +22,7 @@ class Filters:
     types: Tuple[str, ...] = ()
     text: str = ""
     chat: str = ""
-    problems: Tuple[str, ...] = field(default_factory=tuple)
+    problems: Tuple[str, ...] = field(default_factory=tuple)  # keys of ui.conversation: bad_first, bad_last
 
     def window(self, zone: tzinfo) -> Tuple[Optional[datetime], Optional[datetime]]:
         """Since (inclusive) and until (exclusive) in UTC, whole days in the couple's zone."""
@@ -52,22 +52,27 @@ class Filters:
                 "types": list(self.types), "searched": bool(self.text), "chat": self.chat or None}
 
 
-def _day(raw: str, name: str, problems: List[str]) -> Optional[date]:
+def parse_day(raw: str) -> Optional[date]:
+    """A day from a query value (``2026-06-16``), or None when empty or not a date."""
     raw = (raw or "").strip()
-    if not raw:
-        return None
     try:
-        return date.fromisoformat(raw[:10])
+        return date.fromisoformat(raw[:10]) if raw else None
     except ValueError:
-        problems.append(f"The {name} date did not look right, so it is not used.")
         return None
+
+
+def _day(raw: str, name: str, problems: List[str]) -> Optional[date]:
+    day = parse_day(raw)
+    if day is None and (raw or "").strip():
+        problems.append(name)  # the page says it in the reader's words (ui.conversation.bad_first / bad_last)
+    return day
 
 
 def parse_filters(query: Mapping[str, str], chats: Tuple[str, ...] = ()) -> Filters:
     """Read the filters from a request's query; unknown values are dropped, not passed on."""
     problems: List[str] = []
-    start = _day(query.get("from", ""), "first", problems)
-    end = _day(query.get("to", ""), "last", problems)
+    start = _day(query.get("from", ""), "bad_first", problems)
+    end = _day(query.get("to", ""), "bad_last", problems)
     if start and end and end < start:
         start, end = end, start
     getall = getattr(query, "getall", None)

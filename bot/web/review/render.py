@@ -11,10 +11,10 @@ from typing import Any, Dict, Optional
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from bot import clock
 from bot import content
 
 HERE = Path(__file__).resolve().parent
+TRANSLATED = ("en", "de", "es", "fr")  # languages with their words in content/review_i18n/ (en: content/review.yml)
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
@@ -61,21 +61,60 @@ def plain_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def words() -> Dict[str, Any]:
-    """The review app's words for event types and detail keys (``content/review.yml``)."""
-    return content.load("review")
+def language_of(locale: Optional[str]) -> str:
+    """The language the app's words are written in for ``locale``: ``de`` for ``de_AT``; ``en`` without a translation."""
+    lang = str(locale or "en").replace("-", "_").split("_")[0].lower()
+    return lang if lang in TRANSLATED else "en"
 
 
-def event_label(event_type: Optional[str]) -> str:
+def words(locale: Optional[str] = None) -> Dict[str, Any]:
+    """The review app's words (``content/review.yml``), in the language of ``locale``.
+
+    ``content/review_i18n/<lang>.yml`` holds a language's words; a key it lacks is the English one.
+    """
+    return _words_in(language_of(locale))
+
+
+@lru_cache(maxsize=None)
+def _words_in(lang: str) -> Dict[str, Any]:
+    base = content.load("review")
+    return base if lang == "en" else _merged(base, content.load(f"review_i18n/{lang}"))
+
+
+def _merged(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in over.items()}}
+    return base if over is None else over
+
+
+def _ui(locale: Optional[str], key: str) -> str:
+    found: Any = words(locale)["ui"]
+    for part in key.split("."):
+        found = found[part]
+    return str(found)
+
+
+def text(locale: Optional[str], key: str, **values: Any) -> str:
+    """One of the app's sentences (``ui.<key>``, dots for sections) in the reader's language, filled in."""
+    return _ui(locale, key).format(**values) if values else _ui(locale, key)
+
+
+def _t(ctx: Any, key: str, **values: Any) -> Markup:
+    """``t("key", n=3)`` in templates: our own words may hold markup; the values are escaped."""
+    found = Markup(_ui(_locale_of(ctx), key))
+    return found.format(**values) if values else found
+
+
+def event_label(event_type: Optional[str], locale: Optional[str] = None) -> str:
     """An event type in plain words."""
     if not event_type:
         return ""
-    return words()["events"].get(event_type, event_type.replace("_", " ").capitalize())
+    return words(locale)["events"].get(event_type, event_type.replace("_", " ").capitalize())
 
 
-def detail_label(key: str) -> str:
+def detail_label(key: str, locale: Optional[str] = None) -> str:
     """A details key in plain words."""
-    return words()["details"].get(key, str(key).replace("_", " ").capitalize())
+    return words(locale)["details"].get(key, str(key).replace("_", " ").capitalize())
 
 
 def _locale_of(ctx: Any) -> str:
@@ -100,20 +139,34 @@ def _sentence(ctx: Any, item: Any, zone: Any = None) -> str:
                           withheld=item.details_withheld)
 
 
-def said(item: Any) -> Optional[str]:
+def said(item: Any, locale: Optional[str] = None) -> Optional[str]:
     """What a partner pressed, in words, when their message was a command or a button's payload."""
     from bot.web.review.sentences import pressed
 
     if item.who != "partner" or not item.text:
         return None
-    return pressed(item.text, {item.text: item.button_title} if item.button_title else None)
+    return pressed(item.text, {item.text: item.button_title} if item.button_title else None, locale=locale)
 
 
-def extras(details: Any) -> str:
+def extras(details: Any, locale: Optional[str] = None) -> str:
     """What came with a bot message (choices offered, help lines) as sentences."""
     from bot.web.review.sentences import bot_extras
 
-    return bot_extras(details or {})
+    return bot_extras(details or {}, locale=locale)
+
+
+def _day(ctx: Any, day: Any) -> str:
+    """A date (no time) as the reader writes it: "16 Jun 2026", "16. Juni 2026"."""
+    from babel.dates import format_date
+
+    return format_date(day, "medium", locale=_locale_of(ctx)) if day else ""
+
+
+def _number(ctx: Any, value: Any) -> str:
+    """A whole number as the reader writes it ("10,000", "10.000")."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=_locale_of(ctx))
 
 
 def reader_locale(request: web.Request) -> str:
@@ -132,21 +185,20 @@ def reader_zone(request: web.Request, fallback: Any = None) -> Any:
     return zone_named(getattr(session, "timezone", None)) or fallback or timezone.utc
 
 
-def local_time(moment: Optional[datetime], zone: Any = None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-    """A UTC time shown in the couple's time zone."""
-    if moment is None:
-        return "—"
-    return clock.as_utc(moment).astimezone(zone or timezone.utc).strftime(fmt)
-
-
 def build_environment():
     """The Jinja2 environment: autoescape on for every template, whatever its name."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(reveal=reveal, event_label=event_label, detail_label=detail_label, plain=plain_value,
-                       when=pass_context(_when), sentence=pass_context(_sentence), said=said, extras=extras)
+    env.filters.update(reveal=reveal, plain=plain_value, when=pass_context(_when), day=pass_context(_day),
+                       sentence=pass_context(_sentence),
+                       event_label=pass_context(lambda ctx, v: event_label(v, _locale_of(ctx))),
+                       detail_label=pass_context(lambda ctx, v: detail_label(v, _locale_of(ctx))),
+                       said=pass_context(lambda ctx, item: said(item, _locale_of(ctx))),
+                       extras=pass_context(lambda ctx, d: extras(d, _locale_of(ctx))))
+    env.filters.update(number=pass_context(_number))
+    env.globals.update(t=pass_context(_t))
     return env
 
 
@@ -156,6 +208,7 @@ def render(request: web.Request, template: str, status: int = 200, **context: An
 
     env = request.config_dict[JINJA_KEY]
     context.setdefault("locale", reader_locale(request))
+    context.setdefault("lang", language_of(context["locale"]))
     page = env.get_template(template).render(
         session=request.get("review.session"), csrf=form_token(request), path=request.path, **context)
     response = web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
@@ -177,6 +230,6 @@ def _css() -> bytes:
 
 def error_page(request: web.Request, status: int) -> web.Response:
     """A calm page for refused or missing things."""
-    messages = words()["errors"]
+    messages = words(reader_locale(request))["errors"]
     title, body = messages.get(status, messages["other"])
     return render(request, "message.html", status=status, title=title, body=body)

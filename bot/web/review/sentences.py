@@ -14,7 +14,6 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
 
 from bot import clock
-from bot import content
 
 DEFAULT_LOCALE = "en_GB"
 SUPPORTED = ("en_GB", "en_US", "en_AU", "en_CA", "en_IE", "en_NZ", "de", "de_AT", "de_CH", "es", "fr", "fr_CA", "nl",
@@ -22,12 +21,14 @@ SUPPORTED = ("en_GB", "en_US", "en_AU", "en_CA", "en_IE", "en_NZ", "de", "de_AT"
 _PAYLOAD = re.compile(r"^/([A-Za-z_]+)")
 
 
-def _words() -> Dict[str, Any]:
-    return content.load("review")
+def _words(locale: Optional[str] = None) -> Dict[str, Any]:
+    from bot.web.review.render import words
+
+    return words(locale)
 
 
-def _s(key: str) -> Any:
-    return _words()["sentences"][key]
+def _s(key: str, locale: Optional[str] = None) -> Any:
+    return _words(locale)["sentences"][key]
 
 
 def locale_from(preferred: Optional[str], accept_language: Optional[str] = None) -> str:
@@ -90,16 +91,16 @@ def _parse_time(value: Any) -> Optional[datetime]:
         return None
 
 
-def _minutes(value: Any) -> str:
+def _minutes(value: Any, locale: Optional[str] = None) -> str:
     try:
         n = int(value)
     except (TypeError, ValueError):
         return ""
-    return _s("minutes_one") if n == 1 else _s("minutes_many").format(n=n)
+    return _s("minutes_one", locale) if n == 1 else _s("minutes_many", locale).format(n=n)
 
 
-def _named(group: str, key: Any, fallback: Optional[str] = None) -> str:
-    names = _s(group)
+def _named(group: str, key: Any, fallback: Optional[str] = None, locale: Optional[str] = None) -> str:
+    names = _s(group, locale)
     if key in names:
         return names[key]
     if fallback is not None:
@@ -107,29 +108,36 @@ def _named(group: str, key: Any, fallback: Optional[str] = None) -> str:
     return str(key or "").replace("_", " ")
 
 
-def _list(items: Iterable[str], joiner: str = "and_join") -> str:
+def _list(items: Iterable[str], joiner: str = "and_join", locale: Optional[str] = None) -> str:
     items = [i for i in items if i]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + _s(joiner) + items[-1]
+    return ", ".join(items[:-1]) + _s(joiner, locale) + items[-1]
 
 
 def event_sentence(event_type: str, details: Dict[str, Any], who: Optional[str], *, at: Optional[datetime] = None,
                    zone: Optional[tzinfo] = None, locale: str = DEFAULT_LOCALE, withheld: bool = False) -> str:
-    """One logged event as a sentence in the therapist's words."""
+    """One logged event as a sentence in the therapist's words and language."""
     from bot.web.review.render import event_label
 
-    person = who or _s("someone")
-    from bot.web.review.render import event_label as _label
+    sentences = _words(locale)["sentences"]
 
+    def s(key: str) -> Any:
+        return sentences[key]
+
+    def named(group: str, key: Any, fallback: Optional[str] = None) -> str:
+        return _named(group, key, fallback, locale)
+
+    person = who or s("someone")
+    label = event_label(event_type, locale)
     if withheld:
-        return _s("withheld").format(event=event_label(event_type), who=person)
+        return s("withheld").format(event=label, who=person)
     d = details or {}
-    values: Dict[str, Any] = {"who": person, "event": _label(event_type)}
+    values: Dict[str, Any] = {"who": person, "event": label}
     key = event_type
     if event_type == "flooding_reported":
         if d.get("interrupted"):
-            key, values["flow"] = "flooding_reported_during", _named("flows", d["interrupted"])
+            key, values["flow"] = "flooding_reported_during", named("flows", d["interrupted"])
         elif d.get("after_suggestion"):
             key = "flooding_reported_after_suggestion"
     elif event_type in ("resume_scheduled", "question_scheduled"):
@@ -137,26 +145,21 @@ def event_sentence(event_type: str, details: Dict[str, Any], who: Optional[str],
         moment = _parse_time(raw)
         if moment is None and not (isinstance(raw, str) and raw.strip()):
             key = "other"
-        elif moment is None:  # a time already in words ("20:00")
-            values["time"], values["minutes"] = raw.strip()[:40], _minutes(d.get("minutes"))
+        else:  # a moment, or a time already in words ("20:00")
+            values["time"] = time_of_day(moment, zone, locale, today=at) if moment else raw.strip()[:40]
+            values["minutes"] = _minutes(d.get("minutes"), locale)
             if event_type == "resume_scheduled" and not values["minutes"]:
-                return _s("resume_scheduled").format(**values).replace(" ()", "")
-        else:
-            values["time"] = time_of_day(moment, zone, locale, today=at)
-            values["minutes"] = _minutes(d.get("minutes")) or ""
-            if event_type == "resume_scheduled" and not values["minutes"]:
-                return _s("resume_scheduled").format(**values).replace(" ()", "")
+                key = "resume_scheduled_no_length"
     elif event_type == "question_coached":
-        values["kind"] = _named("kinds", d.get("kind"), "open")
+        values["kind"] = named("kinds", d.get("kind"), "open")
         if d.get("off_limits"):
             key = "question_coached_off_limits"
         if isinstance(d.get("reworded"), str) and d["reworded"].strip():
-            text = _s(key).format(**values)
-            return text + _s("question_words_extra").format(original=str(d.get("original") or "").strip(),
-                                                            reworded=d["reworded"].strip())
+            return s(key).format(**values) + s("question_words_extra").format(
+                original=str(d.get("original") or "").strip(), reworded=d["reworded"].strip())
     elif event_type == "rule_proposed":
-        names = [_named("rule_names", k) for k in d.get("keys") or []]
-        values["rules"] = _list(names) or _named("flow_nouns", "rules_form")
+        names = [named("rule_names", k) for k in d.get("keys") or []]
+        values["rules"] = _list(names, locale=locale) or named("flow_nouns", "rules_form")
         values["version"] = d.get("version", "?")
         if d.get("change"):
             key = "rule_proposed_change"
@@ -165,56 +168,56 @@ def event_sentence(event_type: str, details: Dict[str, Any], who: Optional[str],
         if d.get("complete"):
             key = "rule_confirmed_complete"
     elif event_type == "crisis_routed":
-        values["category"] = _named("categories", d.get("category"), "general")
+        values["category"] = named("categories", d.get("category"), "general")
         country = str(d.get("country") or "INTL")
-        values["country"] = _s("countries").get(country, country)
+        values["country"] = s("countries").get(country, country)
         key = "crisis_routed_private" if d.get("private") else "crisis_routed"
-        text = _s(key).format(**values)
-        sent = [str(v) for v in (d.get("sent") or d.get("resources") or []) if v] \
-            if isinstance(d.get("sent") or d.get("resources"), list) else []
+        text = s(key).format(**values)
+        listed = d.get("sent") or d.get("resources")
+        sent = [str(v) for v in listed if v] if isinstance(listed, list) else []
         if sent:
-            text += " " + _s("help_lines").format(lines="; ".join(sent))
-        return text + (_s("crisis_routed_notified_extra") if d.get("notified") else "")
+            text += " " + s("help_lines").format(lines="; ".join(sent))
+        return text + (s("crisis_routed_notified_extra") if d.get("notified") else "")
     elif event_type == "safety_check":
-        values["category"] = _named("categories", d.get("category"), "general")
+        values["category"] = named("categories", d.get("category"), "general")
         if d.get("interrupted"):
-            key, values["flow"] = "safety_check_during", _named("flows", d["interrupted"])
+            key, values["flow"] = "safety_check_during", named("flows", d["interrupted"])
     elif event_type == "safety_resolved":
         outcome = d.get("outcome")
-        key = f"safety_resolved_{outcome}" if f"safety_resolved_{outcome}" in _words()["sentences"] \
-            else "safety_resolved"
+        key = f"safety_resolved_{outcome}" if f"safety_resolved_{outcome}" in sentences else "safety_resolved"
     elif event_type == "flow_interrupted":
-        values["flow_noun"] = _named("flow_nouns", d.get("flow"), "other")
+        values["flow_noun"] = named("flow_nouns", d.get("flow"), "other")
         by = d.get("by")
-        key = f"flow_interrupted_{by}" if f"flow_interrupted_{by}" in _words()["sentences"] else "flow_interrupted"
-        text = _s(key).format(**values)
+        key = f"flow_interrupted_{by}" if f"flow_interrupted_{by}" in sentences else "flow_interrupted"
+        text = s(key).format(**values)
         return text[:1].upper() + text[1:]
-    template = _words()["sentences"].get(key)
+    template = sentences.get(key)
     if not isinstance(template, str):
-        return _s("other").format(event=event_label(event_type), who=person)
+        return s("other").format(event=label, who=person)
     return template.format(**values)
 
 
-def pressed(text: str, titles: Optional[Dict[str, str]] = None) -> Optional[str]:
+def pressed(text: str, titles: Optional[Dict[str, str]] = None, locale: Optional[str] = None) -> Optional[str]:
     """What a partner pressed, in words, when ``text`` is a command or button payload; else None."""
     if not text.startswith("/"):
         return None
     if titles and text in titles:
-        return _s("pressed").format(title=titles[text])
+        return _s("pressed", locale).format(title=titles[text])
     match = _PAYLOAD.match(text)
-    table = _words()["pressed"]
+    table = _words(locale)["pressed"]
     if match and f"/{match.group(1)}" in table:
         return table[f"/{match.group(1)}"]
     return table["other"] if match else None
 
 
-def bot_extras(details: Dict[str, Any]) -> str:
+def bot_extras(details: Dict[str, Any], locale: Optional[str] = None) -> str:
     """What came with a bot message (choices offered, help lines), as sentences."""
     parts = []
     buttons = [str(b) for b in details.get("buttons") or [] if b]
     if buttons:
-        parts.append(_s("offered").format(choices=_list((f"“{b}”" for b in buttons), "choice_join")))
+        parts.append(_s("offered", locale).format(
+            choices=_list((_s("quoted", locale).format(text=b) for b in buttons), "choice_join", locale)))
     lines = [str(r) for r in details.get("resources") or [] if r]
     if lines:
-        parts.append(_s("help_lines").format(lines="; ".join(lines)))
+        parts.append(_s("help_lines", locale).format(lines="; ".join(lines)))
     return " ".join(parts)

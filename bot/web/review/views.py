@@ -15,7 +15,7 @@ from bot.storage.therapists import (
     verify_login,
 )
 from bot.storage.web_sessions import close_all_sessions, close_session, open_session
-from bot.web.review.render import reader_zone, render, words
+from bot.web.review.render import reader_locale, reader_zone, render, text, words
 from bot.web.review.security import (
     FORM_COOKIE,
     SESSION_COOKIE,
@@ -37,7 +37,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     """The sign-in page (signed-in therapists go straight to their couples)."""
     if request.get("review.session") is not None:
         raise web.HTTPSeeOther("/review/couples")
-    notices = words()["login_notices"]
+    notices = words(reader_locale(request))["login_notices"]
     notice = next((notices[k] for k in notices if k in request.query), None)
     return render(request, "login.html", notice=notice, problem=None, email="")
 
@@ -53,16 +53,17 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not result.ok:
         await asyncio.to_thread(audit.record_view, None, None, audit.SIGN_IN_FAILED,
                                 details={"status": result.status}, ip=ip)
+        locale = reader_locale(request)
         if result.status == "wrong":
-            problem, status = "That email and password don't match. Please try again.", 401
+            problem, status = text(locale, "login.wrong"), 401
         elif result.status == "wait":
-            problem, status = f"Too many tries. Please wait {result.retry_after} seconds, then try again.", 429
+            problem, status = text(locale, "login.wait", seconds=result.retry_after), 429
         else:
             # retry_after is rounded up by a second: a 15-minute lock says 15 minutes, not 16
             minutes = max(1, round(result.retry_after / 60))
-            span = "1 minute" if minutes == 1 else f"{minutes} minutes"
-            problem, status = (f"Signing in is paused for {span} after too many tries. "
-                               "If this wasn't you, please tell your administrator."), 429
+            problem = text(locale, "login.paused_one") if minutes == 1 else text(locale, "login.paused_many",
+                                                                                    minutes=minutes)
+            status = 429
         response = render(request, "login.html", status=status, notice=None, problem=problem, email=email)
         if result.retry_after:
             response.headers["Retry-After"] = str(result.retry_after)
@@ -102,10 +103,15 @@ async def set_password_form(request: web.Request) -> web.StreamResponse:
     token = request.query.get("token", "")[:200]
     therapist = await asyncio.to_thread(therapist_for_password_token, token)
     if therapist is None:
-        return render(request, "message.html", status=404, title="This link has expired",
-                      body="It may have been used already. Please ask for a new link.")
+        return _expired(request)
     return render(request, "set_password.html", token=token, email=therapist.email, problem=None,
                   minimum=MIN_PASSWORD)
+
+
+def _expired(request: web.Request) -> web.Response:
+    locale = reader_locale(request)
+    return render(request, "message.html", status=404, title=text(locale, "password.expired_title"),
+                  body=text(locale, "password.expired_body"))
 
 
 async def set_password(request: web.Request) -> web.StreamResponse:
@@ -113,19 +119,23 @@ async def set_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     token = str(form.get("token") or "")[:200]
     password = str(form.get("password") or "")
+    locale = reader_locale(request)
     if password != str(form.get("again") or ""):
-        problem = "The two passwords are not the same. Please type them again."
+        problem = text(locale, "password.different")
+    elif len(password) < MIN_PASSWORD:
+        problem = text(locale, "password.too_short", minimum=MIN_PASSWORD)
+    elif len(password) > MAX_PASSWORD:
+        problem = text(locale, "password.too_long")
     else:
         try:
             await asyncio.to_thread(set_password_with_token, token, password)
-        except ValueError as exc:
-            problem = str(exc)
+        except ValueError:
+            return _expired(request)  # the link was used or the account closed meanwhile
         else:
             raise web.HTTPSeeOther("/review/login?password=1")
     therapist = await asyncio.to_thread(therapist_for_password_token, token)
     if therapist is None:
-        return render(request, "message.html", status=404, title="This link has expired",
-                      body="It may have been used already. Please ask for a new link.")
+        return _expired(request)
     return render(request, "set_password.html", status=400, token=token, email=therapist.email,
                   problem=problem, minimum=MIN_PASSWORD)
 
@@ -133,7 +143,7 @@ async def set_password(request: web.Request) -> web.StreamResponse:
 async def practice(request: web.Request) -> web.StreamResponse:
     """The practice codes a therapist hands to couples."""
     codes = await asyncio.to_thread(practice_codes_of, current(request).therapist_id)
-    notices = words()["practice_notices"]
+    notices = words(reader_locale(request))["practice_notices"]
     notice = next((notices[k] for k in notices if k in request.query), None)
     return render(request, "practice.html", codes=codes, notice=notice, zone=reader_zone(request))
 
