@@ -182,7 +182,12 @@ def script_reply(message: str) -> List[Dict[str, Any]]:
             "text": "I'm really glad you told me.\n\nIf you or someone else is in danger right now, please call 999."
                     "\nYou don't have to carry this alone. You can reach:\n• Samaritans: call 116 123\n"
                     "• Shout: Text SHOUT to 85258",
-            "resources": CRISIS_RESOURCES, "emergency": "999"}}}]
+            "resources": CRISIS_RESOURCES, "emergency": "999"}}},
+                {"text": "Are you somewhere safe right now?",
+                 "quick_replies": [{"content_type": "text", "title": "I'm safe", "payload": "/im_safe"},
+                                   {"content_type": "text", "title": "Not really", "payload": "/not_safe"}]}]
+    if lowered == "list please":
+        return [{"text": "For the partner who answers:\n• Listen to the whole question.\n• Answer briefly."}]
     if lowered.startswith("in ") or lowered == "tomorrow":
         return [{"text": f"Okay. I'll remind you both {message}."}]
     return [{"text": "I hear you. That sounds hard.",

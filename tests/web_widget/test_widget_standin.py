@@ -112,6 +112,66 @@ def test_crisis_reply_is_prominent_with_phone_links(open_page: OpenPage, standin
     assert "Important" in widget.loc("[role=alert]").inner_text()
 
 
+CARD_TOP_SHOWN = """() => { const r = document.querySelector('#kintsugi-widget').shadowRoot;
+  const log = r.querySelector('.log').getBoundingClientRect();
+  const card = r.querySelector('.msg.crisis').getBoundingClientRect();
+  return card.top >= log.top - 1 && card.top < log.bottom - 40; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (360, 640)])
+def test_the_crisis_cards_top_stays_in_view_when_the_follow_up_arrives(
+        open_page: OpenPage, standin: StandIn, standin_gateway: ThreadedApp, width: int, height: int) -> None:
+    widget = open_page(standin_gateway.url, width=width, height=height)
+    widget.open()
+    widget.online()
+    for text in ("hello", "still here", "one more thing"):
+        widget.say(text)
+        widget.wait_idle()
+    widget.say("this is a crisis")
+    widget.loc(".quick-btn").get_by_text("I'm safe").wait_for()
+    widget.wait_idle()
+    log = widget.loc(".log")
+    # what it would look like scrolled to the newest message: the card's first lines gone
+    hidden_at_bottom = log.evaluate(
+        "l => { const c = l.querySelector('.msg.crisis'); const top = l.scrollTop +"
+        " c.getBoundingClientRect().top - l.getBoundingClientRect().top; return l.scrollHeight - l.clientHeight > top; }")
+    assert hidden_at_bottom, "the conversation must be long enough for the card to be scrolled away"
+    assert widget.page.evaluate(CARD_TOP_SHOWN)
+    # closing and opening again still shows the card's top, until the person writes again
+    widget.loc(".close").click()
+    widget.launcher.click()
+    assert widget.page.evaluate(CARD_TOP_SHOWN)
+    widget.loc(".quick-btn").get_by_text("I'm safe").click()
+    widget.wait_idle()
+    assert log.evaluate("l => l.scrollHeight - l.clientHeight - l.scrollTop") < 2  # the newest is shown again
+
+
+def test_focus_returns_to_the_message_box_after_a_quick_reply(open_page: OpenPage, standin: StandIn,
+                                                               standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("hello")
+    widget.loc(".quick-btn").first.click()
+    assert widget.page.evaluate("() => document.querySelector('#kintsugi-widget').shadowRoot.activeElement?.id") \
+        == "k-input"
+    widget.page.keyboard.type("tomorrow")  # the next words go straight into the box
+    widget.page.keyboard.press("Enter")
+    widget.page.get_by_text("I'll remind you both tomorrow").wait_for()
+
+
+def test_line_breaks_in_a_reply_are_kept(open_page: OpenPage, standin: StandIn,
+                                         standin_gateway: ThreadedApp) -> None:
+    widget = open_page(standin_gateway.url)
+    widget.open()
+    widget.online()
+    widget.say("list please")
+    text = widget.loc(".msg.bot .text").filter(has_text="For the partner who answers")
+    text.wait_for()
+    assert text.inner_text() == "For the partner who answers:\n• Listen to the whole question.\n• Answer briefly."
+    assert text.evaluate("p => getComputedStyle(p).whiteSpace") == "pre-line"
+
+
 def test_crisis_reply_opens_a_closed_panel(open_page: OpenPage, standin: StandIn,
                                            standin_gateway: ThreadedApp) -> None:
     widget = open_page(standin_gateway.url)
@@ -173,14 +233,17 @@ def test_leave_quickly_replaces_the_page_and_forgets_the_chat(open_page: OpenPag
     widget.wait_idle()
     widget.loc("#k-keep").check()
     first_session = widget.session_id()
-    widget.page.evaluate("() => sessionStorage.setItem('host-page-thing', '1')")
+    widget.page.evaluate("() => { sessionStorage.setItem('host-page-thing', '1');"
+                         " localStorage.setItem('host-page-pref', 'dark'); }")
     with widget.page.expect_navigation():
         widget.loc(".safety-btn.leave").click()
     assert widget.page.url == LEAVE_URL
     assert widget.page.title() == "Weather"
     widget.goto()
     assert widget.stored() is None and widget.stored("localStorage") is None
-    assert widget.page.evaluate("() => sessionStorage.length") == 0
+    # only the widget's own key went: the clinic page's storage is left as it was
+    assert widget.page.evaluate("() => sessionStorage.getItem('host-page-thing')") == "1"
+    assert widget.page.evaluate("() => localStorage.getItem('host-page-pref')") == "dark"
     widget.open()
     assert widget.loc(".msg").count() == 0
     assert widget.session_id() != first_session

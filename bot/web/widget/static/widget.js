@@ -25,6 +25,7 @@
   var PAUSE_PAYLOAD = '/im_flooded';
   var CONSENT_PAYLOAD = '/consent';
   var MAX_ATTEMPTS = 2; // a message cut off by a dropped connection is sent again once
+  var MAX_REPLY_IDS = 300; // replies already shown, so one sent again after a reconnect is shown once
   // The one sentence the widget carries built in, for when no help lines could be fetched.
   var FALLBACK_HELP = 'If you or someone else is in danger, call your local emergency number now.';
 
@@ -57,6 +58,8 @@
     wantOpen: false,
     entries: [],
     outbox: [],
+    replyIds: [],
+    pin: null,
     inflight: null,
     io: null,
     ioLoading: false,
@@ -164,6 +167,8 @@
       state.practiceLinked = state.practiceLinked || !!saved.practiceLinked;
       state.entries = Array.isArray(saved.entries) ? saved.entries.slice(-MAX_ENTRIES) : [];
       state.outbox = Array.isArray(saved.outbox) ? saved.outbox : [];
+      state.replyIds = Array.isArray(saved.replyIds) ? saved.replyIds.slice(-MAX_REPLY_IDS) : [];
+      state.pin = typeof saved.pin === 'string' ? saved.pin : null;
       state.entries.forEach(function (e) { if (e.status === 'sending') e.status = 'queued'; });
     } else {
       state.sessionId = 'web-' + uuid();
@@ -180,7 +185,9 @@
       open: state.open,
       practiceLinked: state.practiceLinked,
       entries: state.entries.slice(-MAX_ENTRIES),
-      outbox: state.outbox
+      outbox: state.outbox,
+      replyIds: state.replyIds.slice(-MAX_REPLY_IDS),
+      pin: state.pin
     };
     if (state.keep) {
       writeStore('localStorage', snapshot);
@@ -349,6 +356,7 @@
     (state.partner === 'B' ? ui.partnerB : ui.partnerA).checked = true;
     ui.keep.checked = state.keep;
     state.entries.forEach(function (entry, i) { ui.log.appendChild(entryNode(entry, state.entries[i - 1])); });
+    if (state.pin && !findEntry(state.pin)) state.pin = null;
     renderQuickReplies();
     renderHelp();
     if (state.wantOpen) open({ focus: false });
@@ -492,15 +500,23 @@
   function addEntry(entry) {
     state.entries.push(entry);
     if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
-    if (ui.log) {
-      var node = entryNode(entry, state.entries[state.entries.length - 2]);
-      ui.log.appendChild(node);
-      // A crisis reply is read from its top (the help lines), not scrolled past.
-      if (entry.kind === 'crisis') ui.log.scrollTop = Math.max(0, node.offsetTop - ui.log.offsetTop - 8);
-      else ui.log.scrollTop = ui.log.scrollHeight;
-    }
-    renderQuickReplies();
+    // A crisis reply is read from its top (the help lines): what follows it never scrolls it away,
+    // until the person writes again.
+    if (entry.kind === 'crisis') state.pin = entry.id;
+    else if (entry.who === 'user') state.pin = null;
+    if (ui.log) ui.log.appendChild(entryNode(entry, state.entries[state.entries.length - 2]));
+    renderQuickReplies(); // first: the buttons take room from the conversation
+    scrollLog();
     save();
+  }
+
+  /** Show the newest message, or the top of a crisis card that is still being read. */
+  function scrollLog() {
+    if (!ui.log) return;
+    var card = state.pin ? ui.log.querySelector('.msg[data-id="' + state.pin + '"]') : null;
+    if (!card) { ui.log.scrollTop = ui.log.scrollHeight; return; }
+    var offset = card.getBoundingClientRect().top - ui.log.getBoundingClientRect().top;
+    ui.log.scrollTop = Math.max(0, ui.log.scrollTop + offset - 8);
   }
 
   function renderQuickReplies() {
@@ -511,7 +527,8 @@
     buttons.forEach(function (b) {
       ui.quick.appendChild(el('button', {
         type: 'button', 'class': 'quick-btn', text: b.title,
-        onclick: function () { send(b.payload || b.title, b.title); }
+        // The buttons go away once pressed: the focus goes back to the message box, not to the page.
+        onclick: function () { send(b.payload || b.title, b.title); if (ui.input) ui.input.focus(); }
       }));
     });
     ui.quick.hidden = buttons.length === 0;
@@ -559,7 +576,7 @@
     connect();
     save();
     if (!options || options.focus !== false) ui.input.focus();
-    ui.log.scrollTop = ui.log.scrollHeight;
+    scrollLog();
   }
 
   function close() {
@@ -828,8 +845,26 @@
     return custom && typeof custom === 'object' && custom.kintsugi && typeof custom.kintsugi === 'object' ? custom.kintsugi : null;
   }
 
+  /** Tell the server these replies are shown (and kept), so it stops holding them for us. */
+  function confirmReplies(ids) {
+    if (!ids.length || !state.socket || !state.socket.connected) return; // unconfirmed: sent again on reconnect
+    state.socket.emit('reply_ack', { session_id: state.sessionId, reply_ids: ids });
+  }
+
   function receive(msg) {
     if (state.destroyed || !msg || typeof msg !== 'object') return;
+    var replyId = typeof msg.reply_id === 'string' ? msg.reply_id : null;
+    if (replyId && state.replyIds.indexOf(replyId) !== -1) { confirmReplies([replyId]); return; } // sent again: shown already
+    if (replyId) {
+      state.replyIds.push(replyId);
+      if (state.replyIds.length > MAX_REPLY_IDS) state.replyIds.splice(0, state.replyIds.length - MAX_REPLY_IDS);
+    }
+    showReply(msg);
+    save();
+    if (replyId) confirmReplies([replyId]);
+  }
+
+  function showReply(msg) {
     var k = kintsugiPayload(msg);
     var entry = { id: uuid(), who: 'bot', time: new Date().toISOString() };
     if (k && (k.kind === 'crisis' || k.kind === 'resources')) {
@@ -865,7 +900,8 @@
     var target = state.leaveUrl || 'https://www.google.com/';
     // Hide everything at once, then forget this chat in this tab and on this device.
     if (ui.host && ui.host.parentNode) ui.host.parentNode.removeChild(ui.host);
-    try { var s = storage('sessionStorage'); if (s) s.clear(); } catch (e) { /* blocked */ }
+    // Only the widget's own key: the host page's storage is not ours to clear.
+    writeStore('sessionStorage', null);
     writeStore('localStorage', null);
     state.entries = [];
     state.outbox = [];
