@@ -148,7 +148,9 @@ class ActionCheckinPrompt(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_checkin_prompt")
+        kind = storage.open_checkin_kind(who(tracker).partner_id)
+        dispatcher.utter_message(response="utter_checkin_prompt_appreciation" if kind == "appreciation"
+                                 else "utter_checkin_prompt")
         return []
 
 
@@ -212,8 +214,11 @@ class ActionCheckinDone(Action):
         person = who(tracker)
         note = tracker.get_slot("checkin_note")
         if note and note != "-":
-            storage.record_checkin_note(person.couple_id, person.partner_id, note)
-            dispatcher.utter_message(response="utter_checkin_noted")
+            answer = storage.record_checkin_note(person.couple_id, person.partner_id, note)
+            appreciation = answer is not None and storage.open_checkin_kind(person.partner_id) == "appreciation"
+            kept_private = storage.checkin_sharing(person.partner_id) in ("nothing", "mood")
+            dispatcher.utter_message(response="utter_checkin_appreciation_kept" if appreciation and kept_private
+                                     else "utter_checkin_noted")
         else:
             dispatcher.utter_message(response="utter_checkin_thanks")
         for shared in storage.partner_checkins_shared_with(person.partner_id):

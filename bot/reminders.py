@@ -28,13 +28,15 @@ from bot.rasa_client import RasaClient, rasa_client_for
 from bot.storage.retention import RetentionJob
 from bot.storage import (
     CHECKIN_KIND,
+    HELD_KINDS,
+    SUMMARY_KIND,
     DueReminder,
     checkin_on_hold,
     claim_due_reminders,
+    hold_ritual_reminder,
     mark_reminder_sent,
-    plan_checkin_prompts,
+    plan_rituals,
     release_reminder,
-    skip_held_checkin,
 )
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ APP_KEY: "web.AppKey[ReminderLoop]" = web.AppKey("kintsugi.reminders", object)
 SENDERS: "web.AppKey[List[ReminderSender]]" = web.AppKey("kintsugi.reminder_senders", list)
 REMINDER_INTENT = "EXTERNAL_reminder"
 # Kinds rasa answers with their own intent (and rule) instead of EXTERNAL_reminder.
-KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin"}
+KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin", SUMMARY_KIND: "EXTERNAL_promise_summary"}
 MAX_ATTEMPTS = 5
 FIRST_RETRY = 15.0
 LONGEST_RETRY = 600.0
@@ -154,9 +156,9 @@ class ReminderLoop:
     async def tick(self) -> int:
         """Plan the next check-in prompts, claim due reminders once and deliver them; returns how many were sent."""
         try:
-            await asyncio.to_thread(plan_checkin_prompts)
+            await asyncio.to_thread(plan_rituals)  # check-ins, weekly summaries (bot/storage/rituals.py)
         except Exception as exc:  # noqa: BLE001 - planning must not stop due reminders going out
-            log.error("check-in planning failed: %s", type(exc).__name__)
+            log.error("ritual planning failed: %s", type(exc).__name__)
         due = await asyncio.to_thread(claim_due_reminders, self.worker)
         sent = 0
         for reminder in due:
@@ -177,9 +179,10 @@ class ReminderLoop:
 
     async def deliver(self, reminder: DueReminder) -> int:
         """Deliver one claimed reminder and record the result."""
-        if reminder.kind == CHECKIN_KIND and await asyncio.to_thread(checkin_on_hold, reminder.couple_id):
-            await asyncio.to_thread(skip_held_checkin, reminder.id)  # a pause or a crisis hold: not today
-            log.info("check-in %s skipped: pause or hold", reminder.id)
+        if reminder.kind in HELD_KINDS and await asyncio.to_thread(checkin_on_hold, reminder.couple_id):
+            # a pause or a crisis hold: a check-in is skipped today, a weekly summary waits
+            outcome = await asyncio.to_thread(hold_ritual_reminder, reminder.id)
+            log.info("%s %s %s: pause or hold", reminder.kind, reminder.id, outcome)
             return 0
         try:
             await self._send(reminder)

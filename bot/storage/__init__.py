@@ -37,6 +37,25 @@ from bot.storage.checkins import (
     skip_held_checkin,
     stop_daily_checkin,
 )
+from bot.storage.checkin_snooze import Snoozed, open_checkin_kind, snooze_checkin
+from bot.storage.checkins import set_quiet_hours
+from bot.storage.promises import (
+    SUMMARY_KIND,
+    PromiseView,
+    PromiseWeek,
+    add_promise,
+    latest_summary_until,
+    mark_promise,
+    plan_promise_summaries,
+    promise_week,
+    promises_of,
+    promises_to_mark,
+    retire_promise,
+    ritual_deliveries_of,
+    summary_until,
+)
+from bot.storage.quiet_hours import QuietHours, quiet_hours_of
+from bot.storage.rituals import HELD_KINDS, hold_ritual_reminder, plan_rituals, ritual_week_counts
 from bot.storage.erasure import delete_partner_messages, delete_trackers
 from bot.storage.db import check_database, dispose_engines, upgrade_database
 from bot.storage.events import EventView, events_for, log_event

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, content
 from bot.config import get_settings
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, SAFETY_RESOLVED
@@ -33,6 +33,7 @@ from bot.storage.models import (
     Reminder,
     utcnow,
 )
+from bot.storage.quiet_hours import QuietHours, after_quiet, window_of
 
 CHECKIN_KIND = "checkin"
 SHARE_CHOICES = ("nothing", "mood", "note", "both")
@@ -105,8 +106,8 @@ def _cancel_planned(session, couple_id: int, partner_id: Optional[int] = None, *
         query = query.where(CheckinPrompt.partner_id == partner_id)
     for prompt in session.scalars(query).all():
         reminder = session.get(Reminder, prompt.reminder_id) if prompt.reminder_id else None
-        if reminder is not None and reminder.status != "pending":
-            continue  # already on its way or sent: it counts for its day
+        if (reminder is not None and reminder.status != "pending") or prompt.snoozes:
+            continue  # already on its way, sent or snoozed: it counts for its day
         if after is not None and clock.as_utc(prompt.due_at) < after:
             continue
         if reminder is not None:
@@ -200,7 +201,23 @@ def _private_chat(session, couple_id: int, partner: Partner, side: Optional[Chec
     return None
 
 
-def _next_moment(row: DailyCheckin, zone: ZoneInfo, now: datetime, taken: Dict[str, str]) -> Optional[tuple]:
+def appreciation_day(day: date) -> bool:
+    """On a few local weekdays (``content/rituals.yml``) the check-in also asks for one appreciation."""
+    return str(day.weekday()) in str(content.load("rituals")["checkin"]["appreciation_weekdays"])
+
+
+def set_quiet_hours(couple_id: int, partner_id: int, quiet: Optional[QuietHours]) -> Optional[QuietHours]:
+    """Keep (or with None, drop) a partner's quiet hours; their prompts not sent yet follow."""
+    with session_scope() as session:
+        side = _side(session, couple_id, partner_id)
+        side.quiet_start, side.quiet_end = (quiet.start, quiet.end) if quiet else (None, None)
+        _cancel_planned(session, couple_id, partner_id)
+    plan_checkin_prompts(couple_id=couple_id)
+    return quiet
+
+
+def _next_moment(row: DailyCheckin, zone: ZoneInfo, now: datetime, taken: Dict[str, str],
+                 quiet: Optional[QuietHours] = None) -> Optional[tuple]:
     local_today = now.astimezone(zone).date()
     for offset in range(-1, 9):
         day = local_today + timedelta(days=offset)
@@ -209,6 +226,7 @@ def _next_moment(row: DailyCheckin, zone: ZoneInfo, now: datetime, taken: Dict[s
         moment = datetime.combine(day, time(row.hour, row.minute), tzinfo=zone)
         # A time that does not exist on a spring-forward night is read as the moment after the jump.
         moment = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+        moment = after_quiet(moment, zone, quiet)  # inside the partner's quiet hours: at their end
         if moment < now - LATE_GRACE:
             continue
         if day.isoformat() in taken:
@@ -239,20 +257,21 @@ def plan_checkin_prompts(*, couple_id: Optional[int] = None, now: Optional[datet
                 taken = dict(session.execute(select(CheckinPrompt.local_date, CheckinPrompt.status).where(
                     CheckinPrompt.partner_id == partner.id,
                     CheckinPrompt.local_date >= (now.astimezone(zone).date() - timedelta(days=1)).isoformat())).all())
-                found = _next_moment(row, zone, now, taken)
+                found = _next_moment(row, zone, now, taken, window_of(side))
                 if found is not None:
                     work.append((row.couple_id, partner.id, chat, zone.key, *found))
     for couple, partner_id, chat, zone_name, day, moment in work:
         try:
             with session_scope() as session:
                 due = moment.astimezone(ZoneInfo("UTC"))
+                kind = "appreciation" if appreciation_day(day) else "daily"
                 reminder = Reminder(couple_id=couple, conversation_id=chat, kind=CHECKIN_KIND, due_at=due,
                                     details={"partner_id": partner_id, "local_date": day.isoformat(),
-                                             "timezone": zone_name})
+                                             "timezone": zone_name, "variant": kind})
                 session.add(reminder)
                 session.flush()
                 session.add(CheckinPrompt(couple_id=couple, partner_id=partner_id, local_date=day.isoformat(),
-                                          due_at=due, reminder_id=reminder.id, status="planned"))
+                                          due_at=due, reminder_id=reminder.id, status="planned", kind=kind))
             planned += 1
         except IntegrityError:
             pass  # another gateway planned this partner's day a moment ago
@@ -362,6 +381,7 @@ def checkin_prompts_of(couple_id: int) -> List[Dict]:
     """Every prompt of a couple, oldest first (for tests and the therapist's view)."""
     with session_scope() as session:
         return [{"partner_id": p.partner_id, "local_date": p.local_date, "due_at": clock.as_utc(p.due_at),
-                 "status": p.status, "mood": p.mood, "note": p.note, "reminder_id": p.reminder_id}
+                 "status": p.status, "mood": p.mood, "note": p.note, "reminder_id": p.reminder_id,
+                 "kind": p.kind, "snoozes": p.snoozes}
                 for p in session.scalars(select(CheckinPrompt).where(CheckinPrompt.couple_id == couple_id)
                                          .order_by(CheckinPrompt.due_at, CheckinPrompt.partner_id))]

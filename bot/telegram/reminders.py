@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 from telegram.error import BadRequest, Forbidden
 
 from bot.reminders import NotReady, PermanentFailure
+from bot.rituals import ritual_message
 from bot.storage import DueReminder
 from bot.telegram.chat import chat_id_of
 from bot.telegram.replies import keyboard, send_text
@@ -39,7 +40,7 @@ class TelegramSender:
             raise RuntimeError("Telegram is off in this gateway")
         if not self.runner.ready.is_set():
             raise NotReady("Telegram not connected yet")
-        message = reminder_message(reminder.kind)
+        message = ritual_message(reminder) or reminder_message(reminder.kind)  # rituals: bot/rituals.py
         if reminder.kind == "apology":  # the writer's own words, sent only after their yes
             message["text"] = message["text"].replace("{apology}", str(reminder.details.get("text") or ""))
         application = self.runner.application

@@ -1,0 +1,82 @@
+"""More of the daily check-in: snooze, quiet hours, and the appreciation-day question."""
+from __future__ import annotations
+
+from typing import List, Text
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.checkins import _remember_side
+from actions.common import is_side_talk, user_text, who
+from bot import storage
+from bot.language.quiet_words import OFF, parse_quiet_hours
+from bot.language.timeparse import local_clock, parse_duration
+
+
+class ActionCheckinSnooze(Action):
+    """ "Snooze", "ask me again in an hour": the open check-in comes back a little later."""
+
+    def name(self) -> Text:
+        return "action_checkin_snooze"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        _remember_side(tracker, person)
+        snoozed = storage.snooze_checkin(person.partner_id, parse_duration(user_text(tracker)))
+        if snoozed.status != "snoozed":
+            dispatcher.utter_message(response=f"utter_checkin_snooze_{snoozed.status}")
+            return []
+        local = snoozed.due_at.astimezone(ZoneInfo(snoozed.timezone or "UTC"))
+        dispatcher.utter_message(response="utter_checkin_snoozed", time=local_clock(local.hour, local.minute))
+        return []
+
+
+class ActionCheckinQuietHours(Action):
+    """ "Quiet hours from 10pm to 7am", "no messages after 10:30pm", "no quiet hours"; each partner's own."""
+
+    def name(self) -> Text:
+        return "action_checkin_quiet_hours"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        person = who(tracker)
+        _remember_side(tracker, person)
+        parsed = parse_quiet_hours(user_text(tracker))
+        if parsed is None:
+            dispatcher.utter_message(response="utter_quiet_hours_ask")
+            return []
+        if parsed == OFF:
+            storage.set_quiet_hours(person.couple_id, person.partner_id, None)
+            dispatcher.utter_message(response="utter_quiet_hours_off")
+            return []
+        start, end = parsed
+        if start == end:
+            dispatcher.utter_message(response="utter_quiet_hours_ask")
+            return []
+        storage.set_quiet_hours(person.couple_id, person.partner_id, storage.QuietHours(start, end))
+        dispatcher.utter_message(response="utter_quiet_hours_set", start=local_clock(start // 60, start % 60),
+                                 end=local_clock(end // 60, end % 60))
+        return []
+
+
+class ActionAskCheckinNote(Action):
+    """The note form's question: on appreciation days, one small thing the partner did that helped."""
+
+    def name(self) -> Text:
+        return "action_ask_checkin_note"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        person = who(tracker)
+        kind = storage.open_checkin_kind(person.partner_id)
+        dispatcher.utter_message(response="utter_checkin_ask_appreciation" if kind == "appreciation"
+                                 else "utter_ask_checkin_note")
+        return []

@@ -1,0 +1,54 @@
+"""What ritual messages say when they are due: the appreciation-day prompt and the weekly summary.
+
+Used by channels that send reminders themselves (Telegram: ``bot/telegram/reminders.py``) and by
+the actions that answer a ritual reminder in rasa (web, REST). The sentences are in
+``content/rituals.yml`` and ``content/channels/reminders.yml``; counts are said in words, one
+line per promise, never as a score.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+from bot import content, storage
+from bot.storage import DueReminder
+
+
+def _counts_in_words(counts: Dict[str, int]) -> Optional[str]:
+    words = content.load("rituals")["promises"]
+    parts: List[str] = []
+    for mark in storage.promises.MARKS:
+        n = int(counts.get(mark, 0))
+        if n:
+            forms = words["summary_counts"][mark]
+            parts.append(forms["one"] if n == 1 else forms["many"].format(n=n))
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return words["summary_joiner"].join(parts[:-1]) + words["summary_last_joiner"] + parts[-1]
+
+
+def promise_summary_text(couple_id: int, until: datetime) -> str:
+    """The week before ``until`` in words: one gentle line per promise."""
+    words = content.load("rituals")["promises"]
+    weeks = storage.promise_week(couple_id, until)
+    if not weeks:
+        return words["summary_none"]
+    lines = [words["summary_intro"]]
+    for week in weeks:
+        said = _counts_in_words(week.counts)
+        lines.append(words["summary_line"].format(promise=week.promise.text, counts=said) if said
+                     else words["summary_unmarked"].format(promise=week.promise.text))
+    lines.append(words["summary_outro"])
+    return "\n".join(lines)
+
+
+def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
+    """Text and buttons of a due ritual reminder that depend on it; None for every other reminder."""
+    if reminder.kind == storage.CHECKIN_KIND and reminder.details.get("variant") == "appreciation":
+        return dict(content.load("channels/reminders")["checkin_appreciation"])
+    if reminder.kind == storage.SUMMARY_KIND:
+        until = storage.summary_until(reminder.details, reminder.due_at)
+        return {"text": promise_summary_text(reminder.couple_id, until)}
+    return None
