@@ -45,7 +45,8 @@ APP_KEY: "web.AppKey[ReminderLoop]" = web.AppKey("kintsugi.reminders", object)
 SENDERS: "web.AppKey[List[ReminderSender]]" = web.AppKey("kintsugi.reminder_senders", list)
 REMINDER_INTENT = "EXTERNAL_reminder"
 # Kinds rasa answers with their own intent (and rule) instead of EXTERNAL_reminder.
-KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin", SUMMARY_KIND: "EXTERNAL_promise_summary"}
+KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin", SUMMARY_KIND: "EXTERNAL_promise_summary",
+                "reflection": "EXTERNAL_reflection"}
 MAX_ATTEMPTS = 5
 FIRST_RETRY = 15.0
 LONGEST_RETRY = 600.0

@@ -12,7 +12,6 @@ that holds something, an open form, a paused conversation). See :class:`UrlTrack
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import logging
 import time
@@ -31,6 +30,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.config import get_settings
 from bot.rasa_plugins import install
+from bot.rasa_plugins.private_turns import scrub_events
 from bot.storage.db import build_engine
 
 log = logging.getLogger(__name__)
@@ -135,17 +135,17 @@ class UrlTrackerStore(SQLTrackerStore):
                 saved = connection.execute(st.session_count, {"sender_id": tracker.sender_id}).scalar_one()
             else:
                 saved = window.saved
-            new = list(itertools.islice(tracker.events, saved, None))
+            stored = scrub_events(tracker.events)  # private turns lose their words (private_turns.py)
+            new = stored[saved:]
             if new:
                 connection.execute(st.insert, [_event_row(tracker.sender_id, event) for event in new])
             if window is not None:
                 window.saved = len(tracker.events)
                 if self.window and new and not any(isinstance(event, SessionStarted) for event in new):
-                    self._cut(connection, tracker, window)
+                    self._cut(connection, tracker, window, stored)
 
-    def _cut(self, connection: Any, tracker: DialogueStateTracker, window: "_Window") -> None:
-        """Move the cut forward when ``2 * window`` user messages follow it."""
-        events = list(tracker.events)
+    def _cut(self, connection: Any, tracker: DialogueStateTracker, window: "_Window", events: List[Event]) -> None:
+        """Move the cut forward when ``2 * window`` user messages follow it (``events``: as stored)."""
         users = [i for i in range(window.base, len(events)) if isinstance(events[i], UserUttered)]
         if len(users) < 2 * self.window:
             return

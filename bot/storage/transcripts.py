@@ -26,6 +26,7 @@ from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, ESCALATION_NOTICED, SAFETY_CHECK
 from bot.storage.models import Conversation, Event, Partner
+from bot.storage.private_notes import PRIVATE_MARK
 from bot.storage.rules import rules_history
 from bot.storage.practice import PartnerLabel, labels_of
 
@@ -182,6 +183,8 @@ def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo
     offered: Dict[str, Dict[str, str]] = {}  # conversation -> payload → title of the latest buttons
     for row in session.execute(query):
         data = _payload(row)
+        if (data.get("metadata") or {}).get(PRIVATE_MARK) if isinstance(data.get("metadata"), dict) else False:
+            continue  # a private turn (yes/no/maybe list, reflection): stored without words, never shown
         at = datetime.fromtimestamp(float(row.timestamp or data.get("timestamp") or 0), tz=timezone.utc)
         conv = conversations[row.sender_id]
         if row.type_name == "user":

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Optional
 
 from telegram.error import BadRequest, Forbidden
 
+from bot import sealed
 from bot.reminders import NotReady, PermanentFailure
 from bot.rituals import ritual_message
 from bot.storage import DueReminder
@@ -43,9 +44,20 @@ class TelegramSender:
         message = ritual_message(reminder) or reminder_message(reminder.kind)  # rituals: bot/rituals.py
         if reminder.kind == "apology":  # the writer's own words, sent only after their yes
             message["text"] = message["text"].replace("{apology}", str(reminder.details.get("text") or ""))
+        if reminder.kind == "reflection":  # sealed until now: the writer chose to send it (actions/reflection.py)
+            message["text"] = message["text"].replace("{reflection}", unseal_reflection(reminder.details))
         application = self.runner.application
         markup = keyboard(message.get("buttons") or [], application.bot_data)
         try:
             await send_text(application.bot, chat_id_of(reminder.conversation_id), message["text"], markup)
         except (Forbidden, BadRequest) as exc:
             raise PermanentFailure(type(exc).__name__) from exc
+
+
+def unseal_reflection(details: dict) -> str:
+    """The words of a reflection its writer chose to send (sealed in the reminder's details)."""
+    try:
+        text = sealed.unseal(str(details.get("sealed") or ""))
+    except (sealed.Unreadable, sealed.MissingKey) as exc:
+        raise PermanentFailure(type(exc).__name__) from exc
+    return str(text or "")
