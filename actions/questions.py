@@ -1,6 +1,7 @@
 """The "I want to ask a question" flow: honesty with boundaries."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional, Text
@@ -11,9 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
-from actions.common import clear_flow_slots, safe_log_event, timezone_of, who
+from actions.common import clear_flow_slots, metadata, safe_log_event, timezone_of, who
 from bot import clock, content, storage
-from bot.language.coaching import advise
+from bot.language.coaching import QuestionAdvice, advise, off_limits_hits, offer_lines, texts
+from bot.language.coaching_choice import read_choice
 from bot.storage import events
 from bot.language.timeparse import describe, parse_when
 
@@ -25,6 +27,23 @@ def _has_words(text: str) -> bool:
     return len(re.findall(r"[^\W\d_]{2,}", text)) >= 2
 
 
+def _offer(tracker: Tracker) -> Dict[str, Any]:
+    """The wordings on offer (kept as JSON in the question_reworded slot): language, wordings, own-words mode."""
+    try:
+        offer = json.loads(tracker.get_slot("question_reworded") or "{}")
+    except (TypeError, ValueError):
+        offer = {}
+    return offer if isinstance(offer, dict) else {}
+
+
+def _say(dispatcher: CollectingDispatcher, language: str, name: str, response: str, **values: Any) -> None:
+    """A coaching sentence in the asker's language (English through the domain's own response)."""
+    if language == "en":
+        dispatcher.utter_message(response=response, **values)
+    else:
+        dispatcher.utter_message(text=texts(language)[name].format(**values))
+
+
 class ActionStartQuestion(Action):
     """Open the question flow and say it can stop at any moment."""
 
@@ -34,6 +53,11 @@ class ActionStartQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         person = who(tracker)
+        from actions.pause_time import hold_question_during_pause
+
+        held = hold_question_during_pause(dispatcher, tracker, person)  # no question while a pause runs
+        if held is not None:
+            return held
         safe_log_event(tracker.sender_id, events.QUESTION_STARTED, partner_id=person.partner_id,
                        couple_id=person.couple_id)
         rules = storage.current_rules(person.couple_id)
@@ -50,9 +74,9 @@ class ValidateQuestionForm(KintsugiFormValidation):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        """Ask for a choice only after a graphic question, and for a time only when later."""
+        """Ask for a choice only when wordings are offered, and for a time only when later."""
         slots = ["question_text"]
-        if tracker.get_slot("question_kind") in ("graphic", "comparison"):
+        if _offer(tracker).get("wordings"):
             slots.append("question_choice")
         slots.append("question_timing")
         if tracker.get_slot("question_timing") == "later":
@@ -68,32 +92,51 @@ class ValidateQuestionForm(KintsugiFormValidation):
             return {"question_text": None}
         person = who(tracker)
         rules = storage.current_rules(person.couple_id)
-        advice = advise(text, rules.rules.get("off_limits") if rules else None)
+        told = str(metadata(tracker).get("language") or "")[:2].lower() or None
+        advice = advise(text, rules.rules.get("off_limits") if rules else None, language=told)
         if advice.off_limits_hits:
-            dispatcher.utter_message(response="utter_question_off_limits", topics=", ".join(advice.off_limits_hits))
-        if advice.kind == "pattern":
-            dispatcher.utter_message(response="utter_question_pattern")
+            _say(dispatcher, advice.language, "off_limits", "utter_question_off_limits",
+                 topics=", ".join(advice.off_limits_hits))
+        if advice.kind == "motive_meaning":
+            _say(dispatcher, advice.language, "meaning", "utter_question_pattern")
         safe_log_event(tracker.sender_id, events.QUESTION_COACHED, partner_id=person.partner_id,
                        couple_id=person.couple_id,
-                       details={"kind": advice.kind, "off_limits": bool(advice.off_limits_hits)})
-        return {"question_text": text, "question_kind": advice.kind, "question_reworded": advice.rewording}
+                       details={"kind": advice.kind, "off_limits": bool(advice.off_limits_hits),
+                                "topic_kept": bool(advice.topic), "language": advice.language})
+        offer = {"language": advice.language, "wordings": list(advice.wordings), "own": False}
+        return {"question_text": text, "question_kind": advice.kind,
+                "question_reworded": json.dumps(offer, ensure_ascii=False) if advice.wordings else None}
 
     async def validate_question_choice(self, value: Any, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        """The asker decides: the gentler wording or their own."""
-        text = str(value or "")[:300]
-        keep, gentler = content.words("question_choice", "keep").search(text), content.words("question_choice", "gentler").search(text)
+        """The asker decides: one of the wordings, their question as it was, or their own words."""
+        offer = _offer(tracker)
+        wordings = list(offer.get("wordings") or [])
+        choice, detail = read_choice(str(value or ""), len(wordings), own_mode=bool(offer.get("own")))
         person = who(tracker)
-        if gentler and not keep:
+        kind = tracker.get_slot("question_kind")
+        if choice == "pick" and isinstance(detail, int) and 1 <= detail <= len(wordings):
             safe_log_event(tracker.sender_id, events.QUESTION_REWORDED, partner_id=person.partner_id,
-                           couple_id=person.couple_id, details={"kind": tracker.get_slot("question_kind")})
-            return {"question_choice": "reworded", "question_text": tracker.get_slot("question_reworded")}
-        if keep:
+                           couple_id=person.couple_id, details={"kind": kind, "wording": detail})
+            return {"question_choice": "reworded", "question_text": wordings[detail - 1]}
+        if choice == "keep":
             safe_log_event(tracker.sender_id, events.QUESTION_KEPT, partner_id=person.partner_id,
-                           couple_id=person.couple_id, details={"kind": tracker.get_slot("question_kind")})
-            dispatcher.utter_message(response="utter_question_kept")
+                           couple_id=person.couple_id, details={"kind": kind})
+            _say(dispatcher, offer.get("language") or "en", "kept", "utter_question_kept")
             return {"question_choice": "kept"}
-        dispatcher.utter_message(response="utter_question_choice_unclear")
+        if choice == "own":  # the ask action then invites their words instead of repeating the list
+            return {"question_choice": None,
+                    "question_reworded": json.dumps({**offer, "own": True}, ensure_ascii=False)}
+        if choice == "words" and _has_words(str(detail)):
+            own = str(detail)[:MAX_QUESTION]
+            rules = storage.current_rules(person.couple_id)
+            hits = off_limits_hits(own, rules.rules.get("off_limits") if rules else None)
+            if hits:
+                _say(dispatcher, offer.get("language") or "en", "off_limits", "utter_question_off_limits",
+                     topics=", ".join(hits))
+            safe_log_event(tracker.sender_id, events.QUESTION_REWORDED, partner_id=person.partner_id,
+                           couple_id=person.couple_id, details={"kind": kind, "own_words": True})
+            return {"question_choice": "own", "question_text": own}
         return {"question_choice": None}
 
     async def validate_question_timing(self, value: Any, dispatcher: CollectingDispatcher,
@@ -132,17 +175,33 @@ class ValidateQuestionForm(KintsugiFormValidation):
 
 
 class ActionAskQuestionChoice(Action):
-    """Show the gentler wording and let the asker choose."""
+    """Offer the gentler wordings (numbered, with buttons), keeping the question, or the asker's own words."""
 
     def name(self) -> Text:
         return "action_ask_question_choice"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        kind = tracker.get_slot("question_kind")
-        dispatcher.utter_message(
-            response="utter_question_comparison" if kind == "comparison" else "utter_question_graphic",
-            rewording=tracker.get_slot("question_reworded") or "")
+        offer = _offer(tracker)
+        language = offer.get("language") or "en"
+        say = texts(language)
+        if offer.get("own"):
+            dispatcher.utter_message(text=say["own_prompt"])
+            return []
+        wordings = list(offer.get("wordings") or [])
+        buttons = [{"title": say["buttons"]["pick"].format(n=n, wording=w), "payload": f"wording {n}"}
+                   for n, w in enumerate(wordings, 1)]
+        buttons += [{"title": say["buttons"]["keep"], "payload": "keep my question"},
+                    {"title": say["buttons"]["own"], "payload": "my own words"}]
+        latest = (tracker.latest_message.get("text") or "").strip()[:MAX_QUESTION]
+        first_ask = latest == (tracker.get_slot("question_text") or "")
+        if not first_ask:
+            dispatcher.utter_message(text=say["reask"], buttons=buttons)
+            return []
+        kind = tracker.get_slot("question_kind") or "graphic_detail"
+        lines = offer_lines(QuestionAdvice(kind, language, wordings=tuple(wordings)))
+        intro = say["intro"].get(kind) or say["intro"]["graphic_detail"]
+        dispatcher.utter_message(text="\n\n".join([intro, "\n".join(lines), say["prompt"]]), buttons=buttons)
         return []
 
 

@@ -12,6 +12,7 @@ from bot.storage import events as ev
 from tests.action_kit import domain, responses, run, run_validation, tracker
 
 import asyncio
+import json
 from rasa_sdk.executor import CollectingDispatcher
 
 
@@ -19,19 +20,20 @@ from rasa_sdk.executor import CollectingDispatcher
     ("was she better in bed than me", "comparison"),
     ("is he hotter than me?", "comparison"),
     ("Do you think about her when we're together", "comparison"),
-    ("how many times did you sleep with him", "graphic"),
-    ("what positions did you do", "graphic"),
-    ("did you kiss her in our car", "graphic"),
-    ("why did you do it", "pattern"),
-    ("what were you looking for that you didn't find at home", "pattern"),
-    ("how did it start", "pattern"),
-    ("are you still in contact with him", "pattern"),
-    ("when is the dentist appointment", "open"),
+    ("what positions did you do", "graphic_detail"),
+    ("did you kiss her in our car, with tongue?", "graphic_detail"),
+    ("what's wrong with me that you needed her", "whats_wrong_with_me"),
+    ("how many times did you sleep with him", "timeline_facts"),
+    ("why did you do it", "motive_meaning"),
+    ("what were you looking for that you didn't find at home", "motive_meaning"),
+    ("are you still in contact with him", "timeline_facts"),
+    ("when is the dentist appointment", "timeline_facts"),
+    ("can we talk after dinner", "none"),
 ])
-def test_questions_about_meaning_are_told_apart_from_graphic_ones(question: str, kind: str) -> None:
+def test_questions_about_meaning_are_told_apart_from_the_kinds_that_hurt(question: str, kind: str) -> None:
     advice = advise(question)
     assert advice.kind == kind
-    assert (advice.rewording is not None) == (kind in ("graphic", "comparison"))
+    assert bool(advice.wordings) == (kind not in ("motive_meaning", "none"))
 
 
 def test_off_limits_details_from_the_rules_are_noticed() -> None:
@@ -44,30 +46,34 @@ def _validate(slot: str, value: str, **kwargs):
     return run_validation(ValidateQuestionForm(), slot, value, tracker("q-1", value, **kwargs))
 
 
-def test_graphic_question_gets_a_gentle_rewording_and_the_choice(database: str) -> None:
-    result, messages = _validate("question_text", "was he better in bed than me")
+def test_graphic_question_gets_gentle_rewordings_and_the_choice(database: str) -> None:
+    result, messages = _validate("question_text", "were her photos better than mine")
     assert result["question_kind"] == "comparison" and result["question_reworded"]
-    t = tracker("q-1", "", slots=result)
+    t = tracker("q-1", "were her photos better than mine", slots=result)
     _, asked = run(ActionAskQuestionChoice(), t)
-    assert responses(asked) == ["utter_question_comparison"]
-    assert asked[0]["rewording"] == result["question_reworded"]
+    assert len(asked) == 1 and "gentler" in asked[0]["text"]
+    payloads = [b["payload"] for b in asked[0]["buttons"]]
+    assert payloads == ["wording 1", "wording 2", "wording 3", "keep my question", "my own words"]
+    assert asked[0]["text"].count("her photos") == 3  # numbered, for REST
     required = asyncio.run(ValidateQuestionForm().required_slots([], CollectingDispatcher(), t, domain()))
     assert required == ["question_text", "question_choice", "question_timing"]
 
 
 def test_the_asker_may_keep_their_own_question(database: str) -> None:
-    slots = {"question_text": "was he better in bed", "question_kind": "graphic", "question_reworded": "gentler"}
+    offered, _ = _validate("question_text", "was he better in bed than me")
+    slots = {**offered}
     result, messages = _validate("question_choice", "keep my question", slots=slots)
     assert result == {"question_choice": "kept"} and responses(messages) == ["utter_question_kept"]
     result, _ = _validate("question_choice", "gentler wording", slots=slots)
-    assert result == {"question_choice": "reworded", "question_text": "gentler"}
+    assert result["question_choice"] == "reworded"
+    assert result["question_text"] == json.loads(offered["question_reworded"])["wordings"][0]
     kinds = [e.type for e in storage.events_for(conversation_id="q-1")]
-    assert kinds == [ev.QUESTION_KEPT, ev.QUESTION_REWORDED]
+    assert kinds == [ev.QUESTION_COACHED, ev.QUESTION_KEPT, ev.QUESTION_REWORDED]
 
 
 def test_pattern_question_is_encouraged_and_needs_no_choice(database: str) -> None:
     result, messages = _validate("question_text", "what were you feeling when you lied to me")
-    assert result["question_kind"] == "pattern" and responses(messages) == ["utter_question_pattern"]
+    assert result["question_kind"] == "motive_meaning" and responses(messages) == ["utter_question_pattern"]
     t = tracker("q-1", "", slots=result)
     required = asyncio.run(ValidateQuestionForm().required_slots([], CollectingDispatcher(), t, domain()))
     assert required == ["question_text", "question_timing"]

@@ -1,31 +1,40 @@
-"""Question coaching: tell questions about meaning from graphic or comparing ones.
+"""Question coaching: which kind of question this is, and gentler wordings that keep its topic.
 
-The lexicon and the gentler wordings live in ``content/questions.yml``.
+Kinds (``content/questions.yml``): comparison, whats_wrong_with_me, graphic_detail,
+timeline_facts, motive_meaning (the kind that helps: kept as it is) and none. For the first four,
+two or three gentler wordings (``content/coaching/wordings.yml``) keep the person's own topic
+(``bot/language/coaching_topics.py``) and never turn the question on the asker.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional, Tuple
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from bot import content
+from bot.language.coaching_topics import find_topic
 
-KINDS = ("graphic", "comparison", "pattern", "open")
+LANGUAGES = ("en", "de", "es", "fr")
+MAX_WORDINGS = 3
+MAX_QUESTION = 2000
 
 
 @dataclass(frozen=True)
 class QuestionAdvice:
-    """What kind of question this is, and a gentler wording when it might hurt the asker."""
+    """What kind of question this is, its topic, and gentler wordings when it might hurt the asker."""
 
-    kind: str  # graphic | comparison | pattern | open
-    matched: Tuple[str, ...]
-    rewording: Optional[str]
+    kind: str  # comparison | whats_wrong_with_me | graphic_detail | timeline_facts | motive_meaning | none
+    language: str
+    topic: Optional[str] = None
+    wordings: Tuple[str, ...] = ()
     off_limits_hits: Tuple[str, ...] = ()
+    matched: Tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def needs_rewording(self) -> bool:
-        """True when the question asks for graphic detail or comparison."""
-        return self.kind in ("graphic", "comparison")
+        """True when gentler wordings are offered."""
+        return bool(self.wordings)
 
 
 def load_lexicon(path: Optional[str] = None) -> dict:
@@ -34,13 +43,56 @@ def load_lexicon(path: Optional[str] = None) -> dict:
 
 
 def _normalise(text: str) -> str:
-    text = text.lower().replace("’", "'")
+    text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"(.)\1{2,}", r"\1\1", text)
-    return " " + re.sub(r"[^\w'\s]+", " ", text) + " "
+    return " " + re.sub(r"\s+", " ", text) + " "
 
 
-def _hits(text: str, phrases: Iterable[str]) -> Tuple[str, ...]:
-    return tuple(p for p in phrases if f" {p} " in text or (len(p) > 5 and f" {p}" in text))
+@lru_cache(maxsize=1)
+def _patterns() -> Dict[str, Dict[str, "re.Pattern[str]"]]:
+    spec = load_lexicon()["patterns"]
+    return {kind: {lang: re.compile("|".join(f"(?:{p})" for p in pats), re.I)
+                   for lang, pats in by_lang.items() if pats}
+            for kind, by_lang in spec.items()}
+
+
+def classify(question: str) -> Tuple[str, Tuple[str, ...]]:
+    """The kind of ``question`` and the languages whose patterns decided it."""
+    text = _normalise(str(question or "")[:MAX_QUESTION])
+    lexicon = load_lexicon()
+    for kind in lexicon["order"]:
+        langs = tuple(lang for lang, pattern in _patterns().get(kind, {}).items() if pattern.search(text))
+        if langs:
+            return (lexicon.get("same_as") or {}).get(kind, kind), langs
+    return "none", ()
+
+
+def language_for(question: str, matched: Iterable[str] = (), told: Optional[str] = None) -> str:
+    """The wordings' language: the question's own when clear, else the decisive patterns', else the client's."""
+    from bot.safety.language_guess import guess_language
+
+    guessed = guess_language(question)
+    if guessed in LANGUAGES:
+        return guessed
+    matched = [m for m in matched if m in LANGUAGES]
+    if len(matched) == 1:
+        return matched[0]
+    if told in matched or (not matched and told in LANGUAGES):
+        return str(told)
+    return "en"
+
+
+def wordings_for(kind: str, language: str, topic: Optional[str]) -> Tuple[str, ...]:
+    """Two or three gentler wordings of ``kind`` in ``language``, keeping ``topic`` when there is one."""
+    texts = content.load("coaching/wordings").get(language) or content.load("coaching/wordings")["en"]
+    spec = (texts.get("wordings") or {}).get(kind)
+    if not spec:
+        return ()
+    if topic:
+        upper = topic[:1].upper() + topic[1:]
+        return tuple(str(t).replace("{topic}", topic).replace("{Topic}", upper)
+                     for t in spec["topic"][:MAX_WORDINGS])
+    return tuple(str(t) for t in spec["plain"][:MAX_WORDINGS])
 
 
 def off_limits_hits(question: str, off_limits: Optional[str], lexicon: Optional[dict] = None) -> Tuple[str, ...]:
@@ -58,23 +110,30 @@ def off_limits_hits(question: str, off_limits: Optional[str], lexicon: Optional[
         stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
         if re.search(rf"\b{re.escape(stem)}", text):
             found.append(word)
-    return tuple(found)
+    from bot.language.off_limits import off_limits_topics, topics_in
+
+    named = {topic for word in found for topic in topics_in(word)}  # by meaning too (content/off_limits.yml)
+    return tuple(found) + tuple(t for t in off_limits_topics(question, off_limits) if t not in named)
 
 
-def advise(question: str, off_limits: Optional[str] = None) -> QuestionAdvice:
-    """Classify ``question`` and offer a gentler wording for graphic or comparing ones."""
-    lexicon = load_lexicon()
-    text = _normalise((question or "")[:2000])
-    comparison = _hits(text, lexicon["comparison"]["phrases"])
-    graphic = _hits(text, lexicon["graphic"]["phrases"])
-    pattern = _hits(text, lexicon["pattern"]["phrases"])
-    limits = off_limits_hits(question or "", off_limits, lexicon)
-    words = lexicon["rewordings"]
-    if comparison:
-        return QuestionAdvice("comparison", comparison, words["comparison"], limits)
-    if graphic:
-        sexual = _hits(text, words.get("sexual_markers") or [])
-        return QuestionAdvice("graphic", graphic, words["graphic_sexual" if sexual else "graphic"], limits)
-    if pattern:
-        return QuestionAdvice("pattern", pattern, None, limits)
-    return QuestionAdvice("open", (), None, limits)
+def advise(question: str, off_limits: Optional[str] = None, language: Optional[str] = None) -> QuestionAdvice:
+    """Classify ``question``, find its topic and offer gentler wordings for the kinds that may hurt."""
+    question = str(question or "")[:MAX_QUESTION]
+    kind, matched = classify(question)
+    lang = language_for(question, matched, language)
+    topic = find_topic(question, lang)
+    offer = kind in (load_lexicon().get("offer") or ())
+    wordings = wordings_for(kind, lang, topic) if offer else ()
+    return QuestionAdvice(kind, lang, topic, wordings, off_limits_hits(question, off_limits), matched)
+
+
+def texts(language: str) -> dict:
+    """The coaching's sentences in ``language`` (English when it has none)."""
+    every = content.load("coaching/wordings")
+    return every.get(language) or every["en"]
+
+
+def offer_lines(advice: QuestionAdvice) -> List[str]:
+    """The numbered wordings as lines of a message (REST shows these; chat apps add buttons)."""
+    numbered = texts(advice.language)["numbered"]
+    return [numbered.format(n=n, wording=w) for n, w in enumerate(advice.wordings, 1)]
