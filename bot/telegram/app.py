@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
-from bot.telegram import account, handlers
+from bot.telegram import account, handlers, mydata
 from bot.rasa_client import rasa_client_for
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.replies import OWN_PREFIX
@@ -36,6 +36,7 @@ COMMANDS = {
     "link": account.link,
     "consent": account.consent,
     "forget": account.forget,
+    "mydata": mydata.mydata,
     "help": handlers.help_command,
 }
 

@@ -10,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.storage import first_time_update
 from bot.telegram.chat import is_addressed, is_group, without_mention
+from bot.telegram.mydata import START_PAYLOAD as MYDATA_START, mydata
 from bot.telegram.replies import payload_for, private_chat_button, remove_keyboard, send_private, send_text
 from bot.telegram.talk import forward, help_lines_for, remember, settings_of
 from bot.telegram.texts import ui
@@ -38,6 +39,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user = update.effective_chat, update.effective_user
     if not is_group(chat) and context.args and context.args[0] in HELP_START_PAYLOADS:
         await resources(update, context)
+        return
+    if not is_group(chat) and context.args and context.args[0] == MYDATA_START:
+        await mydata(update, context)  # the button /mydata showed in a group: the file comes here, privately
         return
     await send_text(context.bot, chat.id, ui("welcome_group" if is_group(chat) else "welcome_private"))
     await forward(context, chat, user, "/greet", check_safety=False)

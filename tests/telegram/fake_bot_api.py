@@ -98,6 +98,9 @@ class FakeBotApi:
         form = await request.post()
         params: Dict[str, Any] = {}
         for key, value in form.items():
+            if isinstance(value, web.FileField):  # an uploaded file (sendDocument): its name and bytes
+                params[key] = {"filename": value.filename, "content": value.file.read()}
+                continue
             if key in JSON_PARAMS and isinstance(value, str):
                 try:
                     params[key] = json.loads(value)
@@ -179,6 +182,25 @@ class FakeBotApi:
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
         return self._ok(message)
+
+    async def _api_sendDocument(self, params: Dict[str, Any]) -> web.Response:
+        chat_id = int(params["chat_id"])
+        if chat_id in self.unreachable:
+            return web.json_response({"ok": False, "error_code": 403,
+                                      "description": "Forbidden: bot can't initiate conversation with a user"},
+                                     status=403)
+        document = params.get("document")
+        if not isinstance(document, dict) or not document.get("content"):
+            return self._bad_request("file must be non-empty")
+        return self._ok({"message_id": next(self._message_ids), "date": int(time.time()), "chat": self._chat(chat_id),
+                         "from": self.me, "caption": params.get("caption") or "",
+                         "document": {"file_id": f"doc{chat_id}", "file_unique_id": f"u{chat_id}",
+                                      "file_name": document.get("filename"), "file_size": len(document["content"])}})
+
+    def documents(self, chat_id: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Every sendDocument (``document``: its file name and bytes), optionally only to ``chat_id``."""
+        return [c.params for c in self.calls if c.method == "sendDocument"
+                and (chat_id is None or int(c.params.get("chat_id")) == chat_id)]
 
     async def _api_editMessageReplyMarkup(self, params: Dict[str, Any]) -> web.Response:
         return self._ok({"message_id": params.get("message_id"), "date": int(time.time()),
