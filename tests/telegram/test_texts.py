@@ -39,7 +39,7 @@ def test_link_errors_cover_every_reason_storage_gives() -> None:
 
 def test_commands_menu_follows_telegram_rules() -> None:
     commands = command_descriptions()
-    assert list(commands) == ["start", "pause", "rules", "resources", "link", "consent", "forget", "help"]
+    assert list(commands) == ["start", "pause", "rules", "resources", "link", "consent", "forget", "mydata", "help"]
     for name, description in commands.items():
         assert re.fullmatch(r"[a-z0-9_]{1,32}", name) and 1 <= len(description) <= 256
 
