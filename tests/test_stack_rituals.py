@@ -1,0 +1,74 @@
+"""Promises kept, quiet hours and snooze through the real REST channel (real rasa and action servers,
+real database): a promise in words, the other partner marks it with one tap, the weekly summary
+fires in rasa and says it in words; quiet hours and a snooze with nothing open."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot import storage
+from bot.rasa_client import RasaClient
+from tests.stack import RasaStack, new_sender
+from tests.test_stack_flows import texts
+
+pytestmark = pytest.mark.stack
+
+
+def test_a_promise_marked_with_one_tap_and_summed_up_in_words(rasa_stack: RasaStack, stack_db: str) -> None:
+    maker, marker = new_sender("rest"), new_sender("rest")
+    ana = {"partner_id": f"rest:{maker}", "channel": "rest", "chat_type": "private", "timezone": "Europe/Berlin"}
+    ben = {"partner_id": f"rest:{marker}", "channel": "rest", "chat_type": "private",
+           "timezone": "America/New_York"}
+    rasa_stack.send(maker, "hi", ana)
+    rasa_stack.send(marker, "hi", ben)
+    couple = storage.couple_of(maker)
+    storage.redeem_link_code(storage.create_link_code(couple), marker)
+
+    added = rasa_stack.send(maker, "I promise to text when plans change", ana)
+    assert "text when plans change" in texts(added) and "privately" in texts(added)
+    again = rasa_stack.send(maker, "I promise to text when plans change", ana)  # said twice: kept once
+    assert "text when plans change" in texts(again)
+    [promise] = storage.promises_of(couple)
+    own = rasa_stack.send(maker, "mark a promise", ana)
+    assert "your own promises" in texts(own)
+
+    listed = rasa_stack.send(marker, "show our promises", ben)
+    assert "• text when plans change" in texts(listed)
+    assert any(b.get("payload") == "/promise_mark" for r in listed for b in r.get("buttons", []))
+    asked = rasa_stack.send(marker, "/promise_mark", ben)
+    payloads = [b["payload"] for r in asked for b in r.get("buttons", [])]
+    assert payloads == [f'/promise_mark{{"promise_id": "{promise.id}", "promise_mark": "{m}"}}'
+                        for m in ("kept", "not_kept", "not_sure")]
+    marked = rasa_stack.send(marker, payloads[0], ben)
+    assert "Noted" in texts(marked)
+
+    storage.plan_promise_summaries(couple_id=couple)
+    [due] = [r for r in storage.pending_reminders(couple) if r.conversation_id == maker]
+    assert due.kind == storage.SUMMARY_KIND
+    claimed = [r for r in storage.claim_due_reminders("gateway", limit=1000, now=due.due_at) if r.id == due.id]
+    assert claimed
+
+    async def fire() -> dict:
+        client = RasaClient(rasa_stack.rasa_url, rasa_stack.token)
+        try:
+            return await client.trigger_intent(maker, "EXTERNAL_promise_summary", {"reminder_kind": due.kind})
+        finally:
+            await client.close()
+
+    summary = texts(asyncio.run(fire())["messages"])
+    assert '"text when plans change": kept once.' in summary and "%" not in summary
+
+
+def test_quiet_hours_and_snooze_in_words(rasa_stack: RasaStack, stack_db: str) -> None:
+    sender = new_sender("rest")
+    meta = {"timezone": "Europe/Berlin"}
+    rasa_stack.send(sender, "hi", meta)
+    quiet = rasa_stack.send(sender, "no messages after 10pm please", meta)
+    assert "10:00 pm" in texts(quiet) and "7:00 am" in texts(quiet)
+    partner = storage.identify(sender, f"rest:{sender}").partner_id
+    assert storage.quiet_hours_of(partner) == storage.QuietHours(22 * 60, 7 * 60)
+    snooze = rasa_stack.send(sender, "snooze the check-in for half an hour", meta)
+    assert "nothing to snooze" in texts(snooze)
+    off = rasa_stack.send(sender, "turn off quiet hours", meta)
+    assert "no quiet hours" in texts(off).lower() and storage.quiet_hours_of(partner) is None
