@@ -71,14 +71,12 @@ def _lexicon() -> Dict[str, Any]:
 
 
 def _training() -> Dict[str, Any]:
-    """How many project-written examples train the second opinion, per language."""
-    per: Counter = Counter()
+    """The languages of the project-written examples the second opinion learns from (counts change too often)."""
+    found = set()
     for path in sorted(content.path_of("safety/training").glob("*.yml")):
-        for item in (content.read(path) or {}).get("items") or []:
-            per[str(item.get("lang", "en"))] += 1
-    return {"training_total": f"{sum(per.values()):,}",
-            "training_by_language": ", ".join(f"{LANGUAGE_NAMES.get(k, k)} {v:,}" for k, v in
-                                              sorted(per.items(), key=lambda kv: -kv[1]))}
+        found.update(str(item.get("lang", "en")) for item in (content.read(path) or {}).get("items") or [])
+    ordered = [LANGUAGE_NAMES[c] for c in LANGUAGE_NAMES if c in found] + sorted(found - set(LANGUAGE_NAMES))
+    return {"training_languages": ", ".join(ordered[:-1]) + (" and " if len(ordered) > 1 else "") + ordered[-1]}
 
 
 def _reach(entry: Dict[str, Any]) -> str:

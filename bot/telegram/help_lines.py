@@ -50,3 +50,35 @@ def resources_text(country: Optional[str], category: Optional[str] = None, langu
     except Exception as exc:  # noqa: BLE001 - help lines must always be there
         log.error("help-line directory failed: %s", type(exc).__name__)
         return ui("resources_fallback")
+
+
+def message_language(client_language: Optional[str], text: Optional[str]) -> Optional[str]:
+    """The language of the gateway's own crisis reply: the client's, else the message's own, as rasa's reply chooses.
+
+    A Spanish crisis message from a client that names no language gets its help in Spanish, with
+    Spain's lines, even when the gateway answers alone (rasa slow or down).
+    """
+    if client_language:
+        return client_language
+    try:
+        from bot.safety.language_guess import guess_language
+
+        return guess_language(text)
+    except Exception as exc:  # noqa: BLE001 - English will do
+        log.error("language guess failed: %s", type(exc).__name__)
+        return None
+
+
+def crisis_intro(language: Optional[str], category: Optional[str]) -> str:
+    """The first words of the gateway's crisis reply, in ``language`` where the safety replies have it."""
+    if language and language != "en":
+        try:
+            from bot import content
+
+            replies = content.load("safety/_replies").get(language) or {}
+            text = replies.get(f"utter_crisis_{category or 'general'}") or replies.get("utter_crisis_general")
+            if text:
+                return text
+        except Exception as exc:  # noqa: BLE001 - the English words will do
+            log.error("crisis reply words failed: %s", type(exc).__name__)
+    return ui("crisis_intro")

@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.storage import Who, identify
 from bot.telegram.chat import conversation_id, is_group, language_and_country, metadata, partner_key, user_id_of
-from bot.telegram.help_lines import assess, country_from_language, resources_text
+from bot.telegram.help_lines import assess, country_from_language, crisis_intro, message_language, resources_text
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.replies import address, keyboard, private_chat_button, send_private, send_text
 from bot.telegram.texts import ui
@@ -59,17 +59,19 @@ async def remember(chat: Chat, user: User) -> Optional[Who]:
         return None
 
 
-def country_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Optional[Who]) -> str:
-    """The country for help lines: the couple's, the client's language tag, or the default."""
+def country_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Optional[Who], text: Optional[str] = None) -> str:
+    """The country for help lines: the couple's, the client's language tag, the message's language, or the default."""
     return (who.country if who and who.country else None) or country_from_language(user.language_code) \
+        or (country_from_language(message_language(None, text)) if text and not user.language_code else None) \
         or settings_of(context).default_country
 
 
 async def help_lines_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Optional[Who],
-                         category: Optional[str] = None) -> str:
-    """Help lines for this person, in their language where we have it (files read off the loop)."""
+                         category: Optional[str] = None, text: Optional[str] = None) -> str:
+    """Help lines for this person, in their language (else the language of ``text``) where we have it."""
     def build() -> str:
-        return resources_text(country_for(context, user, who), category, language_and_country(user.language_code)[0])
+        language = message_language(language_and_country(user.language_code)[0], text)
+        return resources_text(country_for(context, user, who, text), category, language)
 
     return await asyncio.to_thread(build)
 
@@ -86,26 +88,27 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
         done, _ = await asyncio.wait({asking}, timeout=CRISIS_GRACE)
         if not done:
             log.warning("rasa slow for a crisis in chat %s; the gateway sends help lines first", chat.id)
-            await send_crisis_help(context, chat, user, who, category, record=False)
+            await send_crisis_help(context, chat, user, who, category, record=False, text=text)
             helped = True
     try:
         replies = await asking
     except RasaUnavailable as exc:
         log.warning("rasa unavailable for chat %s (%s); level %s", chat.id, exc, level)
         if helped:  # the gateway alone routed this crisis: it counts it and tells on-call
-            await record_crisis(chat, who, category, country_for(context, user, who))
+            await record_crisis(chat, who, category, country_for(context, user, who, text))
         else:
-            await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed)
+            await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed,
+                            text=text)
         return
     if helped:  # the help lines went out already; rasa's other replies (the hold, its question) follow
         routed_by_rasa = any(((r.get("custom") or {}).get("kintsugi") or {}).get("kind") == "crisis" for r in replies)
         if not routed_by_rasa:  # counted once: by rasa's handoff action when it ran, else here
-            await record_crisis(chat, who, category, country_for(context, user, who))
+            await record_crisis(chat, who, category, country_for(context, user, who, text))
         replies = [r for r in replies if ((r.get("custom") or {}).get("kintsugi") or {}).get("kind") != "crisis"]
     outcome = await deliver(context, chat, user, replies, addressed=addressed)
     if level == "crisis" and not outcome.crisis_handled and not helped:
         log.warning("rasa gave no crisis reply in chat %s; the gateway sends help lines", chat.id)
-        await send_crisis_help(context, chat, user, who, category)
+        await send_crisis_help(context, chat, user, who, category, text=text)
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional[User],
@@ -164,20 +167,21 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
 
 
 async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
-                           category: Optional[str], *, record: bool = True) -> None:
+                           category: Optional[str], *, record: bool = True, text: Optional[str] = None) -> None:
     """Help lines for a crisis: to the person privately in a group, with a neutral group line.
 
     The gateway answers alone here (rasa is down or gave no crisis reply), so it also does what
     the handoff action does: the crisis is logged as ``crisis_routed`` and the on-call contact told.
     """
-    help_text = f"{ui('crisis_intro')}\n\n{await help_lines_for(context, user, who, category)}"
+    intro = crisis_intro(message_language(language_and_country(user.language_code)[0], text), category)
+    help_text = f"{intro}\n\n{await help_lines_for(context, user, who, category, text)}"
     if not is_group(chat):
         await send_text(context.bot, chat.id, help_text)
     else:
         reached = await send_private(context.bot, user.id, help_text)
         await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
     if record:
-        await record_crisis(chat, who, category, country_for(context, user, who))
+        await record_crisis(chat, who, category, country_for(context, user, who, text))
 
 
 async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str], country: str) -> None:
@@ -206,12 +210,12 @@ async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str],
 
 
 async def fall_back(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who], *,
-                    level: str, category: Optional[str], addressed: bool) -> None:
+                    level: str, category: Optional[str], addressed: bool, text: Optional[str] = None) -> None:
     """Rasa could not answer: a short, kind reply, with help lines where they may be needed."""
     if level == "crisis":
-        await send_crisis_help(context, chat, user, who, category)
+        await send_crisis_help(context, chat, user, who, category, text=text)
         return
-    lines = f"{ui('trouble')}\n\n{await help_lines_for(context, user, who)}"
+    lines = f"{ui('trouble')}\n\n{await help_lines_for(context, user, who, text=text)}"
     if not is_group(chat):
         await send_text(context.bot, chat.id, lines)
         return

@@ -19,7 +19,7 @@ def test_every_ui_key_used_in_the_code_exists() -> None:
         used |= set(re.findall(r"""ui\(\s*['"]([a-z_.]+)['"]""", path.read_text()))
     assert used, "no ui() calls found"
     for key in sorted(used):
-        assert ui(key, name="Ana", code="ABCD2345", text="x", when="w", who="w", what="w", practice="p")
+        assert ui(key, name="Ana", code="ABCD2345", text="x", when="w", who="w", what="w", practice="p", url="u")
 
 
 def test_practice_errors_cover_every_reason_joining_gives() -> None:
