@@ -121,7 +121,7 @@ class ActionReflectionStart(Action):
         person = who(tracker)
         old = private_notes.read_note(person.partner_id, KIND)
         if old and old.get("stage") in ("done", "choose", "confirm") and written(old):
-            dispatcher.utter_message(response="utter_reflection_last_time", text=written(old))
+            dispatcher.utter_message(response="utter_reflection_last_time", words=written(old))
         else:
             dispatcher.utter_message(response="utter_reflection_intro")
         private_notes.write_note(person.partner_id, KIND, new_note())
@@ -142,7 +142,7 @@ class ActionAskReflectionAnswer(Action):
             dispatcher.utter_message(response="utter_reflection_prompt",
                                      prompt=prompts(note)[len(note["answers"])], buttons=buttons(note))
         elif stage == "choose":
-            dispatcher.utter_message(response="utter_reflection_read_back", text=written(note), buttons=buttons(note))
+            dispatcher.utter_message(response="utter_reflection_read_back", words=written(note), buttons=buttons(note))
         elif stage == "confirm":
             dispatcher.utter_message(response="utter_reflection_confirm_share", buttons=buttons(note))
         else:
@@ -226,5 +226,5 @@ class ActionReflectionDelivered(Action):
             except (sealed.Unreadable, sealed.MissingKey):
                 text = None
             if text:
-                dispatcher.utter_message(response="utter_reflection_delivered", text=text)
+                dispatcher.utter_message(response="utter_reflection_delivered", words=text)
         return []

@@ -229,7 +229,7 @@ def test_a_reflection_is_kept_unless_the_writer_sends_it(key: str) -> None:
     storage.claim_due_reminders("test", now=clock.now())
     _, said = run(ActionReflectionDelivered(), tracker("tg-102", "", "EXTERNAL_reflection", metadata=BEN))
     assert responses(said) == ["utter_reflection_delivered"]
-    assert said[0]["text"].startswith("Staying and rebuilding") and "Laughing at dinner again" in said[0]["text"]
+    assert said[0]["words"].startswith("Staying and rebuilding") and "Laughing at dinner again" in said[0]["words"]
 
 
 def test_saying_no_to_sending_keeps_it(key: str) -> None:
