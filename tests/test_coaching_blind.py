@@ -22,8 +22,10 @@ from tests.report import record
 # Scored once, 2026-11-30 (commit 24763a2): kinds 104/130 = 80.0%, labelled topic kept in every wording
 # 24/38 = 63.2%, wordings turning the question on the asker 0/249.
 COACHING_FLOORS = {"kind_accuracy": 0.79, "topic_kept": 0.62, "turned": 0.0}
-# Scored once as it stood (commit 24763a2): precision 6/6 = 100%, recall 6/55 = 10.9%, no wrong nudge.
-DEFENSIVE_FLOORS = {"precision": 0.95, "recall": 0.10}
+# Scored once as it stood (commit 24763a2, blind): precision 6/6 = 100%, recall 6/55 = 10.9%, no wrong nudge.
+# Then the lexicon was widened from the helper's own development examples (tests/defensiveness/dev.yml)
+# and the batch re-scored: NO LONGER BLIND. Precision 19/20 = 95.0%, recall 19/55 = 34.5%, 1 wrong nudge.
+DEFENSIVE_FLOORS = {"precision": 0.94, "recall": 0.33}
 
 
 def test_question_coaching_on_blind_batch1() -> None:
@@ -40,8 +42,8 @@ def test_question_coaching_on_blind_batch1() -> None:
 def test_defensiveness_notice_on_blind_batch1() -> None:
     items = de.load_items(coaching_docs.DEFENSIVE_BLIND)
     figures = de.score(items)
-    record(f"Defensiveness notice on blind batch1 ({len(items)} replies; precision first: a wrong nudge hurts)",
-           de.lines(figures))
+    record(f"Defensiveness notice on batch1 ({len(items)} replies; blind score as it stood: precision 6/6, recall "
+           f"6/55 = 10.9%; re-scored after widening the lexicon on own examples, no longer blind)", de.lines(figures))
     got = de.rates(figures.overall)
     assert got["precision"] >= DEFENSIVE_FLOORS["precision"]
     assert got["recall"] >= DEFENSIVE_FLOORS["recall"]
@@ -71,3 +73,9 @@ def test_dev_and_blind_sets_share_only_the_two_known_lines() -> None:
     blind = {i["text"].strip().lower() for i in qe.load_items(coaching_docs.COACHING_BLIND)}
     assert dev & blind == {"is she prettier than me?", "am i too old for you now?"}
     assert Path(coaching_docs.COACHING_DEV).parent != Path(coaching_docs.COACHING_BLIND).parent
+
+
+def test_defensiveness_development_examples_in_sample() -> None:
+    """The lexicon's own examples, including the hurt partner's words that must never get the nudge."""
+    figures = de.score(de.load_items(Path(__file__).resolve().parent / "defensiveness" / "dev.yml"))
+    assert figures.overall["fp"] == 0 and de.rates(figures.overall)["recall"] >= 0.95

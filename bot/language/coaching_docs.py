@@ -66,7 +66,7 @@ def defensiveness_doc(intro: Iterable[str]) -> str:
     """The defensiveness page: figures on the blind batch and the review table."""
     blind = de.score(de.load_items(DEFENSIVE_BLIND))
     out = list(intro)
-    out += ["", "## Blind batch 1 with the lexicon as it is now", ""]
+    out += ["", "## Batch 1 with the lexicon as it is now (no longer blind)", ""]
     out += [f"- {line}" for line in de.lines(blind)]
     out += ["", "## Review table: every blind line", "",
             "tp: defensive and nudged; fp: a wrong nudge on a calm reply; fn: defensive, no nudge; tn: calm, no nudge.", "",
