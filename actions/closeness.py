@@ -110,7 +110,7 @@ class ActionClosenessStart(Action):
         if refuse_here(tracker, dispatcher):
             return [FollowupAction("action_listen")]
         person = who(tracker)
-        note = private_notes.read_note(person.partner_id, KIND)
+        note = private_notes.readable_note(person.partner_id, KIND)
         if note is not None and private_mode(tracker) == "redo":
             note = None
             dispatcher.utter_message(response="utter_closeness_again")
@@ -136,7 +136,7 @@ class ActionAskClosenessAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         person = who(tracker)
-        note = private_notes.read_note(person.partner_id, KIND) or closeness.new_note()
+        note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
         step = closeness.next_step(note)
         buttons = closeness.buttons(note, step)
         if step.kind == "item" and step.position:
@@ -164,7 +164,7 @@ class ValidateClosenessForm(KintsugiFormValidation):
                                         domain: DomainDict) -> Dict[Text, Any]:
         """Pressed ids and typed words: recorded, then the form asks the next thing (or ends)."""
         person = who(tracker)
-        note = private_notes.read_note(person.partner_id, KIND) or closeness.new_note()
+        note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
         text = str(value or user_text(tracker))[:closeness_limit()]
         pressed = closeness.token_in(text)
         if pressed is not None:

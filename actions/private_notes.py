@@ -56,7 +56,7 @@ class ActionPrivatePick(Action):
             return []
         person = who(tracker)
         pressed = closeness.token_in(user_text(tracker)) or ""
-        note = private_notes.read_note(person.partner_id, private_notes.CLOSENESS)
+        note = private_notes.readable_note(person.partner_id, private_notes.CLOSENESS)
         if note is not None and closeness.resolve(note, pressed) is not None:
             outcome = apply_pick(note, pressed)
             private_notes.write_note(person.partner_id, private_notes.CLOSENESS, note)
@@ -67,7 +67,7 @@ class ActionPrivatePick(Action):
                 dispatcher.utter_message(response="utter_closeness_paused")
                 return []
             return [SlotSet("closeness_answer", None), FollowupAction("closeness_form")]
-        mine = private_notes.read_note(person.partner_id, private_notes.REFLECTION)
+        mine = private_notes.readable_note(person.partner_id, private_notes.REFLECTION)
         code = reflection.resolve(mine, pressed) if mine else None
         if mine is not None and code is not None and mine.get("stage") != "done":
             outcome = reflection.advance(mine, code, "")

@@ -119,7 +119,7 @@ class ActionReflectionStart(Action):
         if refuse_here(tracker, dispatcher):
             return [FollowupAction("action_listen")]
         person = who(tracker)
-        old = private_notes.read_note(person.partner_id, KIND)
+        old = private_notes.readable_note(person.partner_id, KIND)
         if old and old.get("stage") in ("done", "choose", "confirm") and written(old):
             dispatcher.utter_message(response="utter_reflection_last_time", words=written(old))
         else:
@@ -136,7 +136,7 @@ class ActionAskReflectionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        note = private_notes.read_note(who(tracker).partner_id, KIND) or new_note()
+        note = private_notes.readable_note(who(tracker).partner_id, KIND) or new_note()
         stage = note.get("stage")
         if stage == "prompt":
             dispatcher.utter_message(response="utter_reflection_prompt",
@@ -160,7 +160,7 @@ class ValidateReflectionForm(KintsugiFormValidation):
                                          domain: DomainDict) -> Dict[Text, Any]:
         """A press or typed words; the form ends once the writer has kept or sent it."""
         person = who(tracker)
-        note = private_notes.read_note(person.partner_id, KIND) or new_note()
+        note = private_notes.readable_note(person.partner_id, KIND) or new_note()
         text = str(value or user_text(tracker))[:4000]
         pressed = token_in(text)
         code = resolve(note, pressed) if pressed else None
@@ -183,7 +183,7 @@ class ValidateReflectionForm(KintsugiFormValidation):
 def deliver(tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
     """Send the finished reflection to the partner's private chats (sealed in the reminder)."""
     person = who(tracker)
-    note = private_notes.read_note(person.partner_id, KIND) or {}
+    note = private_notes.readable_note(person.partner_id, KIND) or {}
     chats = partner_chats(person)
     if not chats or not written(note):
         dispatcher.utter_message(response="utter_reflection_no_partner_chat")

@@ -109,3 +109,14 @@ def test_reading_without_the_key_is_refused(key: str, monkeypatch: pytest.Monkey
     get_settings.cache_clear()
     with pytest.raises(sealed.Unreadable):
         private_notes.read_note(ana.partner_id, "closeness")
+
+
+def test_a_note_sealed_with_an_earlier_key_counts_as_none(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ana = storage.identify("tg-101", "tg:101")
+    private_notes.write_note(ana.partner_id, "closeness", {"v": 1})
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", sealed.new_key())
+    get_settings.cache_clear()
+    assert private_notes.readable_note(ana.partner_id, "closeness") is None
+    assert private_notes.couple_notes(ana.couple_id, "closeness") == {}
+    private_notes.write_note(ana.partner_id, "closeness", {"v": 2})  # starting afresh overwrites it
+    assert private_notes.readable_note(ana.partner_id, "closeness") == {"v": 2}

@@ -6,6 +6,7 @@ A note belongs to a partner, not a couple, so linking two chats (which merges co
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, Optional
 
 from sqlalchemy import delete, select
@@ -17,6 +18,7 @@ from bot.storage.models import Partner, PrivateNote, utcnow
 # Metadata key that marks a tracker event whose words were taken out before it was stored
 # (bot/rasa_plugins/private_turns.py); transcripts and exports skip such events.
 PRIVATE_MARK = "kintsugi_private"
+log = logging.getLogger(__name__)
 CLOSENESS = "closeness"
 REFLECTION = "reflection"
 
@@ -31,6 +33,19 @@ def read_note(partner_id: int, kind: str) -> Optional[Dict[str, Any]]:
         return None
     value = sealed.unseal(text)
     return value if isinstance(value, dict) else None
+
+
+def readable_note(partner_id: int, kind: str) -> Optional[Dict[str, Any]]:
+    """Like :func:`read_note`, but a note this key cannot open (the key was changed) counts as none.
+
+    The person then starts afresh and the unreadable note is overwritten; a missing key still raises.
+    """
+    try:
+        return read_note(partner_id, kind)
+    except sealed.Unreadable:
+        log.warning("a private note (%s) of partner %s cannot be opened with this key; starting afresh", kind,
+                    partner_id)
+        return None
 
 
 def write_note(partner_id: int, kind: str, value: Dict[str, Any]) -> None:
@@ -60,7 +75,10 @@ def couple_notes(couple_id: int, kind: str) -> Dict[int, Dict[str, Any]]:
                                .where(Partner.couple_id == couple_id, PrivateNote.kind == kind)).all()
     out: Dict[int, Dict[str, Any]] = {}
     for partner_id, text in rows:
-        value = sealed.unseal(text)
+        try:
+            value = sealed.unseal(text)
+        except sealed.Unreadable:  # sealed with an earlier key: as if there were none
+            continue
         if isinstance(value, dict):
             out[partner_id] = value
     return out
