@@ -183,6 +183,9 @@ class ValidateClosenessForm(KintsugiFormValidation):
     def _typed(note: Dict[str, Any], text: str, tracker: Tracker, dispatcher: CollectingDispatcher) -> str:
         step = closeness.next_step(note)
         words = " ".join(text.split())
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == CANCEL_INTENT and len(words.split()) <= 4 and closeness.typed_answer(words) is None:
+            return "stop"  # "stop", "not now, later": what is sorted so far is kept
         if step.kind in ("condition", "own_item") and words:
             (closeness.add_condition if step.kind == "condition" else closeness.add_own)(note, words)
             return "answered"
@@ -190,9 +193,6 @@ class ValidateClosenessForm(KintsugiFormValidation):
         if step.kind == "item" and typed is not None:
             closeness.answer(note, step.item.id, "maybe:own" if typed == "maybe" else typed)
             return "answered"
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == CANCEL_INTENT:
-            return "stop"
         if step.kind == "own_offer" and typed in ("no",):
             note["done"] = True
             return "done"

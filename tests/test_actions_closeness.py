@@ -237,3 +237,13 @@ def test_saying_no_to_sending_keeps_it(key: str) -> None:
     assert _reflect("tg-101", ANA, "Parting with care", ["Gently", "Our friends", "My sister"],
                     ["Send it to my partner", "No, keep them private"]) == "kept"
     assert storage.pending_reminders(couple) == []
+
+
+def test_stop_while_asked_for_a_condition_keeps_what_is_sorted(key: str) -> None:
+    _linked()
+    run(ActionClosenessStart(), tracker("tg-101", "yes no maybe list", "closeness_list", metadata=ANA))
+    _answer("tg-101", ANA, _press(_ask("tg-101", ANA), "Maybe, in my own words…"))
+    assert _ask("tg-101", ANA)["response"] == "utter_closeness_ask_condition"
+    assert _answer("tg-101", ANA, "stop", "cancel") == {"closeness_answer": "stop"}
+    note = private_notes.read_note(storage.identify("tg-101", "tg:101").partner_id, "closeness")
+    assert note["answers"]["hold_hands"] == {"a": "maybe"} and "w" not in note["answers"]["hold_hands"]
