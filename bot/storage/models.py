@@ -351,3 +351,32 @@ class PrivateNote(Base):
     kind = Column(String(32), primary_key=True)  # closeness | reflection
     sealed = Column(Text, nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+class WeeklyTalk(Base):
+    """A couple's agreed weekly slot for the "state of us" talk, in one zone, opened in one chat."""
+
+    __tablename__ = "weekly_talks"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, unique=True)
+    weekday = Column(Integer, nullable=False)  # Monday is 0
+    hour = Column(Integer, nullable=False)
+    minute = Column(Integer, nullable=False, default=0)
+    timezone = Column(String(64), nullable=True)
+    conversation_id = Column(String(255), nullable=False)  # the couple's chat (their group when they have one)
+    status = Column(String(16), nullable=False, default="active")  # active|stopped
+    set_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+    changed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class TalkSession(Base):
+    """One "state of us" talk: two timed turns, then one small action both agree on."""
+
+    __tablename__ = "talk_sessions"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False)
+    status = Column(String(16), nullable=False, default="open")  # open|closed|interrupted
+    started_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    ended_at = Column(UTCDateTime(), nullable=True)
+    action = Column(String(300), nullable=True)
+    action_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
