@@ -138,3 +138,18 @@ def partner_messages(conversations: Dict[str, str], partner_key: str,
 def _writer(data: Dict[str, Any], channel: str, conversation_id: str) -> str:
     """The partner key of a user row (a conversation without keys stands for one partner)."""
     return str(metadata_of(data).get("partner_id") or f"{channel}:{conversation_id}")
+
+
+def wrote_with_key(conversation_id: str, partner_key: str, key_hash: str) -> bool:
+    """Whether ``partner_key`` wrote in ``conversation_id`` with the widget's data key (its SHA-256 in
+    ``metadata.data_key``): the proof that a download of their data comes from their own browser tab."""
+    if not (conversation_id and partner_key and key_hash):
+        return False
+    with session_scope() as session:
+        if not inspect(session.connection()).has_table(TRACKER_TABLE):
+            return False
+        rows = session.execute(select(RASA_EVENTS.c.data).where(
+            RASA_EVENTS.c.sender_id == conversation_id, RASA_EVENTS.c.type_name == "user",
+            RASA_EVENTS.c.data.like(f"%{key_hash}%"))).scalars()
+        return any(metadata_of(row_data(raw)).get("partner_id") == partner_key
+                   and metadata_of(row_data(raw)).get("data_key") == key_hash for raw in rows)

@@ -6,6 +6,7 @@ tested deterministically here; the real stack is in ``test_widget_stack.py``.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Callable
 
@@ -36,7 +37,9 @@ def test_messages_quick_replies_and_partner_metadata(open_page: OpenPage, standi
     assert standin.messages(session) == ["hello", "/im_flooded", "tomorrow"]
     first, second = standin.received[0].metadata, standin.received[1].metadata
     assert first == {"partner_id": f"web:{session}:A", "channel": "web", "chat_type": "web", "language": "en",
-                     "timezone": "Europe/London", "country": "GB", "practice_code": "HARBOUR-7"}
+                     "timezone": "Europe/London", "country": "GB", "practice_code": "HARBOUR-7",
+                     # the SHA-256 of the tab's data key (bot/web/widget/mydata.py), never the key itself
+                     "data_key": hashlib.sha256(widget.stored()["dataKey"].encode()).hexdigest()}
     assert second["partner_id"] == f"web:{session}:B"
     # the button's title is what the chat shows; its payload is what rasa got
     assert widget.loc(".msg.user .text").all_inner_texts() == ["hello", "I need a pause", "Tomorrow"]

@@ -12,7 +12,7 @@ from aiohttp import web
 from bot import PROJECT_ROOT
 from bot.config import Settings
 from bot.readiness import add_ready_check
-from bot.web.widget import content
+from bot.web.widget import content, mydata
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -188,5 +188,6 @@ def register(app: web.Application, settings: Optional[Settings] = None) -> None:
     app.router.add_get("/widget/bootstrap", bootstrap)
     app.router.add_get("/widget/help", help_lines)
     app.router.add_get("/widget/strings", strings)
+    app.router.add_post("/widget/mydata", mydata.download)  # a partner's own data (bot/web/widget/mydata.py)
     app.router.add_get("/demo", demo)
     add_ready_check(app, "widget", _vendor_ready)

@@ -173,6 +173,17 @@
     } else {
       state.sessionId = 'web-' + uuid();
     }
+    restoreDataKey(saved);
+  }
+
+  /** The tab's data key (bot/web/widget/mydata.py): kept with the session; its SHA-256 goes with each message. */
+  function restoreDataKey(saved) {
+    state.dataKey = saved && saved.sessionId === state.sessionId && typeof saved.dataKey === 'string' ? saved.dataKey : uuid();
+    var subtle = window.crypto && window.crypto.subtle;
+    if (!subtle || typeof TextEncoder === 'undefined') return; // not a secure page: the chat works, the download does not
+    subtle.digest('SHA-256', new TextEncoder().encode(state.dataKey)).then(function (buf) {
+      state.dataKeyHash = Array.prototype.map.call(new Uint8Array(buf), function (x) { return (x + 256).toString(16).slice(1); }).join('');
+    }, function () { /* no hash: no download */ });
   }
 
   function save() {
@@ -180,6 +191,7 @@
     var snapshot = {
       v: 1,
       sessionId: state.sessionId,
+      dataKey: state.dataKey,
       partner: state.partner,
       keep: state.keep,
       open: state.open,
@@ -333,10 +345,14 @@
       text: t('share'), hidden: !state.practiceLinked
     });
     ui.shareHint = el('p', { id: 'k-share-hint', 'class': 'hint', text: t('share_hint'), hidden: !state.practiceLinked });
+    // A copy of everything kept about the partner who is writing (A or B), as a file.
+    ui.dataBtn = el('button', { type: 'button', 'class': 'share-btn data-btn', 'aria-describedby': 'k-data-hint', onclick: downloadData, text: t('mydata') });
+    ui.dataHint = el('p', { id: 'k-data-hint', 'class': 'hint', text: t('mydata_hint') });
     var foot = el('div', { 'class': 'foot' }, [
       ui.shareBtn, ui.shareHint,
       el('div', { 'class': 'keep' }, [ui.keep, el('label', { 'for': 'k-keep', text: t('keep_label') })]),
-      el('p', { id: 'k-keep-hint', 'class': 'hint', text: t('keep_hint') })
+      el('p', { id: 'k-keep-hint', 'class': 'hint', text: t('keep_hint') }),
+      ui.dataBtn, ui.dataHint
     ]);
 
     ui.panel = el('div', { id: 'k-panel', 'class': 'panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'k-title', hidden: true }, [
@@ -742,6 +758,7 @@
     };
     if (state.country) meta.country = state.country;
     if (config.practice) meta.practice_code = config.practice;
+    if (state.dataKeyHash) meta.data_key = state.dataKeyHash;
     return meta;
   }
 
@@ -771,6 +788,28 @@
 
   function share() {
     send(CONSENT_PAYLOAD, t('share'));
+  }
+
+  /** Download the writing partner's data from the gateway; the tab's data key proves it is this chat. */
+  function downloadData() {
+    var body = new URLSearchParams({ session_id: state.sessionId, partner: state.partner, key: state.dataKey || '' });
+    fetch(config.base + '/widget/mydata', { method: 'POST', body: body, credentials: 'omit', cache: 'no-store' })
+      .then(function (r) {
+        if (!r.ok) throw new Error(r.status === 404 ? 'nothing' : 'failed');
+        return r.blob();
+      })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var link = el('a', { href: url, download: 'kintsugi-my-data.json', hidden: true });
+        ui.shadow.appendChild(link);
+        link.click();
+        link.remove();
+        window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+        if (ui.dataHint) ui.dataHint.textContent = t('mydata_done');
+      })
+      .catch(function (e) {
+        if (ui.dataHint) ui.dataHint.textContent = t(e && e.message === 'nothing' ? 'mydata_nothing' : 'mydata_failed');
+      });
   }
 
   function showShare() {
