@@ -5,7 +5,7 @@ import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import aiohttp
 
@@ -101,13 +101,17 @@ async def _send(session: aiohttp.ClientSession, url: str, sender: str, text: str
         return await response.json(content_type=None)
 
 
-async def run_level(base_url: str, scripts: Sequence[Script], concurrency: int, *, max_messages: int,
-                    max_seconds: float, prefix: str, timeout: float = 30.0) -> LevelResult:
-    """Play ``scripts`` round-robin in ``concurrency`` simultaneous conversations until the budget runs out."""
+async def run_level(base_url: Union[str, Sequence[str]], scripts: Sequence[Script], concurrency: int, *,
+                    max_messages: int, max_seconds: float, prefix: str, timeout: float = 30.0) -> LevelResult:
+    """Play ``scripts`` round-robin in ``concurrency`` simultaneous conversations until the budget runs out.
+
+    Several base URLs (replicas) take the messages in turn, like a load balancer without sticky
+    sessions: one conversation's messages go to every replica, and the lock store keeps them in order.
+    """
     result = LevelResult(concurrency=concurrency)
     budget = Budget(max_messages, max_seconds)
     counter = itertools.count()
-    url = base_url.rstrip("/") + WEBHOOK
+    urls = [u.rstrip("/") + WEBHOOK for u in ([base_url] if isinstance(base_url, str) else base_url)]
 
     async def conversation_worker(session: aiohttp.ClientSession) -> None:
         while True:
@@ -115,7 +119,7 @@ async def run_level(base_url: str, scripts: Sequence[Script], concurrency: int, 
             script = scripts[number % len(scripts)]
             sender = f"{prefix}-c{concurrency}-{number}"
             started = False
-            for turn in script:
+            for index, turn in enumerate(script):
                 if not budget.take():
                     return
                 if not started:
@@ -123,6 +127,7 @@ async def run_level(base_url: str, scripts: Sequence[Script], concurrency: int, 
                     started = True
                 began = time.perf_counter()
                 try:
+                    url = urls[(number + index) % len(urls)]  # each turn to the next replica
                     replies = await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), timeout)
                 except (aiohttp.ClientError, asyncio.TimeoutError, RuntimeError, ValueError):
                     result.errors += 1

@@ -108,6 +108,17 @@ def print_report(report: Dict[str, Any]) -> None:
             cells = "  ".join(f"{level} conv {v['msg_per_s_ratio']}x/{v['p50_ratio']}x" for level, v in entry.items()
                               if isinstance(v, dict))
             print(f"  {entry['lever']:<50} {cells}")
+    replicas = report.get("replicas") or {}
+    if replicas:
+        print(f"\nOne vs two rasa replicas (PostgreSQL + Redis lock store, {replicas.get('concurrency')} conversations, "
+              f"{replicas.get('cpus')} CPUs):")
+        for count in ("1", "2"):
+            level = (replicas.get(count) or {}).get("level") or {}
+            print(f"  {count} replica(s): {_fmt(level.get('msg_per_s'), ' msg/s')}, p50 {_fmt(level.get('p50_ms'), ' ms')}, "
+                  f"p95 {_fmt(level.get('p95_ms'), ' ms')}, {level.get('errors')} errors "
+                  f"{(replicas.get(count) or {}).get('error') or ''}")
+        print(f"  two ÷ one: {_fmt(replicas.get('throughput_two_over_one'), 'x')} msg/s, "
+              f"p95 {_fmt(replicas.get('p95_two_over_one'), 'x')}")
     print("\nTargets:")
     for line in target_lines(report):
         print(line)

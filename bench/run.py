@@ -10,6 +10,7 @@ table and writes ``bench/results/<timestamp>.json`` (``throughput_ratio_50`` on 
     .venv/bin/python bench/run.py --quick         # fewer variants and messages (about 5 minutes)
     .venv/bin/python bench/run.py --kintsugi sqlite --no-stock --levels 1
     .venv/bin/python bench/run.py --long 600 --levels "" --kintsugi sqlite,sqlite-nowindow   # issue 21 only
+    .venv/bin/python bench/run.py --levels "" --kintsugi "" --no-stock --long 0 --replicas 20   # 1 vs 2 replicas only
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from bench.crisis import time_safety_guard  # noqa: E402
 from bench.load import LevelResult, percentile, run_level  # noqa: E402
 from bench.long import interference, long_conversation  # noqa: E402
 from bench.procs import PeakMemory, tree_rss_mb  # noqa: E402
+from bench.replicas import compare_replicas  # noqa: E402
 from bench.report import print_report  # noqa: E402
 from bench.scripts import crisis_scripts, kintsugi_scripts, stock_scripts  # noqa: E402
 from bench.targets import KintsugiTarget, StockTarget, Variant, init_stock  # noqa: E402
@@ -44,6 +46,8 @@ from bench.targets import KintsugiTarget, StockTarget, Variant, init_stock  # no
 RESULTS = ROOT / "bench" / "results"
 # Per level: (most messages, most seconds). Enough for stable rates and percentiles, bounded either way.
 BUDGETS = {1: (300, 30.0), 10: (600, 40.0), 50: (1500, 60.0)}
+# One versus two rasa replicas (issue 17): the same closed-loop load on each, (messages, seconds).
+REPLICA_BUDGET = (600, 60.0)
 
 KINTSUGI_VARIANTS = {
     "sqlite": Variant("kintsugi-sqlite"),
@@ -100,6 +104,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--long", type=int, default=2000,
                         help="messages of the long conversation (issue 21), on kintsugi-sqlite with and without the "
                              "window and on the stock bot; 0 skips it (default 2000)")
+    parser.add_argument("--replicas", type=int, default=20,
+                        help="conversations at once for one versus two rasa replicas on PostgreSQL + Redis "
+                             "(issue 17); 0 skips it (default 20)")
+    parser.add_argument("--note", default="", help="a note kept in the result file (what else the machine was doing)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (models, logs)")
     parser.add_argument("--kintsugi-model", type=Path, help="use this model instead of training (no training time)")
     parser.add_argument("--stock-dir", type=Path, help="use this trained `rasa init` folder (no training time)")
@@ -280,10 +288,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the stacks on the way out
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     scale = args.scale if args.scale is not None else (0.35 if args.quick else 1.0)
-    k_names = args.kintsugi.split(",") if args.kintsugi else list(QUICK_KINTSUGI if args.quick else DEFAULT_KINTSUGI)
-    if args.long and not args.kintsugi and "sqlite-nowindow" not in k_names:
+    k_names = ([n for n in args.kintsugi.split(",") if n] if args.kintsugi is not None
+               else list(QUICK_KINTSUGI if args.quick else DEFAULT_KINTSUGI))
+    if args.long and args.kintsugi is None and "sqlite-nowindow" not in k_names:
         k_names.append("sqlite-nowindow")  # the long conversation without Kintsugi's window, beside it
-    s_names = [] if args.no_stock else (args.stock.split(",") if args.stock else
+    s_names = [] if args.no_stock else ([n for n in args.stock.split(",") if n] if args.stock is not None else
                                         (QUICK_STOCK if args.quick else DEFAULT_STOCK))
     services = services_up()
     skipped = []
@@ -306,6 +315,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                                       for k, v in BUDGETS.items() if k in levels},
         "skipped": skipped,
     }
+    if args.note:
+        report["notes"] = args.note
     try:
         if args.kintsugi_model:
             model = args.kintsugi_model.resolve()
@@ -338,6 +349,11 @@ def main(argv: Optional[List[str]] = None) -> int:
             stock_records.append(measure(target, stock_scripts(), levels, scale,
                                          long_messages=args.long if name == "default" else 0))
 
+        if args.replicas and services["postgresql"] and services["redis"]:
+            messages, seconds = REPLICA_BUDGET
+            report["replicas"] = compare_replicas(model, folder, args.replicas, max(20, int(messages * scale)), seconds)
+        elif args.replicas:
+            skipped.append("replicas (PostgreSQL/Redis not reachable)")
         report["kintsugi"] = kintsugi_records
         report["stock"] = stock_records
         report["ratios"] = ratios(kintsugi_records, stock_records, levels) if stock_records else {}
