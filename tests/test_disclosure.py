@@ -192,3 +192,14 @@ async def test_empty_huge_and_emoji_messages_lose_nothing(test_clock) -> None:
     for text in ("🙂" * 5000, "x" * 100_000, "   ", "/"):
         test_clock.advance(minutes=1)
         assert await chat.say(text, language=None) == ["ok"]
+
+
+@pytest.mark.stack
+def test_the_real_rest_channel_discloses_in_the_messages_language_after_a_spanish_crisis(rasa_stack) -> None:
+    from tests.stack import new_sender
+
+    sender = new_sender("rest")
+    replies = rasa_stack.send(sender, "ya no aguanto más, me quiero morir")  # no metadata at all, as curl sends
+    texts = [r.get("text") or ((r.get("custom") or {}).get("kintsugi") or {}).get("text") or "" for r in replies]
+    helped = next(i for i, t in enumerate(texts) if "024" in t)
+    assert helped == 0 and texts.index(LINES["es"]) > helped and LINES["en"] not in texts
