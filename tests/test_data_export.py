@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from rasa.shared.core import events as e
 
 from bot import storage
@@ -25,9 +26,11 @@ from tests.test_tracker_window import WINDOW, Clock, _domain, _play, _session_st
 ANA = {"partner_id": "tg:1", "display_name": "Ana", "chat_type": "supergroup"}
 BEN = {"partner_id": "tg:2", "display_name": "Ben", "chat_type": "supergroup"}
 BENS = ["ben private words", "ben group words", "reply to ben", "private for ben", "ben unagreed proposal",
-        "ben pause words", "ben checkin note", "ben apology words", "ben setup words", "tg-2", "tg:2", "Ben"]
+        "ben pause words", "ben checkin note", "ben apology words", "ben setup words", "ben private list",
+        "not_sure", "tg-2", "tg:2", "Ben"]
 ANAS = ["ana private words", "ana group words", "reply to ana", "private for ana", "ana rule words",
-        "ana pause words", "ana checkin note", "ana apology words", "ana emoji 💛 ok"]
+        "ana pause words", "ana checkin note", "ana apology words", "ana emoji 💛 ok", "ana private list",
+        "I will call when I am late", "I'll text before I leave work"]
 
 
 def _private(text: str, partner: str) -> e.BotUttered:
@@ -60,7 +63,16 @@ def _conversations(database: str) -> None:
 
 
 def _tables(ana, ben) -> None:
+    from bot.storage.private_notes import write_note
+    from bot.storage.promises import add_promise, mark_promise
+
     couple = ana.couple_id
+    mine = add_promise(couple, ana.partner_id, "I will call when I am late")
+    theirs = add_promise(couple, ben.partner_id, "I'll text before I leave work")  # made to Ana: she marks it
+    assert mark_promise(couple, ana.partner_id, theirs.id, "kept") == "marked"
+    assert mark_promise(couple, ben.partner_id, mine.id, "not_sure") == "marked"
+    write_note(ana.partner_id, "closeness", {"yes": ["ana private list"]})
+    write_note(ben.partner_id, "closeness", {"yes": ["ben private list"]})
     storage.propose_rules(couple, ana.partner_id, {"checkin": "ana rule words"})
     storage.confirm_rules(couple, ana.partner_id)
     storage.confirm_rules(couple, ben.partner_id)
@@ -84,7 +96,20 @@ def _tables(ana, ben) -> None:
     record_view(therapist.id, couple, VIEW_CONVERSATION, details={"items": 3}, ip="10.0.0.7")
 
 
-def test_a_partner_gets_everything_of_theirs_and_nothing_only_the_other_partners(database: str) -> None:
+@pytest.fixture
+def sealing_key(monkeypatch: pytest.MonkeyPatch):
+    from bot.config import get_settings
+    from bot.sealed import new_key
+
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", new_key())
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("KINTSUGI_ENCRYPTION_KEY")
+    get_settings.cache_clear()
+
+
+def test_a_partner_gets_everything_of_theirs_and_nothing_only_the_other_partners(database: str,
+                                                                                  sealing_key: None) -> None:
     ana, ben = _linked_couple()
     _conversations(database)
     _tables(ana, ben)
@@ -108,6 +133,10 @@ def test_a_partner_gets_everything_of_theirs_and_nothing_only_the_other_partners
     assert [a["note"] for a in data["checkins"]["answers"]] == ["ana checkin note"]
     assert data["checkins"]["schedule"]["your_words"] is None and data["checkins"]["schedule"]["hour"] == 21
     assert [ev["type"] for ev in data["events"]] == ["flooding_reported"]
+    assert [p["text"] for p in data["promises"]["made"]] == ["I will call when I am late"]
+    assert [(m["promise"], m["mark"]) for m in data["promises"]["your_marks"]] == \
+        [("I'll text before I leave work", "kept")]
+    assert [(n["kind"], n["note"]) for n in data["private_notes"]] == [("closeness", {"yes": ["ana private list"]})]
     assert [(v["action"], v["by"]) for v in data["therapist_views"]] == [(VIEW_CONVERSATION, "Dr Lee")]
     said = [(m["conversation"], m["from"], m["text"]) for m in data["messages"]]
     assert ("tg-1", "you", "ana private words") in said and ("tg-1", "kintsugi", "reply in ana's chat") in said
@@ -117,7 +146,7 @@ def test_a_partner_gets_everything_of_theirs_and_nothing_only_the_other_partners
     # Ben's own export is the mirror image
     ben_dump = json.dumps(export_partner("tg:2"), ensure_ascii=False)
     assert "ben private words" in ben_dump and "private for ben" in ben_dump and "ben checkin note" in ben_dump
-    assert "ben unagreed proposal" in ben_dump and "ben setup words" in ben_dump
+    assert "ben unagreed proposal" in ben_dump and "ben setup words" in ben_dump and "ben private list" in ben_dump
     assert not any(words in ben_dump for words in ("ana private words", "private for ana", "ana checkin note",
                                                    "ana pause words", "ana apology words", "tg-1", "reply to ana"))
 

@@ -10,7 +10,9 @@ nothing that is only the other partner's:
 - the pauses they called (with the words they gave for coming back), the reminders of
   their conversations, and the apologies they wrote (the text of an apology their partner
   sent them stays out: it is the partner's words, already in their chat);
-- their check-in answers and settings; the logged events about them (no words);
+- their check-in answers and settings; the promises they made and the marks they gave; the
+  actions of the weekly talks they named; their own private notes (the yes/no/maybe list, the
+  reflection), opened with ``KINTSUGI_ENCRYPTION_KEY``; the logged events about them (no words);
 - their messages and the replies meant for them (``bot.storage.tracker_rows``);
 - who of their therapist's practice looked at the couple's data, and when (the audit log).
 
@@ -35,9 +37,13 @@ from bot.storage.models import (
     Event,
     Partner,
     Pause,
+    PrivateNote,
+    Promise,
+    PromiseMark,
     Reminder,
     RuleConfirmation,
     RuleVersion,
+    TalkSession,
     Therapist,
 )
 from bot.storage.tracker_rows import partner_messages
@@ -105,6 +111,32 @@ def _checkins(session, couple_id: int, partner_id: int) -> Dict[str, Any]:
     }
 
 
+def _promises(session, couple_id: int, partner_id: int) -> Dict[str, Any]:
+    made = session.scalars(select(Promise).where(Promise.couple_id == couple_id, Promise.made_by == partner_id)
+                           .order_by(Promise.created_at))
+    marks = session.execute(select(PromiseMark, Promise.text).join(Promise, Promise.id == PromiseMark.promise_id)
+                            .where(PromiseMark.marked_by == partner_id).order_by(PromiseMark.at))
+    talks = session.scalars(select(TalkSession).where(TalkSession.couple_id == couple_id,
+                                                      TalkSession.action_by == partner_id))
+    return {"made": [{"text": p.text, "status": p.status, "since": _at(p.created_at)} for p in made],
+            "your_marks": [{"promise": text, "mark": m.mark, "date": m.local_date} for m, text in marks],
+            "weekly_talk_actions": [{"action": t.action, "at": _at(t.ended_at or t.started_at)} for t in talks]}
+
+
+def _private_notes(session, partner_id: int) -> List[Dict[str, Any]]:
+    from bot import sealed
+
+    out = []
+    for note in session.scalars(select(PrivateNote).where(PrivateNote.partner_id == partner_id)):
+        entry: Dict[str, Any] = {"kind": note.kind, "updated_at": _at(note.updated_at)}
+        try:
+            entry["note"] = sealed.unseal(note.sealed)
+        except (sealed.MissingKey, sealed.Unreadable):
+            entry["note"] = None  # kept sealed: this server cannot open it
+        out.append(entry)
+    return out
+
+
 def _views(session, couple_id: int) -> List[Dict[str, Any]]:
     rows = session.execute(select(AuditEntry, Therapist).outerjoin(Therapist, Therapist.id == AuditEntry.therapist_id)
                            .where(AuditEntry.couple_id == couple_id).order_by(AuditEntry.at, AuditEntry.id))
@@ -151,6 +183,8 @@ def export_partner(partner_key: str) -> Optional[Dict[str, Any]]:
                         "status": p.status, "conversation": p.conversation_id} for p in pauses],
             **_reminders(session, cid, pid, theirs),
             "checkins": _checkins(session, cid, pid),
+            "promises": _promises(session, cid, pid),
+            "private_notes": _private_notes(session, pid),
             "events": [{"at": _at(e.at), "type": e.type, "conversation": e.conversation_id,
                         "details": dict(e.details or {})} for e in events],
             "therapist_views": _views(session, cid),
