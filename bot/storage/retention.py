@@ -15,9 +15,10 @@ the words people wrote and the bot answered, older than N days, everywhere we ke
 - Our tables: check-in notes, the words a pause's return time was given in, an apology's
   text in its sent (or given up) reminder, the words a daily check-in was set up with.
 
-Kept, as documented in README ("Your data"): ground-rule versions (the couple's standing
-agreements, not messages), the event log (types, times and counts, never words), the
-access audit log (who looked at what, never what it said). Each purge adds one audit
+Kept, as documented in README ("Your data"): ground-rule versions, promises and the actions a
+weekly talk agreed on (standing agreements, not messages), private notes (sealed, each partner
+keeps or deletes their own), the event log (types, times and counts, never words), the access
+audit log (who looked at what, never what it said). Each purge adds one audit
 entry (``retention_purge``) with the cut-off and the counts: no text, no conversation ids.
 ``/forget`` still removes a partner's data at once, whatever the retention.
 """
