@@ -106,3 +106,15 @@ async def test_the_gateway_serves_the_protocol_and_the_review_app_and_widget_lin
 
         markdown = await client.get("/safety-protocol.md")
         assert markdown.status == 200 and await markdown.text() == COMMITTED.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fields,expected", [
+    ({"public_url": "https://kintsugi.example/"}, "https://kintsugi.example/safety-protocol"),
+    ({"telegram_webhook_url": "https://bot.example:8443/telegram/webhook"}, "https://bot.example:8443/safety-protocol"),
+    ({"public_url": "https://a.example", "telegram_webhook_url": "https://b.example/tg"}, "https://a.example/safety-protocol"),
+    ({"gateway_host": "0.0.0.0", "gateway_port": 9090}, "http://127.0.0.1:9090/safety-protocol"),
+])
+def test_the_link_uses_the_gateways_public_address(fields, expected) -> None:
+    from bot.web.protocol_page import protocol_url
+
+    assert protocol_url(Settings(**fields)) == expected

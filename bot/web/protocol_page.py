@@ -25,9 +25,15 @@ HEADERS = {
 
 
 def protocol_url(settings: Settings, base: Optional[str] = None) -> str:
-    """The protocol's address: under ``base`` (a request's own address), else the gateway's public one."""
+    """The protocol's address: under ``base``, else ``KINTSUGI_PUBLIC_URL``, else the origin of the
+    Telegram webhook (the gateway's public address in a deployment), else where the gateway listens."""
+    from urllib.parse import urlsplit
+
     from bot.cli import gateway_address
 
+    if not base and not settings.public_url and settings.telegram_webhook_url:
+        parts = urlsplit(settings.telegram_webhook_url)
+        base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
     return f"{(base or gateway_address(settings)).rstrip('/')}{PATH}"
 
 
