@@ -178,7 +178,7 @@ class Stack:
                                            "--port", str(self.action_port)])
         if name == "rasa":
             return self._spawn("rasa", [
-                rasa_bin(), "run", "--model", str(self.model), "--enable-api", "--auth-token", self.token,
+                rasa_bin(), "run", "--model", str(self.model), "--enable-api", f"--auth-token={self.token}",
                 "--interface", self.bind, "--port", str(self.rasa_port), "--endpoints", str(self._endpoints()),
                 "--credentials", "credentials.yml", "--cors", "*", *self.rasa_args])
         if name == "gateway":
