@@ -28,9 +28,10 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from bot.safety.engine import Hit, LanguageMatcher, load_languages
 from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
-from bot.safety.normalise import Normaliser, split_long
+from bot.safety.normalise import Normalised, Normaliser, split_long
 from bot.safety.second_opinion import Opinion, SecondOpinion
 from bot.safety.softeners import Softeners
+from bot.safety.speller import Speller
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,13 @@ class SafetyDetector:
 
     @classmethod
     def from_directory(cls, path: Optional[Union[str, Path]] = None,
-                       second_opinion: Union[SecondOpinion, None, str] = "built") -> "SafetyDetector":
+                       second_opinion: Union[SecondOpinion, None, str] = "built",
+                       spelling: bool = True) -> "SafetyDetector":
         """Load and compile the lexicon (default ``content/safety``) and the second opinion.
 
         ``second_opinion="built"`` loads the trained weights for the default folder (training
         them first if the examples changed since the last build); ``None`` runs the lexicon alone.
+        ``spelling`` repairs misspelt words that matter, using the model's vocabulary.
         """
         from bot import content
 
@@ -103,6 +106,8 @@ class SafetyDetector:
         matchers, normaliser, priority = load_languages(root)
         if second_opinion == "built":
             second_opinion = load_second_opinion() if path is None else None
+        if second_opinion is not None and spelling:
+            normaliser.speller = build_speller(second_opinion, matchers, normaliser)
         elapsed = time.perf_counter() - started
         log.info("safety lexicon loaded: %d rules in %.2fs", sum(m.rule_count for m in matchers), elapsed)
         return cls(matchers, normaliser, priority, elapsed, second_opinion, Softeners.from_directory(root))
@@ -136,7 +141,24 @@ class SafetyDetector:
                     with self._lock:
                         hits = matcher.find(reading.text)
                     found.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits)
+            found.extend(self._spelled_hits(part, norm, found))
         return found
+
+    def _spelled_hits(self, part: str, norm: Normalised, found: List[Hit]) -> List[Hit]:
+        """Hits that appear only once misspelt words are repaired, and only over a repaired word."""
+        if any(h.level == "crisis" for h in found):
+            return []
+        spelled = self._normalise.spelled(norm)
+        if spelled is None:
+            return []
+        reading, spans = spelled
+        extra: List[Hit] = []
+        for matcher in self._matchers:
+            with self._lock:
+                hits = matcher.find(reading.text)
+            extra.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits
+                         if any(h.start < end and start < h.end for start, end in spans))
+        return extra
 
     def lexicon_assess(self, text: Any) -> Assessment:
         """The lexicon's verdict alone (the precise floor)."""
@@ -185,6 +207,15 @@ def combine(verdict: Assessment, opinion: Opinion, thresholds: Dict[str, float],
             and opinion.acute >= thresholds["crisis_with_lexicon"]:
         return replace(verdict, level="crisis", model_score=score)
     return replace(verdict, model_score=score)
+
+
+def build_speller(opinion: SecondOpinion, matchers: List[LanguageMatcher], normaliser: Normaliser) -> Speller:
+    """Repairs towards the words of the lexicon's worrying phrases, and only words that appear
+    nowhere in the project's examples (the second opinion's vocabulary), the lexicon (idioms
+    included) or the slang lists."""
+    lexicon_words = {w for m in matchers for w in m.words}
+    targets = {w for m in matchers for w in m.entry_words}
+    return Speller(opinion.vocabulary() | lexicon_words | set(normaliser.replacement_words), targets)
 
 
 def load_second_opinion() -> Optional[SecondOpinion]:

@@ -101,6 +101,7 @@ class LanguageMatcher:
         self._lemma_of: Optional[Dict[int, int]] = (
             {int(k): strings.add(str(v)) for k, v in table.items()} if table is not None else None)
         self.words = _pattern_words(lang.entries, lang.exclusions)
+        self.entry_words = _pattern_words(lang.entries, [])  # the words of worrying phrases only
         if table is not None:
             self.words |= {str(v) for v in table.values()}
 

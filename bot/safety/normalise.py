@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 # One-to-one character folding (keeps offsets): apostrophe look-alikes and
 # control characters. Zero-width characters are removed on the slow path.
@@ -21,6 +21,7 @@ _FOLD[127] = " "
 _ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 _ZW_RE = re.compile("[" + "".join(sorted(_ZERO_WIDTH)) + "]")
 _RUN_RE = re.compile(r"\b\w*?([^\W\d_])\1{2,}\w*\b")
+_LONG_WORD_RE = re.compile(r"(?<![\w'])[^\W\d_]{4,}(?![\w'])")
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ class Normaliser:
             )
         else:
             self._repl_re = None
+        # Set by the detector once the second opinion's vocabulary is known (bot/safety/speller.py).
+        self.speller: Optional[Any] = None
+
+    @property
+    def replacement_words(self) -> FrozenSet[str]:
+        """Every word of the slang phrases and their replacements."""
+        return frozenset(w for phrase in [*self._repl, *self._repl.values()] for w in phrase.split())
 
     def _collapse(self, m: "re.Match[str]") -> str:
         """Shrink runs of 3+ letters ("killl", "diiiie") to a known word."""
@@ -139,6 +147,26 @@ class Normaliser:
         if self._repl_re is not None and self._repl_re.search(norm.text):
             norm = _substitute(norm, self._repl_re, self._replace)
         return norm
+
+    def spelled(self, norm: Normalised) -> Optional[Tuple[Normalised, List[Tuple[int, int]]]]:
+        """``norm`` with misspelt words repaired, and the spans of the repaired words in it; None
+        when nothing was repaired. A repair only counts where the lexicon then matches over it."""
+        if self.speller is None:
+            return None
+        repaired = _substitute(norm, _LONG_WORD_RE, self._spell)
+        if repaired is norm:
+            return None
+        before = [m.group(0) for m in _LONG_WORD_RE.finditer(norm.text)]
+        spans = [m.span() for i, m in enumerate(_LONG_WORD_RE.finditer(repaired.text))
+                 if i >= len(before) or m.group(0) != before[i]]
+        return repaired, spans
+
+    def _spell(self, m: "re.Match[str]") -> str:
+        """Repair a misspelt word that matters ("botle" → "bottle"); anything else stays."""
+        word = m.group(0)
+        if word in self._known or word in self._repl:
+            return word
+        return self.speller.correct(word) or word  # type: ignore[union-attr]
 
 
     def without_fillers(self, norm: Normalised) -> Optional[Tuple[Normalised, FrozenSet[str]]]:

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -76,10 +76,19 @@ class _Features:
     def grams(self, text: str) -> Iterable[str]:
         return (char_wb_ngrams if self.kind == "char_wb" else word_ngrams)(text, self.low, self.high)
 
-    def scores(self, text: str) -> np.ndarray:
-        """Each output's contribution: normalised tf-idf of the message's n-grams times the weights."""
+    def counts(self, text: str) -> Counter:
+        """How often each known n-gram occurs in ``text`` (lower-cased already)."""
         index = self.index
-        counts = Counter(index[g] for g in self.grams(text) if g in index)
+        return Counter(index[g] for g in self.grams(text) if g in index)
+
+    @property
+    def additive(self) -> bool:
+        """Whether a text's n-grams are the sum of its sentences' (true inside words, not across them)."""
+        return self.kind == "char_wb"
+
+    def scores(self, text: str, counts: Optional[Counter] = None) -> np.ndarray:
+        """Each output's contribution: normalised tf-idf of the message's n-grams times the weights."""
+        counts = self.counts(text) if counts is None else counts
         if not counts:
             return np.zeros(self.weights.shape[1])
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
@@ -113,15 +122,19 @@ class SecondOpinion:
         with open(path, encoding="utf-8") as handle:
             return cls(json.load(handle))
 
-    def _raw(self, text: str) -> np.ndarray:
-        text = text.lower()
+    def vocabulary(self) -> Set[str]:
+        """Every single word the model has seen in its training examples."""
+        return {gram for feature in self.features if feature.kind == "word"
+                for gram in feature.index if " " not in gram}
+
+    def _raw(self, text: str, counts: Optional[List[Optional[Counter]]] = None) -> np.ndarray:
         totals = np.array(self.intercepts, dtype=np.float64)
-        for feature in self.features:
-            totals += feature.scores(text)
+        for i, feature in enumerate(self.features):
+            totals += feature.scores(text, counts[i] if counts is not None else None)
         return totals
 
-    def _one(self, text: str) -> Tuple[float, float, List[float]]:
-        raw = self._raw(text)
+    def _one(self, text: str, counts: Optional[List[Optional[Counter]]] = None) -> Tuple[float, float, List[float]]:
+        raw = self._raw(text, counts)
         concern = _sigmoid(float(raw[0]))
         acute = _sigmoid(float(raw[1])) if self._first_category == 2 else 0.0
         return concern, acute, raw[self._first_category:].tolist()
@@ -129,14 +142,33 @@ class SecondOpinion:
     def opinion(self, text: str) -> Opinion:
         """The message's probability of concern (highest of the whole and each sentence)."""
         text = text or ""
-        parts = [p for p in _SENTENCE.split(text) if p and p.strip()]
+        lowered = text.lower()
+        parts = [p for p in _SENTENCE.split(lowered) if p and p.strip()]
         per_sentence = len(parts) > 1 and len(text) > self.split_chars
-        candidates = ([text] if len(text) <= MAX_CHARS else []) + (parts if per_sentence else [])
-        if not candidates:
-            candidates = [text[:MAX_CHARS]]
+        scored: List[Tuple[str, Optional[List[Optional[Counter]]]]] = []
+        if per_sentence:
+            # Sentence n-grams are counted once; inside-word n-grams of the whole are their sum.
+            part_counts = [[f.counts(p[:MAX_CHARS]) if f.additive else None for f in self.features]
+                           for p in parts[:40]]
+            scored = [(p[:MAX_CHARS], c) for p, c in zip(parts, part_counts)]
+            if len(text) <= MAX_CHARS:
+                whole: List[Optional[Counter]] = []
+                for i, feature in enumerate(self.features):
+                    if feature.additive and len(parts) <= 40:
+                        total: Counter = Counter()
+                        for counts in part_counts:
+                            total.update(counts[i])
+                        whole.append(total)
+                    else:
+                        whole.append(None)
+                scored.insert(0, (lowered, whole))
+        elif len(text) <= MAX_CHARS:
+            scored = [(lowered, None)]
+        else:
+            scored = [(lowered[:MAX_CHARS], None)]
         best, best_acute, best_categories = 0.0, 0.0, None
-        for part in candidates[:40]:
-            probability, acute, categories = self._one(part[:MAX_CHARS])
+        for part, counts in scored:
+            probability, acute, categories = self._one(part, counts)
             if probability > best or best_categories is None:
                 best, best_acute, best_categories = probability, acute, categories
         category = None

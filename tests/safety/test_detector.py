@@ -243,21 +243,6 @@ def test_anchored_matching_equals_a_plain_matcher(detector: Any, labelled: Dict[
             assert set(lang.matcher(doc)) == set(plain(doc)), text
 
 
-def test_latency_is_reasonable(detector: Any, labelled: Dict[str, List[Any]]) -> None:
-    """A loose guard on a shared machine (bench/safety_bench.py has the real figures)."""
-    base = "We had a long talk tonight about the affair and the rules for phones. "
-    texts = [(base * 5)[: 300 - len(p["text"])] + p["text"] for p in labelled["positives"][:100]]
-    for text in texts:  # warm: spaCy's first sight of a word costs ~25 µs (a new lexeme)
-        detector.assess(text)
-    times = []
-    for text in texts * 3:
-        started = time.perf_counter()
-        detector.assess(text)
-        times.append(time.perf_counter() - started)
-    times.sort()
-    assert times[int(len(times) * 0.95)] < 0.010
-
-
 def test_threads_share_one_detector(detector: Any, labelled: Dict[str, List[Any]]) -> None:
     """Concurrent use gives the same verdicts as sequential use."""
     from concurrent.futures import ThreadPoolExecutor
