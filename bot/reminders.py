@@ -46,6 +46,7 @@ SENDERS: "web.AppKey[List[ReminderSender]]" = web.AppKey("kintsugi.reminder_send
 REMINDER_INTENT = "EXTERNAL_reminder"
 # Kinds rasa answers with their own intent (and rule) instead of EXTERNAL_reminder.
 KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin", SUMMARY_KIND: "EXTERNAL_promise_summary",
+                "weekly_talk": "EXTERNAL_weekly_talk", "talk_turn": "EXTERNAL_talk_turn",
                 "reflection": "EXTERNAL_reflection"}
 MAX_ATTEMPTS = 5
 FIRST_RETRY = 15.0

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from bot import content, storage
 from bot.storage import DueReminder
+from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, turn_minutes
 
 
 def _counts_in_words(counts: Dict[str, int]) -> Optional[str]:
@@ -44,6 +45,37 @@ def promise_summary_text(couple_id: int, until: datetime) -> str:
     return "\n".join(lines)
 
 
+def _talk_words() -> Dict[str, Any]:
+    return content.load("rituals")["weekly_talk"]
+
+
+def _minutes() -> Dict[str, int]:
+    minutes = turn_minutes()
+    return {"minutes": minutes, "total": 2 * minutes}
+
+
+def talk_opening(couple_id: int, before: datetime) -> Dict[str, Any]:
+    """The weekly talk's opening: what it is, the guiding questions, last week's action, a start button."""
+    words = _talk_words()
+    questions = "\n".join(f"• {q}" for q in words["guiding_questions"])
+    lines = [words["opening"].format(questions=questions, **_minutes())]
+    action = storage.last_agreed_action(couple_id, before=before)
+    if action:
+        lines.append(words["recall"].format(action=action))
+    return {"text": "\n\n".join(lines), "buttons": [{"title": words["start_button"], "payload": "/talk_start"}]}
+
+
+def talk_started() -> str:
+    """Said when the first turn begins."""
+    return _talk_words()["started"].format(**_minutes())
+
+
+def talk_turn_end(turn: int) -> str:
+    """Said when a turn ends: reflect back, then the second turn; after the second, the closing question."""
+    words = _talk_words()
+    return (words["turn_over"] if int(turn) == 1 else words["closing"]).format(**_minutes())
+
+
 def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     """Text and buttons of a due ritual reminder that depend on it; None for every other reminder."""
     if reminder.kind == storage.CHECKIN_KIND and reminder.details.get("variant") == "appreciation":
@@ -51,4 +83,8 @@ def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     if reminder.kind == storage.SUMMARY_KIND:
         until = storage.summary_until(reminder.details, reminder.due_at)
         return {"text": promise_summary_text(reminder.couple_id, until)}
+    if reminder.kind == OPEN_KIND:
+        return talk_opening(reminder.couple_id, reminder.due_at)
+    if reminder.kind == TURN_KIND:
+        return {"text": talk_turn_end(int(reminder.details.get("turn") or 1))}
     return None

@@ -56,6 +56,18 @@ from bot.storage.promises import (
 )
 from bot.storage.quiet_hours import QuietHours, quiet_hours_of
 from bot.storage.rituals import HELD_KINDS, hold_ritual_reminder, plan_rituals, ritual_week_counts
+from bot.storage.weekly_talk import (
+    TalkSlot,
+    TalkView,
+    couple_chat,
+    last_agreed_action,
+    record_talk_action,
+    set_weekly_talk,
+    start_talk,
+    stop_weekly_talk,
+    talks_of,
+    weekly_talk,
+)
 from bot.storage.erasure import delete_partner_messages, delete_trackers
 from bot.storage.db import check_database, dispose_engines, upgrade_database
 from bot.storage.events import EventView, events_for, log_event

@@ -352,6 +352,7 @@ class PrivateNote(Base):
     sealed = Column(Text, nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
+
 class WeeklyTalk(Base):
     """A couple's agreed weekly slot for the "state of us" talk, in one zone, opened in one chat."""
 

@@ -18,21 +18,24 @@ from sqlalchemy import select, update
 from bot import clock
 from bot.storage.checkins import CHECKIN_KIND, plan_checkin_prompts, skip_held_checkin
 from bot.storage.db import session_scope
-from bot.storage.models import CheckinPrompt, Partner, Promise, PromiseMark, Reminder
+from bot.storage.models import CheckinPrompt, Partner, Promise, PromiseMark, Reminder, TalkSession
 from bot.storage.promises import SUMMARY_KIND, plan_promise_summaries
+from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, interrupt_talk, plan_weekly_talks
 
-HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND)
+HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND, OPEN_KIND, TURN_KIND)
 HOLD_RETRY = timedelta(hours=1)
 
 
 def plan_rituals(*, couple_id: Optional[int] = None, now: Optional[datetime] = None) -> int:
     """Plan every ritual's next messages; returns how many were planned."""
     return (plan_checkin_prompts(couple_id=couple_id, now=now)
-            + plan_promise_summaries(couple_id=couple_id, now=now))
+            + plan_promise_summaries(couple_id=couple_id, now=now)
+            + plan_weekly_talks(couple_id=couple_id, now=now))
 
 
 def hold_ritual_reminder(reminder_id: int, *, now: Optional[datetime] = None) -> str:
-    """A ritual message due during a pause or a hold: ``skipped`` (check-in) or ``postponed``."""
+    """A ritual message due during a pause or a hold: ``skipped`` (check-in), ``interrupted`` (a talk's
+    turn end: the talk stops there) or ``postponed`` (an hour: a weekly summary or a talk's opening)."""
     now = clock.as_utc(now or clock.now())
     with session_scope() as session:
         reminder = session.get(Reminder, reminder_id)
@@ -40,6 +43,9 @@ def hold_ritual_reminder(reminder_id: int, *, now: Optional[datetime] = None) ->
     if kind == CHECKIN_KIND or kind is None:
         skip_held_checkin(reminder_id)
         return "skipped"
+    if kind == TURN_KIND:
+        interrupt_talk(reminder_id)
+        return "interrupted"
     with session_scope() as session:
         session.execute(update(Reminder).where(Reminder.id == reminder_id)
                         .values(status="pending", due_at=now + HOLD_RETRY, claimed_by=None, claimed_at=None))
@@ -56,6 +62,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
     """Per week (Monday first, in ``zone``), oldest first: what the rituals saw, without any words.
 
     ``checkins_answered`` and ``moods_shared`` count only partners who share with their therapist;
+    ``talks`` counts weekly talks opened (when at least one partner shares);
     ``appreciations`` counts appreciation-day answers with a word; ``promises_kept``,
     ``promises_not_kept``, ``promises_not_sure`` count marks only when both the promise's maker and
     the partner who marked it share (None in every week when nobody may be shown).
@@ -65,7 +72,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
     last = _week_of(now, tz)
     starts = [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     since = datetime.combine(starts[0], time.min, tz).astimezone(ZoneInfo("UTC"))
-    rows = {s: {"week": s.isoformat(), "checkins_answered": 0, "moods_shared": 0, "appreciations": 0,
+    rows = {s: {"week": s.isoformat(), "checkins_answered": 0, "moods_shared": 0, "appreciations": 0, "talks": 0,
                 "promises_kept": 0, "promises_not_kept": 0, "promises_not_sure": 0} for s in starts}
     with session_scope() as session:
         sharing = set(session.scalars(select(Partner.id).where(Partner.couple_id == couple_id,
@@ -79,6 +86,11 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
             row["checkins_answered"] += 1
             row["moods_shared"] += prompt.mood is not None
             row["appreciations"] += prompt.kind == "appreciation" and bool(prompt.note)
+        for started in session.scalars(select(TalkSession.started_at).where(
+                TalkSession.couple_id == couple_id, TalkSession.started_at >= since)):
+            row = rows.get(_week_of(started, tz))
+            if row is not None and sharing:
+                row["talks"] += 1  # a talk both were in: counted when at least one partner shares
         marks = session.execute(select(PromiseMark.mark, PromiseMark.at, PromiseMark.marked_by, Promise.made_by)
                                 .join(Promise, Promise.id == PromiseMark.promise_id)
                                 .where(PromiseMark.couple_id == couple_id, PromiseMark.at >= since)).all()

@@ -1,0 +1,238 @@
+"""The weekly "state of us": an agreed slot, two equal timed turns, one small action recalled next week.
+
+``set_weekly_talk`` keeps the couple's slot (a weekday and a local time in the zone of whoever set it
+up) and the chat it opens in (their group when they have one). ``plan_weekly_talks`` (from
+``plan_rituals``, on every reminder-loop tick) plans the next opening once per week as a reminder
+of kind ``weekly_talk``. ``start_talk`` opens a session and plans both turn ends at once (reminders
+of kind ``talk_turn``, turn 1 and 2), so the turns are equal whichever gateway sends them. A turn
+end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``): its timers stop.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import List, Optional
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot import clock, content
+from bot.storage.checkins import _zone
+from bot.storage.db import session_scope
+from bot.storage.models import Conversation, Partner, Reminder, RitualDelivery, TalkSession, WeeklyTalk, utcnow
+
+OPEN_KIND = "weekly_talk"
+TURN_KIND = "talk_turn"
+
+
+@dataclass(frozen=True)
+class TalkSlot:
+    """The couple's weekly slot."""
+
+    couple_id: int
+    weekday: int
+    hour: int
+    minute: int
+    timezone: str
+    conversation_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class TalkView:
+    """One talk."""
+
+    id: int
+    couple_id: int
+    conversation_id: str
+    status: str
+    started_at: datetime
+    action: Optional[str]
+
+
+def turn_minutes() -> int:
+    """How long each partner's turn is (``content/rituals.yml``)."""
+    return int(content.load("rituals")["weekly_talk"]["turn_minutes"])
+
+
+def _slot(row: WeeklyTalk) -> TalkSlot:
+    return TalkSlot(row.couple_id, row.weekday, row.hour, row.minute, row.timezone or "UTC", row.conversation_id,
+                    row.status)
+
+
+def _talk(row: TalkSession) -> TalkView:
+    return TalkView(row.id, row.couple_id, row.conversation_id, row.status, clock.as_utc(row.started_at), row.action)
+
+
+def couple_chat(couple_id: int, fallback: str) -> str:
+    """The chat both partners read: their newest group, else ``fallback``."""
+    with session_scope() as session:
+        group = session.scalar(select(Conversation.id).where(
+            Conversation.couple_id == couple_id, Conversation.chat_type.in_(("group", "supergroup")))
+            .order_by(Conversation.created_at.desc()).limit(1))
+        return group or fallback
+
+
+def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hour: int, minute: int,
+                    timezone: Optional[str], conversation_id: str) -> TalkSlot:
+    """Agree (or move) the weekly slot; an opening not sent yet follows the new slot."""
+    if not (0 <= weekday <= 6 and 0 <= hour <= 23 and 0 <= minute <= 59):
+        raise ValueError("a weekly talk needs a weekday and a time of day")
+    zone = _zone(timezone).key
+    with session_scope() as session:
+        row = session.scalar(select(WeeklyTalk).where(WeeklyTalk.couple_id == couple_id))
+        if row is None:
+            row = WeeklyTalk(couple_id=couple_id)
+            session.add(row)
+        row.weekday, row.hour, row.minute, row.timezone = weekday, hour, minute, zone
+        row.conversation_id, row.status, row.set_by, row.changed_at = conversation_id[:255], "active", partner_id, utcnow()
+        _cancel_planned_openings(session, couple_id)
+        session.flush()
+        return _slot(row)
+
+
+def _cancel_planned_openings(session, couple_id: int) -> None:
+    for delivery in session.scalars(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
+                                                                 RitualDelivery.kind == OPEN_KIND)).all():
+        reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
+        if reminder is not None and reminder.status == "pending":
+            reminder.status = "cancelled"
+            session.delete(delivery)
+
+
+def weekly_talk(couple_id: int) -> Optional[TalkSlot]:
+    """The couple's slot, or None."""
+    with session_scope() as session:
+        row = session.scalar(select(WeeklyTalk).where(WeeklyTalk.couple_id == couple_id))
+        return _slot(row) if row is not None else None
+
+
+def stop_weekly_talk(couple_id: int) -> bool:
+    """No more weekly openings; False when none was running."""
+    with session_scope() as session:
+        row = session.scalar(select(WeeklyTalk).where(WeeklyTalk.couple_id == couple_id))
+        if row is None or row.status != "active":
+            return False
+        row.status, row.changed_at = "stopped", utcnow()
+        _cancel_planned_openings(session, couple_id)
+        return True
+
+
+def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime] = None) -> int:
+    """Plan each active slot's next opening (once per local week); returns how many were planned."""
+    now = clock.as_utc(now or utcnow())
+    work = []
+    with session_scope() as session:
+        query = select(WeeklyTalk).where(WeeklyTalk.status == "active")
+        if couple_id is not None:
+            query = query.where(WeeklyTalk.couple_id == couple_id)
+        for row in session.scalars(query).all():
+            owner = row.set_by or session.scalar(select(Partner.id).where(Partner.couple_id == row.couple_id)
+                                                 .order_by(Partner.id).limit(1))
+            if owner is None:
+                continue
+            zone = _zone(row.timezone)
+            today = now.astimezone(zone).date()
+            for weeks_ahead in (0, 1):
+                monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks_ahead)
+                moment = datetime.combine(monday + timedelta(days=row.weekday), time(row.hour, row.minute),
+                                          tzinfo=zone).astimezone(ZoneInfo("UTC"))
+                if moment <= now - timedelta(hours=1):
+                    continue
+                if session.scalar(select(RitualDelivery.id).where(
+                        RitualDelivery.couple_id == row.couple_id, RitualDelivery.kind == OPEN_KIND,
+                        RitualDelivery.week == monday.isoformat())) is None:
+                    work.append((row.couple_id, owner, row.conversation_id, zone.key, monday, moment))
+                break
+    planned = 0
+    for couple, owner, chat, zone_name, monday, moment in work:
+        try:
+            with session_scope() as session:
+                reminder = Reminder(couple_id=couple, conversation_id=chat, kind=OPEN_KIND, due_at=moment,
+                                    details={"week": monday.isoformat(), "timezone": zone_name})
+                session.add(reminder)
+                session.flush()
+                session.add(RitualDelivery(couple_id=couple, partner_id=owner, kind=OPEN_KIND, week=monday.isoformat(),
+                                           due_at=moment, reminder_id=reminder.id, status="planned"))
+            planned += 1
+        except IntegrityError:
+            pass  # another gateway planned it a moment ago
+    return planned
+
+
+def start_talk(couple_id: int, conversation_id: str, *, now: Optional[datetime] = None) -> TalkView:
+    """Open a talk now (or return the one already open) and plan both turn ends."""
+    now = clock.as_utc(now or utcnow())
+    minutes = timedelta(minutes=turn_minutes())
+    with session_scope() as session:
+        open_row = session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.status == "open",
+            TalkSession.started_at > now - 3 * minutes).order_by(TalkSession.id.desc()).limit(1))
+        if open_row is not None:
+            return _talk(open_row)  # "we're ready" said twice: one talk
+        row = TalkSession(couple_id=couple_id, conversation_id=conversation_id[:255], status="open", started_at=now)
+        session.add(row)
+        session.flush()
+        for turn in (1, 2):
+            session.add(Reminder(couple_id=couple_id, conversation_id=conversation_id[:255], kind=TURN_KIND,
+                                 due_at=now + turn * minutes, details={"session_id": row.id, "turn": turn}))
+        return _talk(row)
+
+
+def interrupt_talk(reminder_id: int) -> None:
+    """A turn end due during a pause or a crisis hold: the talk stops here, its timers with it."""
+    with session_scope() as session:
+        reminder = session.get(Reminder, reminder_id)
+        if reminder is None:
+            return
+        session_id = (reminder.details or {}).get("session_id")
+        reminder.status, reminder.claimed_by, reminder.claimed_at = "cancelled", None, None
+        talk = session.get(TalkSession, session_id) if session_id else None
+        if talk is not None and talk.status == "open":
+            talk.status, talk.ended_at = "interrupted", utcnow()
+        for other in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
+                                                            Reminder.kind == TURN_KIND,
+                                                            Reminder.status == "pending")).all():
+            if (other.details or {}).get("session_id") == session_id:
+                other.status = "cancelled"
+
+
+def record_talk_action(couple_id: int, partner_id: Optional[int], action: str, conversation_id: str, *,
+                       now: Optional[datetime] = None) -> TalkView:
+    """Keep the one small action agreed at the end of a talk (the latest talk of the last day, else a new one)."""
+    words = content.load("rituals")["weekly_talk"]
+    text = " ".join((action or "").split())[: int(words["longest"])]
+    if len(text) < int(words["shortest"]):
+        raise ValueError("an action needs a few words")
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.started_at > now - timedelta(days=1))
+            .order_by(TalkSession.id.desc()).limit(1))
+        if row is None:
+            row = TalkSession(couple_id=couple_id, conversation_id=conversation_id[:255], started_at=now)
+            session.add(row)
+        row.action, row.action_by, row.status, row.ended_at = text, partner_id, "closed", now
+        for other in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id, Reminder.kind == TURN_KIND,
+                                                            Reminder.status == "pending")).all():
+            if (other.details or {}).get("session_id") == row.id:
+                other.status = "cancelled"  # they closed early: no more timers
+        session.flush()
+        return _talk(row)
+
+
+def last_agreed_action(couple_id: int, *, before: Optional[datetime] = None) -> Optional[str]:
+    """The action agreed at the couple's latest talk before ``before`` (now), to recall it."""
+    before = clock.as_utc(before or utcnow())
+    with session_scope() as session:
+        return session.scalar(select(TalkSession.action).where(
+            TalkSession.couple_id == couple_id, TalkSession.action.isnot(None), TalkSession.ended_at < before)
+            .order_by(TalkSession.ended_at.desc()).limit(1))
+
+
+def talks_of(couple_id: int) -> List[TalkView]:
+    """Every talk of a couple, oldest first."""
+    with session_scope() as session:
+        return [_talk(r) for r in session.scalars(select(TalkSession).where(TalkSession.couple_id == couple_id)
+                                                  .order_by(TalkSession.id))]

@@ -1,0 +1,113 @@
+"""The weekly "state of us" (SQLite and PostgreSQL): the agreed slot opens once a week in the couple's
+chat (two gateways' loops, the controllable clock), two equal timed turns, the closing action kept and
+recalled next week; a crisis inside interrupts it; the pause signal still starts a pause."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import List
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.weekly_talk import (ActionTalkAction, ActionTalkOpen, ActionTalkSetup, ActionTalkStart, ActionTalkTurn,
+                                 action_words, named_weekday)
+from bot import clock, storage
+from bot.storage import events as ev
+from tests.action_kit import responses, run, tracker
+from tests.test_actions_checkins import ANA, _linked_couple
+from tests.test_rituals_fortnight import Delivered, _gateway
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("said, kept", [
+    ("our action is a walk on saturday morning", "a walk on saturday morning"),
+    ("Our action this week is to cook dinner together on Friday.", "cook dinner together on Friday"),
+    ("we agreed to text each other at lunch", "text each other at lunch"),
+    ("this week we will plan one evening out", "plan one evening out"),
+    ("a hug before work", "a hug before work"),
+])
+def test_the_action_in_the_couples_words(said, kept) -> None:
+    assert action_words(said) == kept
+
+
+def test_the_weekday_named() -> None:
+    assert named_weekday("state of us every sunday at 8pm") == 6
+    assert named_weekday("on Fridays at 7") == 4
+    assert named_weekday("every evening at 9") is None
+
+
+def test_agreed_opened_two_turns_an_action_recalled_next_week(database: str, test_clock) -> None:
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")  # a Monday
+    ana = _linked_couple()
+    _, messages = run(ActionTalkSetup(), tracker("ana-chat", "a weekly talk please", "talk_setup", metadata=ANA))
+    assert responses(messages) == ["utter_talk_ask_slot"]
+    _, messages = run(ActionTalkSetup(), tracker("ana-chat", "let's have a weekly state of us on sundays at 8pm",
+                                                 "talk_setup", metadata=ANA))
+    assert responses(messages) == ["utter_talk_set"] and "Sundays" in str(messages) and "8:00 pm" in str(messages)
+    log: List[Delivered] = []
+    gateways = [_gateway(log), _gateway(log)]
+
+    def run_until(moment: datetime, step: timedelta = timedelta(minutes=20)) -> None:
+        while clock.now() < moment:
+            for gateway in gateways:
+                asyncio.run(gateway.tick())
+            clock.advance(step)
+
+    run_until(datetime(2026, 6, 21, 20, 1, tzinfo=BERLIN))
+    [opening] = [d for d in log if d.reminder.kind == "weekly_talk"]
+    assert opening.reminder.conversation_id == "ana-chat"
+    assert opening.reminder.due_at.astimezone(BERLIN).strftime("%a %H:%M") == "Sun 20:00"
+    assert "turn toward you, or away" in opening.text and "Last week" not in opening.text
+    _, messages = run(ActionTalkOpen(), tracker("ana-chat", "", "EXTERNAL_weekly_talk", metadata=ANA))
+    assert messages[0]["buttons"][0]["payload"] == "/talk_start"
+    _, messages = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start", metadata=ANA))
+    assert "10 minutes" in messages[0]["text"]
+    run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start", metadata=ANA))  # a double tap
+    assert len(storage.talks_of(ana.couple_id)) == 1
+    started = clock.now()
+    run_until(started + timedelta(minutes=25), timedelta(minutes=5))
+    turns = [d for d in log if d.reminder.kind == "talk_turn"]
+    assert [d.reminder.details["turn"] for d in turns] == [1, 2]
+    assert [d.reminder.due_at - started for d in turns] == [timedelta(minutes=10), timedelta(minutes=20)]
+    assert "say back what they heard" in turns[0].text and "one small, concrete thing" in turns[1].text
+    _, messages = run(ActionTalkTurn(), tracker("ana-chat", "", "EXTERNAL_talk_turn", metadata=ANA))
+    assert "one small, concrete thing" in messages[0]["text"]
+    _, messages = run(ActionTalkAction(), tracker("ana-chat", "our action is a walk on saturday morning",
+                                                  "talk_action", metadata=ANA))
+    assert responses(messages) == ["utter_talk_action_kept"] and "a walk on saturday morning" in str(messages)
+    run_until(datetime(2026, 6, 28, 20, 30, tzinfo=BERLIN))
+    openings = [d for d in log if d.reminder.kind == "weekly_talk"]
+    assert len(openings) == 2 and len({d.reminder.id for d in log}) == len(log)
+    assert 'Last week you agreed on one small thing: "a walk on saturday morning"' in openings[1].text
+
+
+def test_a_crisis_inside_the_talk_stops_its_timers(database: str, test_clock) -> None:
+    test_clock.at("20:00", "Europe/Berlin", day="2026-06-21")
+    ana = _linked_couple()
+    talk = storage.start_talk(ana.couple_id, "ana-chat")
+    log: List[Delivered] = []
+    gateway = _gateway(log)
+    test_clock.advance(minutes=4)
+    storage.log_event("ana-chat", ev.CRISIS_ROUTED, couple_id=ana.couple_id, partner_id=ana.partner_id)
+    for _ in range(6):
+        test_clock.advance(minutes=5)
+        asyncio.run(gateway.tick())
+    assert [d for d in log if d.reminder.kind == "talk_turn"] == []
+    assert storage.talks_of(ana.couple_id)[0].status == "interrupted" and talk.status == "open"
+    assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "talk_turn"] == []
+
+
+def test_moving_and_stopping_the_slot(database: str, test_clock) -> None:
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")
+    ana = _linked_couple()
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    storage.plan_rituals()
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 5, 10, 0, "Europe/Berlin", "ana-chat")
+    storage.plan_rituals()
+    [opening] = [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"]
+    assert opening.due_at.astimezone(BERLIN).strftime("%a %H:%M") == "Sat 10:00"
+    assert storage.stop_weekly_talk(ana.couple_id) and not storage.stop_weekly_talk(ana.couple_id)
+    assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"] == []
+    assert storage.plan_rituals() == 0 or all(r.kind != "weekly_talk" for r in storage.pending_reminders(ana.couple_id))
