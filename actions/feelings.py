@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import MAX_TEXT, is_group, is_side_talk, metadata, safe_log_event, user_text, who
 from bot.language.apology import is_defensive, nudge_every, nudges
-from bot.language.escalation import assess_escalation
+from bot.language.escalation import assess_escalation, load_lexicon
 from bot.storage import events
 
 RECENT_TURNS = 6
@@ -47,9 +47,13 @@ def suggest_pause_if_heated(dispatcher: CollectingDispatcher, tracker: Tracker) 
     """Offer a pause when the talk escalates (once in a row); None when it does not."""
     if tracker.get_slot("pause_offered"):
         return None
-    assessment = assess_escalation(user_text(tracker), recent_user_messages(tracker))
+    text = user_text(tracker)
+    assessment = assess_escalation(text, recent_user_messages(tracker))
     if not assessment.suggest_pause:
         return None
+    if assessment.score < float(load_lexicon().second_opinion.get("clear_at", 10**9)) and is_defensive(text) \
+            and not _nudged_recently(tracker, nudge_every()):
+        return None  # a defensive reply that is not clearly heated gets the reflect-first nudge instead
     person = who(tracker)
     safe_log_event(tracker.sender_id, events.PAUSE_SUGGESTED, partner_id=person.partner_id,
                    couple_id=person.couple_id,
