@@ -381,3 +381,20 @@ class TalkSession(Base):
     ended_at = Column(UTCDateTime(), nullable=True)
     action = Column(String(300), nullable=True)
     action_by = Column(Integer, ForeignKey("partners.id", ondelete="SET NULL"), nullable=True)
+
+
+class MoneyDate(Base):
+    """A couple's optional monthly money date: the nth weekday of each month, and their own checklist."""
+
+    __tablename__ = "money_dates"
+    id = Column(Integer, primary_key=True)
+    couple_id = Column(Integer, ForeignKey("couples.id", ondelete="CASCADE"), nullable=False, unique=True)
+    nth = Column(Integer, nullable=False, default=1)  # 1..4, or -1 for the last one of the month
+    weekday = Column(Integer, nullable=False)  # Monday is 0
+    hour = Column(Integer, nullable=False)
+    minute = Column(Integer, nullable=False, default=0)
+    timezone = Column(String(64), nullable=True)
+    conversation_id = Column(String(255), nullable=False)
+    checklist = Column(JSON, nullable=False, default=list)
+    status = Column(String(16), nullable=False, default="active")  # active|stopped
+    changed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
