@@ -76,6 +76,12 @@ def talk_turn_end(turn: int) -> str:
     return (words["turn_over"] if int(turn) == 1 else words["closing"]).format(**_minutes())
 
 
+def money_checklist_text(couple_id: int, key: str = "checklist") -> str:
+    """The money date's opening (``key`` "opening") or its checklist, the couple's own items numbered."""
+    items = "\n".join(f"{n}. {item}" for n, item in enumerate(storage.money_checklist(couple_id), start=1))
+    return content.load("rituals")["money_date"][key].format(items=items)
+
+
 def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     """Text and buttons of a due ritual reminder that depend on it; None for every other reminder."""
     if reminder.kind == storage.CHECKIN_KIND and reminder.details.get("variant") == "appreciation":
@@ -85,6 +91,8 @@ def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
         return {"text": promise_summary_text(reminder.couple_id, until)}
     if reminder.kind == OPEN_KIND:
         return talk_opening(reminder.couple_id, reminder.due_at)
+    if reminder.kind == storage.MONEY_KIND:
+        return {"text": money_checklist_text(reminder.couple_id, "opening")}
     if reminder.kind == TURN_KIND:
         return {"text": talk_turn_end(int(reminder.details.get("turn") or 1))}
     return None

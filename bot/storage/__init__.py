@@ -56,6 +56,15 @@ from bot.storage.promises import (
 )
 from bot.storage.quiet_hours import QuietHours, quiet_hours_of
 from bot.storage.rituals import HELD_KINDS, hold_ritual_reminder, plan_rituals, ritual_week_counts
+from bot.storage.money_dates import (
+    MONEY_KIND,
+    MoneyDateView,
+    edit_money_checklist,
+    money_checklist,
+    money_date,
+    set_money_date,
+    stop_money_date,
+)
 from bot.storage.weekly_talk import (
     TalkSlot,
     TalkView,

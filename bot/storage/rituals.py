@@ -20,9 +20,10 @@ from bot.storage.checkins import CHECKIN_KIND, plan_checkin_prompts, skip_held_c
 from bot.storage.db import session_scope
 from bot.storage.models import CheckinPrompt, Partner, Promise, PromiseMark, Reminder, TalkSession
 from bot.storage.promises import SUMMARY_KIND, plan_promise_summaries
+from bot.storage.money_dates import MONEY_KIND, plan_money_dates
 from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, interrupt_talk, plan_weekly_talks
 
-HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND, OPEN_KIND, TURN_KIND)
+HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND, OPEN_KIND, TURN_KIND, MONEY_KIND)
 HOLD_RETRY = timedelta(hours=1)
 
 
@@ -30,12 +31,13 @@ def plan_rituals(*, couple_id: Optional[int] = None, now: Optional[datetime] = N
     """Plan every ritual's next messages; returns how many were planned."""
     return (plan_checkin_prompts(couple_id=couple_id, now=now)
             + plan_promise_summaries(couple_id=couple_id, now=now)
-            + plan_weekly_talks(couple_id=couple_id, now=now))
+            + plan_weekly_talks(couple_id=couple_id, now=now)
+            + plan_money_dates(couple_id=couple_id, now=now))
 
 
 def hold_ritual_reminder(reminder_id: int, *, now: Optional[datetime] = None) -> str:
     """A ritual message due during a pause or a hold: ``skipped`` (check-in), ``interrupted`` (a talk's
-    turn end: the talk stops there) or ``postponed`` (an hour: a weekly summary or a talk's opening)."""
+    turn end: the talk stops there) or ``postponed`` (an hour: a weekly summary, a talk's opening, a money date)."""
     now = clock.as_utc(now or clock.now())
     with session_scope() as session:
         reminder = session.get(Reminder, reminder_id)
