@@ -134,6 +134,15 @@ def _metadata(data: Dict[str, Any]) -> Dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _help_line(entry: Any) -> str:
+    """A help line as a reader says it: "Samaritans: 116 123, samaritans.org" (no categories, dates or sources)."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    reach = [str(entry[k]) for k in ("phone", "text", "web") if isinstance(entry.get(k), (str, int)) and entry[k]]
+    name = str(entry.get("name") or "").strip()
+    return f"{name}: {', '.join(reach)}" if name and reach else name or ", ".join(reach)
+
+
 def _bot_content(data: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any], Optional[str], bool]:
     """Text, details, private recipient key and crisis flag of a bot event."""
     extra = data.get("data") or {}
@@ -149,8 +158,7 @@ def _bot_content(data: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any], O
             private = str(kintsugi.get("partner_id") or "") or None
         resources = kintsugi.get("resources")
         if isinstance(resources, list) and resources:
-            details["resources"] = [" ".join(str(v) for v in r.values() if v) if isinstance(r, dict) else str(r)
-                                    for r in resources][:20]
+            details["resources"] = [_help_line(r) for r in resources][:20]
     buttons = extra.get("buttons") if isinstance(extra, dict) else None
     if isinstance(buttons, list) and buttons:
         details["buttons"] = [str(b.get("title", "")) if isinstance(b, dict) else str(b) for b in buttons][:20]

@@ -192,3 +192,95 @@ def test_small_screen_and_hostile_text(live, browser, seeded_sqlite):
     _shot(page, "10-long-message-small")
     assert dialogs == []
     context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe(page) -> list:
+    """Serious and critical axe-core findings on the page (contrast included)."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run scripts/setup.sh (npm ci installs the pinned version)")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }")
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("width,height,language", [(1280, 900, "en-GB"), (360, 640, "en-GB"), (360, 640, "de-DE")])
+def test_every_page_passes_axe(live, browser, seeded_sqlite, width, height, language):
+    """Every review page at 1280 and 360 px: no serious or critical axe findings, nothing wider than the screen."""
+    from bot.storage.therapists import create_therapist, issue_password_token
+
+    s = seeded_sqlite
+    create_therapist("carol@example.org", None, "Carol")
+    token = issue_password_token("carol@example.org")
+    # bypass_csp only lets the test inject axe-core; the pages themselves run no script
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=language, bypass_csp=True)
+    page = context.new_page()
+    name = f"{width}-{language}"
+    findings = {}
+
+    def check(path: str, shot: str) -> None:
+        page.goto(live.url + path)
+        findings[path] = _axe(page)
+        assert _no_sideways_scroll(page), path
+        _shot(page, f"axe-{shot}-{name}")
+
+    check("/review/login", "login")
+    check(f"/review/set-password?token={token}", "set-password")
+    check("/review/set-password?token=used-or-made-up", "expired-link")
+    page.goto(live.url + "/review/login")
+    page.fill("#email", "alice@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url("**/review/couples")
+    couple = f"/review/couples/{s.couple_a}"
+    check("/review/couples", "couples")
+    check(couple, "conversation")
+    check(couple + "?type=crisis_routed&q=988&from=not-a-date", "conversation-filtered")
+    check(couple + "/weeks", "weeks")
+    check(couple + "/rules", "rules")
+    check(couple + "/export.html", "printable")
+    check("/review/practice", "practice")
+    check(f"/review/couples/{s.couple_b}", "not-yours")
+    assert {path: found for path, found in findings.items() if found} == {}
+    assert len(findings) == 11
+    if language.startswith("de"):
+        page.goto(live.url + couple + "/weeks")
+        assert page.locator("html").get_attribute("lang") == "de"
+        assert page.get_by_role("heading", name="Ana (Partner A) & Ben (Partner B)").is_visible()
+        assert page.locator("table.weeks caption").inner_text() == "Woche für Woche, in Zahlen"
+    context.close()
+
+
+def test_week_by_week_from_the_couples_list(live, browser, seeded_sqlite):
+    """From the list to one couple's weeks, to the crisis week's transcript: no script, strict CSP kept."""
+    s = seeded_sqlite
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    csp_errors = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(live.url + "/review/login")
+    page.fill("#email", "alice@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in")
+    page.wait_for_url("**/review/couples")
+    page.locator(f'tr[data-couple="{s.couple_a}"] a.weeks-link').click()
+    page.wait_for_url(f"**/review/couples/{s.couple_a}/weeks")
+    chart = page.get_by_role("img", name="Week by week: Ana (Partner A) & Ben (Partner B)")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box["width"] > 600 and box["height"] > 200  # drawn, and styled by the app's own stylesheet
+    assert page.locator("svg.weeks rect.band").count() == 1  # the crisis week
+    assert page.locator("svg.weeks text.crisis-mark").count() == 1
+    crisis_row = page.locator("table.weeks tbody tr.crisis")
+    assert crisis_row.count() == 1
+    _shot(page, "11-weeks")
+    crisis_row.get_by_role("link", name="Read this week").click()
+    page.wait_for_url("**from=**")
+    assert page.locator("ol.transcript").get_by_text("Crisis support sent").count() >= 1
+    assert page.evaluate("document.querySelectorAll('script').length") == 0 and csp_errors == []
+    context.close()

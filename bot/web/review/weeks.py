@@ -26,7 +26,7 @@ MEASURES = ("messages", "pauses", "questions", "rules", "checkins", "crises")
 EVENT_MEASURE = {FLOODING_REPORTED: "pauses", QUESTION_COACHED: "questions", RULE_PROPOSED: "rules",
                  CRISIS_ROUTED: "crises"}
 # Chart geometry (SVG user units; the chart scales to its box).
-WIDTH, LEFT, RIGHT, TOP, STRIP, BAR, AXIS = 760, 150, 12, 26, 46, 30, 34
+WIDTH, LEFT, RIGHT, TOP, STRIP, BAR, AXIS = 760, 150, 12, 38, 46, 30, 34
 
 
 @dataclass(frozen=True)
