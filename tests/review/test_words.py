@@ -134,3 +134,49 @@ def _ana(s) -> int:
     from bot.storage import partner_by_key
 
     return partner_by_key("tg:111").id
+
+
+def _keys(tree, prefix=""):
+    out = set()
+    for key, value in tree.items():
+        out |= _keys(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}"}
+    return out
+
+
+def test_every_language_has_every_word() -> None:
+    """content/review_i18n/<lang>.yml repeats every key of content/review.yml, with the same placeholders."""
+    from bot import content
+
+    english = {k: v for k, v in content.load("review").items() if k != "groups"}  # groups are ids, named in ui
+    for lang in ("de", "es", "fr"):
+        other = content.load(f"review_i18n/{lang}")
+        assert _keys(other) == _keys(english), lang
+        _same_holes(english, other, lang)
+
+
+def _same_holes(english, other, where: str) -> None:
+    for key, value in english.items():
+        if isinstance(value, dict):
+            _same_holes(value, other[key], f"{where}.{key}")
+        else:
+            assert sorted(re.findall(r"\{(\w*)\}", str(other[key]))) == \
+                sorted(re.findall(r"\{(\w*)\}", str(value))), f"{where}.{key}"
+
+
+def test_each_event_reads_as_a_sentence_in_every_language() -> None:
+    at = datetime(2026, 6, 16, 18, 0, tzinfo=timezone.utc)
+    details = {"interrupted": "question_form", "resume_at": "2026-06-16T20:15:00+01:00", "minutes": 75,
+               "category": "partner_violence", "country": "UK", "private": True, "keys": ["pause_signal"],
+               "version": 2, "complete": True, "flow": "rules_form", "by": "pause", "outcome": "safe", "at": "20:00"}
+    for event_type in sorted(ev.EVENT_TYPES):
+        english = event_sentence(event_type, details, "Ana (Partner A)", at=at, locale="en_GB")
+        for locale in ("de", "es_ES", "fr_CA"):
+            text = event_sentence(event_type, details, "Ana (Partner A)", at=at, locale=locale)
+            assert text and "{" not in text and "Ana (Partner A)" in text, (locale, event_type, text)
+            assert not re.search(r"\b(None|null|True|False)\b|\[|\]", text), (locale, event_type, text)
+            if not event_type.startswith(("apology", "empathy")):  # those read as "{event} ({who})."
+                assert text != english, (locale, event_type)
+    assert event_sentence(ev.CRISIS_ROUTED, details, "Ben (Partner B)", locale="es") == \
+        "Ayuda en crisis enviada en privado a Ben (Partner B): violencia en la pareja, líneas de ayuda de Reino Unido."
+    assert pressed("/im_flooded", locale="fr") == "a appuyé sur « Pause »"
+    assert pressed("/affirm", {"/affirm": "Oui"}, locale="de") == "drückte „Oui“"
