@@ -21,6 +21,7 @@ ANA = Person(301, "Ana")
 BEN = Person(302, "Ben")
 GROUP = group_chat(-3003)
 BOT = "@kintsugi_test_bot"
+WAIT = 90.0  # seconds: a generous wait for a busy machine, not a speed check
 
 
 def _json(document: Dict[str, Any]) -> Dict[str, Any]:
@@ -30,7 +31,7 @@ def _json(document: Dict[str, Any]) -> Dict[str, Any]:
 
 
 async def _wait_document(api: FakeBotApi, chat_id: int, count: int = 1) -> Dict[str, Any]:
-    await api.wait_for(lambda a: len(a.documents(chat_id)) >= count)
+    await api.wait_for(lambda a: len(a.documents(chat_id)) >= count, WAIT)
     return api.documents(chat_id)[count - 1]
 
 
@@ -40,28 +41,27 @@ async def test_mydata_in_a_group_goes_privately_or_asks_for_a_private_chat(bot_a
 
     # someone we know nothing about is told so, and gets no file
     bot_api.push(bot_api.message(ANA, private_chat(ANA), "/mydata"))
-    assert await bot_api.wait_for_messages(ANA.id) == [ui("mydata.nothing")]
+    assert await bot_api.wait_for_messages(ANA.id, timeout=WAIT) == [ui("mydata.nothing")]
     assert bot_api.documents() == []
 
     # both talk to the bot in their group
     for person in (ANA, BEN):
         bot_api.push(bot_api.message(person, GROUP, f"{BOT} hello from {person.first_name}"))
-    await bot_api.wait_for_messages(GROUP["id"], 2)
-    before = len(bot_api.sent(GROUP["id"]))
+    before = len(await bot_api.replies(GROUP["id"], 0, at_least=2, quiet=1.0, timeout=WAIT))  # both answered
 
     # Ana asks in the group: the file goes to her private chat, the group hears one line
     bot_api.push(bot_api.message(ANA, GROUP, "/mydata"))
     document = await _wait_document(bot_api, ANA.id)
     assert document["caption"] == ui("mydata.caption")
     assert _json(document)["you"]["id"] == f"tg:{ANA.id}"
-    assert (await bot_api.wait_for_messages(GROUP["id"], before + 1))[before:] == \
+    assert await bot_api.replies(GROUP["id"], before, quiet=1.0, timeout=WAIT) == \
         [ui("mydata.sent_privately", name="Ana")]
     assert bot_api.documents(GROUP["id"]) == []
 
     # Ben never opened a private chat: the group gets a button to open one, and no file goes anywhere
     bot_api.unreachable.add(BEN.id)
     bot_api.push(bot_api.message(BEN, GROUP, "/mydata"))
-    sent = await bot_api.wait_for(lambda a: a.sent(GROUP["id"])[before + 1:])
+    sent = await bot_api.wait_for(lambda a: a.sent(GROUP["id"])[before + 1:], WAIT)
     assert sent[0]["text"] == ui("mydata.need_private", name="Ben")
     assert sent[0]["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=mydata")
     # (the one try went to his private chat, which Telegram refused; nothing reached the group)
