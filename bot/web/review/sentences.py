@@ -147,7 +147,9 @@ def event_sentence(event_type: str, details: Dict[str, Any], who: Optional[str],
             key = "other"
         else:  # a moment, or a time already in words ("20:00")
             values["time"] = time_of_day(moment, zone, locale, today=at) if moment else raw.strip()[:40]
-            values["minutes"] = _minutes(d.get("minutes"), locale)
+            # how long from when they asked, as they said it ("in 30 minutes"), else the length logged
+            ahead = (clock.as_utc(moment) - clock.as_utc(at)).total_seconds() if moment and at else 0
+            values["minutes"] = _minutes(round(ahead / 60) if ahead > 0 else d.get("minutes"), locale)
             if event_type == "resume_scheduled" and not values["minutes"]:
                 key = "resume_scheduled_no_length"
     elif event_type == "question_coached":
