@@ -66,8 +66,8 @@ def _answer(couple: int, partner: int, at: datetime) -> None:
                                   due_at=at, status="answered", mood=2, note="private words", answered_at=at))
 
 
-async def test_the_weeks_page_counts_only_what_was_shared(seeded_sqlite, make_client) -> None:
-    s = seeded_sqlite
+async def test_the_weeks_page_counts_only_what_was_shared(seeded, make_client) -> None:
+    s = seeded  # on SQLite and on PostgreSQL
     _answer(s.couple_a, s.partners["ana"], s.base + timedelta(hours=2))  # Ana shares: counted
     _answer(s.couple_a, s.partners["ben"], s.base + timedelta(hours=3))  # Ben does not: not counted
     client = await make_client()
