@@ -111,3 +111,23 @@ def test_moving_and_stopping_the_slot(database: str, test_clock) -> None:
     assert storage.stop_weekly_talk(ana.couple_id) and not storage.stop_weekly_talk(ana.couple_id)
     assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"] == []
     assert storage.plan_rituals() == 0 or all(r.kind != "weekly_talk" for r in storage.pending_reminders(ana.couple_id))
+
+
+def test_after_forget_the_talk_opens_where_the_other_partner_is(database: str, test_clock) -> None:
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")
+    ana = _linked_couple()
+    ben = storage.identify("ben-chat", "rest:ben-chat")
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    storage.set_money_date(ana.couple_id, 1, 6, 19, 0, "Europe/Berlin", "ana-chat")
+    storage.set_weekly_talk(ana.couple_id, ben.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")  # Ben's plan
+    storage.plan_rituals()
+    assert {r.conversation_id for r in storage.pending_reminders(ana.couple_id)
+            if r.kind in ("weekly_talk", "money_date")} == {"ana-chat"}
+    from bot.storage.erasure import erase_partner
+
+    erase_partner("rest:ana-chat", ["ana-chat"])
+    assert [r for r in storage.pending_reminders(ben.couple_id) if r.conversation_id == "ana-chat"] == []
+    storage.plan_rituals()  # the same week and month again, now where Ben is
+    chats = {r.kind: r.conversation_id for r in storage.pending_reminders(ben.couple_id)
+             if r.kind in ("weekly_talk", "money_date")}
+    assert chats == {"weekly_talk": "ben-chat", "money_date": "ben-chat"}

@@ -19,6 +19,7 @@ from bot import clock, content
 from bot.storage.checkins import _zone
 from bot.storage.db import session_scope
 from bot.storage.models import MoneyDate, Partner, Reminder, RitualDelivery, utcnow
+from bot.storage.weekly_talk import ritual_chat, still_planned
 
 MONEY_KIND = "money_date"
 
@@ -151,7 +152,8 @@ def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime]
         for row in session.scalars(query).all():
             owner = session.scalar(select(Partner.id).where(Partner.couple_id == row.couple_id).order_by(Partner.id)
                                    .limit(1))
-            if owner is None:
+            chat = ritual_chat(session, row.couple_id, row.conversation_id)
+            if owner is None or chat is None:
                 continue
             zone = _zone(row.timezone)
             today = now.astimezone(zone).date()
@@ -163,10 +165,8 @@ def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime]
                 if moment <= now - timedelta(hours=1):
                     continue
                 key = date(year, month, 1).isoformat()
-                if session.scalar(select(RitualDelivery.id).where(
-                        RitualDelivery.couple_id == row.couple_id, RitualDelivery.kind == MONEY_KIND,
-                        RitualDelivery.week == key)) is None:
-                    work.append((row.couple_id, owner, row.conversation_id, key, moment))
+                if not still_planned(session, row.couple_id, MONEY_KIND, key):
+                    work.append((row.couple_id, owner, chat, key, moment))
                 break
     planned = 0
     for couple, owner, chat, key, moment in work:

@@ -74,6 +74,18 @@ def couple_chat(couple_id: int, fallback: str) -> str:
         return group or fallback
 
 
+def ritual_chat(session, couple_id: int, conversation_id: str) -> Optional[str]:
+    """Where a couple's shared ritual opens: its chat while that is still the couple's (a partner who used
+    /forget took their private chat away), else the couple's group, else a remaining partner's own chat."""
+    chat = session.get(Conversation, conversation_id)
+    if chat is not None and chat.couple_id == couple_id:
+        return conversation_id
+    rows = session.execute(select(Conversation.id, Conversation.chat_type).where(Conversation.couple_id == couple_id)
+                           .order_by(Conversation.created_at.desc())).all()
+    groups = [c for c, kind in rows if kind in ("group", "supergroup")]
+    return (groups or [c for c, _kind in rows] or [None])[0]
+
+
 def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hour: int, minute: int,
                     timezone: Optional[str], conversation_id: str) -> TalkSlot:
     """Agree (or move) the weekly slot; an opening not sent yet follows the new slot."""
@@ -119,6 +131,24 @@ def stop_weekly_talk(couple_id: int) -> bool:
         return True
 
 
+def _still_planned(session, couple_id: int, kind: str, key: str) -> bool:
+    """True when this period's opening is planned; one whose reminder was cancelled (its chat was
+    erased with a partner) is dropped, so it is planned again where the couple still is."""
+    delivery = session.scalar(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
+                                                           RitualDelivery.kind == kind, RitualDelivery.week == key))
+    if delivery is None:
+        return False
+    reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
+    if reminder is None or reminder.status == "cancelled":
+        session.delete(delivery)
+        session.flush()
+        return False
+    return True
+
+
+still_planned = _still_planned
+
+
 def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime] = None) -> int:
     """Plan each active slot's next opening (once per local week); returns how many were planned."""
     now = clock.as_utc(now or utcnow())
@@ -130,7 +160,8 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
         for row in session.scalars(query).all():
             owner = row.set_by or session.scalar(select(Partner.id).where(Partner.couple_id == row.couple_id)
                                                  .order_by(Partner.id).limit(1))
-            if owner is None:
+            chat = ritual_chat(session, row.couple_id, row.conversation_id)
+            if owner is None or chat is None:
                 continue
             zone = _zone(row.timezone)
             today = now.astimezone(zone).date()
@@ -140,10 +171,8 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
                                           tzinfo=zone).astimezone(ZoneInfo("UTC"))
                 if moment <= now - timedelta(hours=1):
                     continue
-                if session.scalar(select(RitualDelivery.id).where(
-                        RitualDelivery.couple_id == row.couple_id, RitualDelivery.kind == OPEN_KIND,
-                        RitualDelivery.week == monday.isoformat())) is None:
-                    work.append((row.couple_id, owner, row.conversation_id, zone.key, monday, moment))
+                if not _still_planned(session, row.couple_id, OPEN_KIND, monday.isoformat()):
+                    work.append((row.couple_id, owner, chat, zone.key, monday, moment))
                 break
     planned = 0
     for couple, owner, chat, zone_name, monday, moment in work:
