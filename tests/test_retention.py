@@ -120,6 +120,14 @@ def test_words_older_than_the_retention_go_and_everything_else_stays(database: s
             [x.intent_name for x in before.events if isinstance(x, e.UserUttered)]
         windowed = asyncio.run(store.retrieve("tg-7"))
         assert windowed.get_slot("pause_signal") == "kiwi"
+        # what people are shown afterwards: the therapist's transcript and the partner's own copy, no empty lines
+        from bot.storage.data_export import export_partner
+        from bot.storage.transcripts import transcript
+
+        storage.set_share_consent(who.partner_id, True)
+        shown = [i.text for i in transcript(who.couple_id).items if i.kind == "message"]
+        assert shown == ["fresh words today", "fresh reply today"]
+        assert [m["text"] for m in export_partner("tg:7")["messages"]] == ["fresh words today", "fresh reply today"]
 
         tables = json.dumps(_table_words(who.couple_id))
         assert not [words for words in OLD_WORDS if words in tables]

@@ -34,11 +34,11 @@ from sqlalchemy import inspect, select, text, update
 from bot import clock
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import AuditEntry, CheckinPrompt, DailyCheckin, Pause, Reminder
+from bot.storage.tracker_rows import EXPIRED  # marks a tracker row whose words were removed (not touched again)
 
 RETENTION_PURGE = "retention_purge"
 PURGE_EVERY = timedelta(days=1)
 CHECK_EVERY = timedelta(minutes=10)  # how often a running gateway asks whether a day has passed
-EXPIRED = "kintsugi_expired"  # marks a tracker row whose words were removed, so it is not touched again
 TEXT_ENTITY_KEYS = ("value", "text")
 BOT_PAYLOAD_KEYS = ("custom", "buttons", "attachment", "image", "elements", "quick_replies")
 

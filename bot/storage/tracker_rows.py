@@ -20,6 +20,16 @@ from bot.storage.transcripts import RASA_EVENTS
 
 TRACKER_TABLE = "events"
 EXTERNAL_PREFIX = "EXTERNAL: "  # a user row Rasa wrote for a triggered intent (a reminder), not a person
+# Rows that hold no words: emptied by the retention purge (bot.storage.retention.EXPIRED), or a private
+# turn stored without them (bot.storage.private_notes.PRIVATE_MARK in the row's metadata).
+EXPIRED = "kintsugi_expired"
+PRIVATE_MARK = "kintsugi_private"
+
+
+def wordless(data: Dict[str, Any]) -> bool:
+    """Whether a row was stored or kept without its words (nothing to show of it)."""
+    meta = data.get("metadata")
+    return bool(data.get(EXPIRED)) or (isinstance(meta, dict) and bool(meta.get(PRIVATE_MARK)))
 
 
 def row_data(raw: Optional[str]) -> Dict[str, Any]:
@@ -116,10 +126,12 @@ def partner_messages(conversations: Dict[str, str], partner_key: str,
                 text = str(data.get("text") or "")
                 turn = "" if text.startswith(EXTERNAL_PREFIX) else _writer(data, conversations[sender], sender)
                 if turn == partner_key or (alone and turn == ""):
-                    if turn:
+                    if turn and not wordless(data):
                         intent = ((data.get("parse_data") or {}).get("intent") or {}).get("name")
                         messages.append({"conversation": sender, "at": _moment(timestamp), "from": "you",
                                          "text": text, "intent": intent})
+                continue
+            if wordless(data):
                 continue
             recipient = private_recipient(data)
             ours = recipient == partner_key if recipient else (alone or turn in (partner_key, ""))

@@ -193,6 +193,8 @@ def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo
         data = _payload(row)
         if (data.get("metadata") or {}).get(PRIVATE_MARK) if isinstance(data.get("metadata"), dict) else False:
             continue  # a private turn (yes/no/maybe list, reflection): stored without words, never shown
+        if data.get("kintsugi_expired"):  # words removed after KINTSUGI_RETENTION_DAYS (bot/storage/retention.py)
+            continue
         at = datetime.fromtimestamp(float(row.timestamp or data.get("timestamp") or 0), tz=timezone.utc)
         conv = conversations[row.sender_id]
         if row.type_name == "user":
