@@ -178,3 +178,16 @@ def test_forgetting_the_maker_removes_their_promises_and_summaries(database: str
     assert storage.promises_of(a.couple_id, active_only=False) == []
     assert all(d["partner_id"] == b.partner_id for d in storage.ritual_deliveries_of(a.couple_id))
     assert storage.plan_promise_summaries() == 0
+
+
+def test_weekly_counts_can_start_on_the_readers_first_weekday(database: str, test_clock) -> None:
+    test_clock.at("21:05", "Europe/Berlin", day="2026-06-21")  # a Sunday
+    a, _b = _couple("Europe/Berlin", "Europe/Berlin")
+    storage.set_share_consent(a.partner_id, True)
+    storage.set_daily_checkin(a.couple_id, a.partner_id, 21, 0)
+    storage.plan_checkin_prompts(now=test_clock.now().replace(hour=12))
+    storage.record_checkin_mood(a.couple_id, a.partner_id, 4)
+    [week] = storage.ritual_week_counts(a.couple_id, weeks=1, zone="Europe/Berlin", first_weekday=6)
+    assert week["week"] == "2026-06-21" and week["checkins_answered"] == 1
+    [week] = storage.ritual_week_counts(a.couple_id, weeks=1, zone="Europe/Berlin")
+    assert week["week"] == "2026-06-15" and week["checkins_answered"] == 1

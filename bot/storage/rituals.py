@@ -54,14 +54,16 @@ def hold_ritual_reminder(reminder_id: int, *, now: Optional[datetime] = None) ->
     return "postponed"
 
 
-def _week_of(moment: datetime, zone: ZoneInfo) -> date:
+def _week_of(moment: datetime, zone: ZoneInfo, first: int = 0) -> date:
     day = clock.as_utc(moment).astimezone(zone).date()
-    return day - timedelta(days=day.weekday())
+    return day - timedelta(days=(day.weekday() - first) % 7)
 
 
-def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
+def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC", first_weekday: int = 0,
                        now: Optional[datetime] = None) -> List[Dict]:
-    """Per week (Monday first, in ``zone``), oldest first: what the rituals saw, without any words.
+    """Per week (starting on ``first_weekday``, 0 Monday, in ``zone``), oldest first: what the rituals saw,
+    without any words. The review app's weeks (``bot/web/review/weeks.py``) can show these beside its
+    chart: pass its zone and ``first_weekday(locale)``.
 
     ``checkins_answered`` and ``moods_shared`` count only partners who share with their therapist;
     ``talks`` counts weekly talks opened (when at least one partner shares);
@@ -71,7 +73,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
     """
     tz = ZoneInfo(zone)
     now = clock.as_utc(now or clock.now())
-    last = _week_of(now, tz)
+    last = _week_of(now, tz, first_weekday)
     starts = [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     since = datetime.combine(starts[0], time.min, tz).astimezone(ZoneInfo("UTC"))
     rows = {s: {"week": s.isoformat(), "checkins_answered": 0, "moods_shared": 0, "appreciations": 0, "talks": 0,
@@ -82,7 +84,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
         for prompt in session.scalars(select(CheckinPrompt).where(
                 CheckinPrompt.couple_id == couple_id, CheckinPrompt.status == "answered",
                 CheckinPrompt.answered_at >= since)):
-            row = rows.get(_week_of(prompt.answered_at, tz))
+            row = rows.get(_week_of(prompt.answered_at, tz, first_weekday))
             if row is None or prompt.partner_id not in sharing:
                 continue
             row["checkins_answered"] += 1
@@ -90,14 +92,14 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC",
             row["appreciations"] += prompt.kind == "appreciation" and bool(prompt.note)
         for started in session.scalars(select(TalkSession.started_at).where(
                 TalkSession.couple_id == couple_id, TalkSession.started_at >= since)):
-            row = rows.get(_week_of(started, tz))
+            row = rows.get(_week_of(started, tz, first_weekday))
             if row is not None and sharing:
                 row["talks"] += 1  # a talk both were in: counted when at least one partner shares
         marks = session.execute(select(PromiseMark.mark, PromiseMark.at, PromiseMark.marked_by, Promise.made_by)
                                 .join(Promise, Promise.id == PromiseMark.promise_id)
                                 .where(PromiseMark.couple_id == couple_id, PromiseMark.at >= since)).all()
         for mark, at, marked_by, made_by in marks:
-            row = rows.get(_week_of(at, tz))
+            row = rows.get(_week_of(at, tz, first_weekday))
             if row is not None and marked_by in sharing and made_by in sharing:
                 row[f"promises_{mark}"] += 1
     if len(sharing) < 2:
