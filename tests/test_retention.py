@@ -27,7 +27,7 @@ NOW = datetime(2026, 6, 16, 12, 0, tzinfo=timezone.utc)
 ANA = {"partner_id": "tg:7", "display_name": "Ana", "chat_type": "private"}
 OLD_WORDS = ["first session secret", "first session reply", "old words in this session", "old answer quoting you",
              "old apology draft", "old pause words", "old checkin note", "old apology text", "old setup words",
-             "eight-ish tonight"]
+             "eight-ish tonight", "old sealed reflection"]
 NEW_WORDS = ["fresh words today", "fresh reply today", "new pause words", "new checkin note", "new apology text",
              "kiwi"]
 
@@ -71,6 +71,9 @@ def _seed_tables(who) -> None:
     old = storage.schedule_reminder(couple, "tg-8", NOW - timedelta(days=40), "apology",
                                     {"text": "old apology text", "from_partner": me})
     storage.mark_reminder_sent(old)
+    shared = storage.schedule_reminder(couple, "tg-8", NOW - timedelta(days=40), "reflection",
+                                       {"sealed": "old sealed reflection"})
+    storage.mark_reminder_sent(shared)
     storage.schedule_reminder(couple, "tg-8", NOW - timedelta(hours=1), "apology",
                               {"text": "new apology text", "from_partner": me})
     storage.set_daily_checkin(couple, me, 21, 0, said="old setup words")

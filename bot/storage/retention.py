@@ -13,7 +13,8 @@ the words people wrote and the bot answered, older than N days, everywhere we ke
   rows changed loses its window snapshot (``tracker_windows``, which keeps the last typed
   messages); the tracker store cuts a new one from what is left.
 - Our tables: check-in notes, the words a pause's return time was given in, an apology's
-  text in its sent (or given up) reminder, the words a daily check-in was set up with.
+  text or a shared reflection in its sent (or given up) reminder, the words a daily check-in
+  was set up with.
 
 Kept, as documented in README ("Your data"): ground-rule versions, promises and the actions a
 weekly talk agreed on (standing agreements, not messages), private notes (sealed, each partner
@@ -41,6 +42,7 @@ PURGE_EVERY = timedelta(days=1)
 CHECK_EVERY = timedelta(minutes=10)  # how often a running gateway asks whether a day has passed
 TEXT_ENTITY_KEYS = ("value", "text")
 BOT_PAYLOAD_KEYS = ("custom", "buttons", "attachment", "image", "elements", "quick_replies")
+REMINDER_WORDS = ("text", "sealed")  # an apology's text, a shared reflection (sealed) in a reminder's details
 
 
 @dataclass(frozen=True)
@@ -159,9 +161,8 @@ def _purge_tables(cutoff: datetime) -> Dict[str, int]:
         for reminder in session.scalars(select(Reminder).where(Reminder.due_at < cutoff,
                                                                Reminder.status.notin_(("pending", "claimed")))):
             details = dict(reminder.details or {})
-            if "text" in details:
-                details.pop("text")
-                reminder.details = {**details, EXPIRED: True}
+            if any(key in details for key in REMINDER_WORDS):
+                reminder.details = {**{k: v for k, v in details.items() if k not in REMINDER_WORDS}, EXPIRED: True}
                 apologies += 1
     return {"checkin_notes": notes, "pause_words": pauses, "checkin_setup_words": setup, "apology_texts": apologies}
 
