@@ -186,6 +186,11 @@ def script_reply(message: str) -> List[Dict[str, Any]]:
                 {"text": "Are you somewhere safe right now?",
                  "quick_replies": [{"content_type": "text", "title": "I'm safe", "payload": "/im_safe"},
                                    {"content_type": "text", "title": "Not really", "payload": "/not_safe"}]}]
+    if lowered == "choices please":
+        titles = [f"{n}. About the bed: what did it mean to you then, and what does it mean now?" for n in range(1, 5)]
+        return [{"text": "Which of these is closest?",
+                 "quick_replies": [{"content_type": "text", "title": t, "payload": t} for t in titles]
+                 + [{"content_type": "text", "title": "Keep my question", "payload": "keep my question"}]}]
     if lowered == "list please":
         return [{"text": "For the partner who answers:\n• Listen to the whole question.\n• Answer briefly."}]
     if lowered.startswith("in ") or lowered == "tomorrow":

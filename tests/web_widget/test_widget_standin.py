@@ -163,6 +163,21 @@ def test_focus_returns_to_the_message_box_after_a_quick_reply(open_page: OpenPag
     widget.page.get_by_text("I'll remind you both tomorrow").wait_for()
 
 
+@pytest.mark.parametrize("width,height", [(1280, 800), (360, 640)])
+def test_many_long_quick_replies_scroll_and_never_cover_the_message_box(
+        open_page: OpenPage, standin: StandIn, standin_gateway: ThreadedApp, width: int, height: int) -> None:
+    widget = open_page(standin_gateway.url, width=width, height=height)
+    widget.open()
+    widget.online()
+    widget.say("choices please")
+    keep = widget.loc(".quick-btn").get_by_text("Keep my question")
+    keep.wait_for()
+    quick, form = widget.loc(".quick").bounding_box(), widget.loc(".compose").bounding_box()
+    assert quick and form and quick["y"] + quick["height"] <= form["y"] + 1, (quick, form)
+    keep.click()  # reachable: scrolled into view, nothing on top of it
+    widget.page.get_by_text("I hear you").first.wait_for()
+
+
 def test_line_breaks_in_a_reply_are_kept(open_page: OpenPage, standin: StandIn,
                                          standin_gateway: ThreadedApp) -> None:
     widget = open_page(standin_gateway.url)
