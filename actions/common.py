@@ -98,9 +98,10 @@ def display_name(tracker: Tracker) -> Optional[str]:
 
 
 def timezone_of(tracker: Tracker, person: Optional[storage.Who] = None) -> str:
-    """The time zone to read and say times in: the message's, the couple's, or the default."""
+    """The time zone to read and say times in: the message's, the person's own, the couple's, or the default."""
     meta = metadata(tracker)
-    return str(meta.get("timezone") or (person.timezone if person else None) or get_settings().default_timezone)
+    own = (getattr(person, "partner_timezone", None) or person.timezone) if person else None
+    return str(meta.get("timezone") or own or get_settings().default_timezone)
 
 
 def country_of(tracker: Tracker, person: Optional[storage.Who] = None) -> str:

@@ -45,6 +45,11 @@ def is_break_request(tracker: Tracker, requested_slot: Optional[str]) -> bool:
         return False  # "30 minutes", "give me an hour": an answer about time
     if requested_slot in SIGNAL_SLOTS and len(text.split()) <= 3:
         return False  # "timeout", "red card": the signal they are choosing
+    if str(requested_slot or "").startswith(("rule_", "change_rule_")):
+        from bot.language.off_limits import reads_as_rule_answer
+
+        if reads_as_rule_answer(text):
+            return False  # "whoever called the pause reaches out first": an agreement about pauses
     return True
 
 

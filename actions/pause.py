@@ -1,7 +1,7 @@
 """The "I'm flooded" flow: stop calmly, soothe, agree when to come back, remind both."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,9 +11,18 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, who
+from actions.pause_time import (
+    CITY_SLOT,
+    agreed_minimum,
+    ask_again,
+    needs_city,
+    read_city,
+    read_time_request,
+    show_rules_and_ask,
+)
 from bot import clock, storage
 from bot.storage import events
-from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
+from bot.storage.pauses import MAX_PAUSE, PAUSE_STARTED
 from bot.language.timeparse import describe, parse_duration, parse_when
 
 
@@ -38,40 +47,70 @@ class ActionStartPause(Action):
         if interrupted:
             safe_log_event(tracker.sender_id, events.FLOW_INTERRUPTED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"flow": interrupted, "by": "pause"})
+        # At most three messages: this calm word, a soothing exercise, and the time prompt (which
+        # names the couple's agreed shortest break, actions/pause_time.py).
         dispatcher.utter_message(response="utter_calm_pause")
-        rules = storage.current_rules(person.couple_id)
-        agreed = (rules.rules.get("break_length") if rules else None)
-        if agreed:
-            dispatcher.utter_message(response="utter_pause_agreed_length", length=agreed)
         dispatcher.utter_message(response="utter_soothing_exercise")
         return [ActiveLoop(None), *clear_flow_slots(tracker), SlotSet("pause_offered", None)]
 
 
 class ValidatePauseForm(KintsugiFormValidation):
-    """Read the resume time in the person's words and keep it between 20 minutes and a day."""
+    """Read the resume time in the person's words and keep it between the shortest break and a day."""
 
     def name(self) -> Text:
         return "validate_pause_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        """Ask which city's time to use first, once, when the channel gives no zone (Telegram)."""
+        others = [slot for slot in domain_slots if slot != CITY_SLOT]
+        answering = tracker.get_slot("requested_slot") == CITY_SLOT  # so its answer is validated
+        if answering or (tracker.get_slot(CITY_SLOT) is None and needs_city(tracker, who(tracker))):
+            return [CITY_SLOT, *others]
+        return others
+
+    async def validate_pause_city(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """A place → this partner's zone (asked once; anything else means the default zone); a time is
+        taken as the answer to the next question."""
+        result = read_city(value, tracker, dispatcher)
+        if "pause_resume_time" in result:
+            result.update(await self.validate_pause_resume_time(result["pause_resume_time"], dispatcher, tracker,
+                                                                domain))
+        return result
 
     async def validate_pause_resume_time(self, value: Any, dispatcher: CollectingDispatcher,
                                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Accept a time at least 20 minutes and less than 24 hours away."""
         text = str(value or "")[:300]
-        tz = timezone_of(tracker)
+        person = who(tracker)
+        tz = timezone_of(tracker, person)
         now = clock.now()
         moment = parse_when(text, now, tz)
         if moment is None and parse_duration(text):
             moment = now + parse_duration(text)
-        if moment is None:
-            if is_group(tracker) and not metadata(tracker).get("addressed", True):
-                return {"pause_resume_time": None}  # side talk between partners, not an answer
-            dispatcher.utter_message(response="utter_pause_time_unclear")
+        request = read_time_request(text, tracker) if moment is None or moment - now >= MAX_PAUSE else None
+        if moment is None and is_group(tracker) and not metadata(tracker).get("addressed", True):
+            return {"pause_resume_time": None}  # side talk between partners, not an answer
+        if request == "show_rules":  # answered, and asked again in the same message
+            show_rules_and_ask(dispatcher, tracker)
             return {"pause_resume_time": None}
-        if moment - now < MIN_PAUSE:
-            dispatcher.utter_message(response="utter_pause_too_short")
+        if request is not None:
+            ask_again(dispatcher, tracker, request)
+            return {"pause_resume_time": None}
+        if moment is None:
+            ask_again(dispatcher, tracker, "utter_pause_time_unclear")
+            return {"pause_resume_time": None}
+        minimum, agreed = agreed_minimum(person.couple_id)
+        if moment - now < minimum - timedelta(seconds=30):
+            if agreed:  # "in 25 minutes" when they agreed on 30: their own rule, said kindly
+                ask_again(dispatcher, tracker, "utter_pause_too_short_agreed", length=agreed,
+                          earliest=describe(now + minimum, now, tz))
+            else:
+                ask_again(dispatcher, tracker, "utter_pause_too_short")
             return {"pause_resume_time": None}
         if moment - now >= MAX_PAUSE:
-            dispatcher.utter_message(response="utter_pause_too_long")
+            ask_again(dispatcher, tracker, "utter_pause_too_long")
             return {"pause_resume_time": None}
         return {"pause_resume_time": text, "resume_at": moment.isoformat()}
 
@@ -101,9 +140,9 @@ class ActionScheduleResume(Action):
                        details={"pause_id": pause.id, "resume_at": resume_at.isoformat(),
                                 "minutes": int((pause.resume_at - pause.started_at).total_seconds() // 60)})
         both = "you both" if person.partner_count > 1 or is_group(tracker) else "you"
-        dispatcher.utter_message(response="utter_pause_scheduled", who=both,
-                                 when=describe(resume_at, tz=tz))
-        return clear_flow_slots(tracker)
+        dispatcher.utter_message(response="utter_pause_scheduled_told" if pause.told else "utter_pause_scheduled",
+                                 who=both, when=describe(resume_at, tz=tz))
+        return clear_flow_slots(tracker)  # pause_city stays: the city is asked once
 
 
 class ActionResume(Action):
@@ -131,6 +170,17 @@ class ActionReminderMessage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        kind = tracker.get_slot("reminder_kind")
+        if kind in (PAUSE_STARTED, "resume", "question"):  # worded for this chat, times in its own zone
+            sent = storage.latest_reminder(tracker.sender_id, kind)
+            resume_at = (sent.details or {}).get("resume_at") if sent is not None else None
+            if kind == PAUSE_STARTED and resume_at:
+                when = describe(datetime.fromisoformat(resume_at), tz=timezone_of(tracker, who(tracker)))
+                dispatcher.utter_message(response="utter_pause_started_partner", when=when)
+                return []
+            if kind == "question":
+                dispatcher.utter_message(response="utter_question_reminder")
+                return []
         if tracker.get_slot("reminder_kind") == "apology":
             sent = storage.latest_reminder(tracker.sender_id, "apology")
             if sent is not None and sent.details.get("text"):

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
-from actions.common import clear_flow_slots, display_name, safe_log_event, who
+from actions.common import clear_flow_slots, display_name, is_group, safe_log_event, who
 from bot import content, storage
 from bot.storage import events
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
@@ -72,6 +72,19 @@ def check_rule_value(key: str, value: Any, dispatcher: CollectingDispatcher) -> 
     return text[:MAX_RULE]
 
 
+def answer_for_another_question(key: str, value: Any, tracker: Tracker,
+                                 dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+    """An answer that clearly belongs to another question of the form ("no details about sex" asked how
+    to come back) is put there, said so, and the question asked is asked again; None otherwise."""
+    from bot.language.off_limits import belongs_to
+
+    text = re.sub(r"\s+", " ", str(value or "")).strip()[:MAX_RULE]
+    if key == "off_limits" or tracker.get_slot("rule_off_limits") or belongs_to(text) != "off_limits":
+        return None
+    dispatcher.utter_message(response="utter_rule_noted_elsewhere", rule=rule_for_slot("rule_off_limits")["label"])
+    return {"rule_off_limits": text}
+
+
 def read_back(rules: Dict[str, str]) -> str:
     """The agreements as a short list, in the catalogue's order."""
     lines = []
@@ -108,6 +121,9 @@ class ValidateRulesForm(KintsugiFormValidation):
 
             async def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
+                elsewhere = answer_for_another_question(key, value, tracker, dispatcher)
+                if elsewhere is not None:
+                    return {slot: None, **elsewhere}
                 return {slot: check_rule_value(key, value, dispatcher)}
 
             return validate
@@ -154,7 +170,7 @@ class ActionConfirmRules(Action):
         if result.status == "confirmed":
             dispatcher.utter_message(response="utter_rules_confirmed_both", rules=read_back(result.rules))
             return [SlotSet("pause_signal", result.rules.get("pause_signal"))]
-        name = display_name(tracker)
+        name = None if is_group(tracker) else display_name(tracker)  # a group reply already starts with the name
         dispatcher.utter_message(response="utter_rules_confirmed_one", name=f", {name}" if name else "")
         if person.partner_count < 2:
             dispatcher.utter_message(response="utter_rules_partner_not_here")

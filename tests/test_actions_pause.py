@@ -30,15 +30,22 @@ def test_start_pause_is_calm_logs_and_stops_any_flow(database: str) -> None:
     assert logged == [ev.FLOODING_REPORTED, ev.FLOW_INTERRUPTED]
 
 
-def test_start_pause_quotes_the_agreed_break_length(database: str) -> None:
+def test_the_time_prompt_quotes_the_agreed_break_length(database: str) -> None:
+    """The opening stays at three messages: the calm word, an exercise, and this prompt with the rule."""
+    from actions.pause_time import ActionAskPauseResumeTime
+
     who = storage.identify("conv-2", "p:a")
     storage.identify("conv-2", "p:b")
     storage.propose_rules(who.couple_id, who.partner_id, {"break_length": "45 minutes"})
     for partner in ("p:a", "p:b"):
         storage.confirm_rules(who.couple_id, storage.identify("conv-2", partner).partner_id)
-    _, messages = run(ActionStartPause(), tracker("conv-2", "timeout", "im_flooded", metadata={"partner_id": "p:a"}))
-    assert "utter_pause_agreed_length" in responses(messages)
-    assert [m for m in messages if m.get("response") == "utter_pause_agreed_length"][0]["length"] == "45 minutes"
+    _, opening = run(ActionStartPause(), tracker("conv-2", "timeout", "im_flooded", metadata={"partner_id": "p:a"}))
+    history = [{"event": "action", "name": "action_start_pause"}]
+    _, messages = run(ActionAskPauseResumeTime(), tracker("conv-2", "timeout", "im_flooded", history=history,
+                                                          metadata={"partner_id": "p:a"}))
+    assert len(opening) + len(messages) == 3
+    assert responses(messages) == ["utter_pause_when_agreed"] and messages[0]["length"] == "45 minutes"
+    assert messages[0]["buttons"][0] == {"title": "45 minutes", "payload": "in 45 minutes"}
 
 
 @pytest.mark.parametrize("said", ["in 30 minutes", "half an hour", "in an hour", "in 45", "give us 20 minutes"])
@@ -61,7 +68,8 @@ def test_a_pause_is_at_least_twenty_minutes(database: str, said: str, response: 
 def test_unreadable_times_are_asked_again_kindly(database: str, said: str) -> None:
     result, messages = run_validation(ValidatePauseForm(), "pause_resume_time", said, tracker("c", said))
     assert result == {"pause_resume_time": None}
-    assert responses(messages) == ["utter_pause_time_unclear"]
+    assert responses(messages) in (["utter_pause_time_unclear"], ["utter_pause_time_unsure"])
+    assert messages[0]["buttons"], "the refusal asks again itself, with quick times"
 
 
 def test_tomorrow_morning_in_the_couples_zone_is_the_coming_morning_when_within_a_day(database: str) -> None:
@@ -84,7 +92,7 @@ def test_tomorrow_morning_in_the_couples_zone_is_the_coming_morning_when_within_
         assert responses(messages) == ["utter_pause_too_long"]
 
 
-def test_schedule_resume_stores_a_reminder_for_every_chat_of_the_couple(database: str) -> None:
+def test_schedule_resume_stores_a_reminder_for_each_partners_chat_and_tells_the_other(database: str) -> None:
     a = storage.identify("tg-100", "tg:1", channel="telegram")
     storage.identify("tg-200", "tg:2", channel="telegram")
     code = storage.create_link_code(a.couple_id, a.partner_id)
@@ -93,11 +101,13 @@ def test_schedule_resume_stores_a_reminder_for_every_chat_of_the_couple(database
     t = tracker("tg-100", "in 40 minutes", metadata={"partner_id": "tg:1"},
                 slots={"resume_at": resume_at.isoformat(), "pause_resume_time": "in 40 minutes"})
     events, messages = run(ActionScheduleResume(), t)
-    assert responses(messages) == ["utter_pause_scheduled"]
+    assert responses(messages) == ["utter_pause_scheduled_told"]
     assert messages[0]["who"] == "you both"
     reminders = storage.pending_reminders(a.couple_id)
-    assert sorted(r.conversation_id for r in reminders) == ["tg-100", "tg-200"]
-    assert all(abs((r.due_at - resume_at).total_seconds()) < 1 for r in reminders)
+    resumes = [r for r in reminders if r.kind == "resume"]
+    assert sorted(r.conversation_id for r in resumes) == ["tg-100", "tg-200"]
+    assert all(abs((r.due_at - resume_at).total_seconds()) < 1 for r in resumes)
+    assert [(r.conversation_id, r.kind) for r in reminders if r.kind != "resume"] == [("tg-200", "pause_started")]
     assert ev.RESUME_SCHEDULED in [e.type for e in storage.events_for(couple_id=a.couple_id)]
     assert slot_events(events)["resume_at"] is None
 

@@ -159,7 +159,7 @@ def parse_when(text: str, now: Optional[datetime] = None, tz: Optional[str] = No
 
 
 def describe(moment: datetime, now: Optional[datetime] = None, tz: Optional[str] = None) -> str:
-    """Say a resume time the way a person would: "at 8:00 pm (in 45 minutes)"."""
+    """Say a resume time the way a person would, in their zone: "at 8:00 pm London time (in 45 minutes)"."""
     zone = _zone(tz)
     now = (now or clock.now()).astimezone(zone)
     local = moment.astimezone(zone)
@@ -173,7 +173,9 @@ def describe(moment: datetime, now: Optional[datetime] = None, tz: Optional[str]
     else:
         hours = minutes / 60
         span = f"in about {round(hours * 2) / 2:g} hours"
-    return f"at {shown}{day} ({span})"
+    from bot.language.zones import zone_label
+
+    return f"at {shown} {zone_label(tz)}{day} ({span})"
 
 
 WEEKDAY_WORDS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,

@@ -46,6 +46,7 @@ class Who:
     country: Optional[str]
     timezone: Optional[str]
     practice_code: Optional[str] = None
+    partner_timezone: Optional[str] = None  # the writer's own zone, when they told us or their client did
 
 
 def _partner_count(session: Session, couple_id: int) -> int:
@@ -128,6 +129,8 @@ def identify(
             partner.display_name = display_name[:200]
         if language and partner.language != language:
             partner.language = language[:16]
+        if timezone and partner.timezone != timezone:
+            partner.timezone = timezone[:64]
         couple = session.get(Couple, conversation.couple_id)
         if country and not couple.country:
             couple.country = country[:8]
@@ -148,6 +151,7 @@ def identify(
             country=couple.country,
             timezone=couple.timezone,
             practice_code=couple.practice_code,
+            partner_timezone=partner.timezone,
         )
 
 
@@ -184,6 +188,38 @@ def set_couple_place(couple_id: int, *, country: Optional[str] = None, timezone:
             couple.timezone = timezone[:64]
 
 
+def set_partner_timezone(partner_id: int, timezone: str) -> None:
+    """Record the zone a partner told us ("Which city's time should I use?"); the couple's too if it had none."""
+    with session_scope() as session:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            raise LookupError(f"no partner {partner_id}")
+        partner.timezone = timezone[:64]
+        couple = session.get(Couple, partner.couple_id)
+        if couple is not None and not couple.timezone:
+            couple.timezone = timezone[:64]
+
+
+def zone_of_chat(conversation_id: str, partner_key: Optional[str] = None) -> Optional[str]:
+    """The zone to show times in for a chat: its partner's own (``partner_key``), else the couple's."""
+    with session_scope() as session:
+        partner = session.scalar(select(Partner).where(Partner.external_id == partner_key)) if partner_key else None
+        if partner is not None and partner.timezone:
+            return partner.timezone
+        conversation = session.get(Conversation, conversation_id)
+        couple = session.get(Couple, conversation.couple_id) if conversation is not None else None
+        return couple.timezone if couple is not None else None
+
+
+def partner_timezones(couple_id: int) -> dict:
+    """Each partner's own zone by partner id (None where unknown), and the couple's under the key None."""
+    with session_scope() as session:
+        zones = {p.id: p.timezone for p in session.scalars(select(Partner).where(Partner.couple_id == couple_id))}
+        couple = session.get(Couple, couple_id)
+        zones[None] = couple.timezone if couple is not None else None
+        return zones
+
+
 def create_link_code(couple_id: int, partner_id: Optional[int] = None) -> str:
     """A fresh one-time code the other partner can use to join this couple."""
     with session_scope() as session:
@@ -218,6 +254,10 @@ def redeem_link_code(code: str, conversation_id: str) -> int:
             raise ValueError("already linked")
         _merge_couples(session, conversation.couple_id, link.couple_id)
         link.used_at = utcnow()
+        session.flush()
+        from bot.storage.pauses import share_pending_reminders
+
+        share_pending_reminders(session, link.couple_id, conversation_id)  # planned before they linked
         return link.couple_id
 
 

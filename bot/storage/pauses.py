@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import and_, or_, select, update
@@ -11,6 +11,10 @@ from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Pause, Reminder, utcnow
 
+GROUP_CHAT_TYPES = ("group", "supergroup")
+# Kinds that belong to a pause or a planned talk: a partner who links later gets them too.
+SHARED_KINDS = ("resume", "question")
+PAUSE_STARTED = "pause_started"  # the other partner, told once that a pause began and when it ends
 MIN_PAUSE = timedelta(minutes=20)
 MAX_PAUSE = timedelta(hours=24)
 CLAIM_LEASE = timedelta(minutes=5)
@@ -29,6 +33,7 @@ class PauseView:
     resume_text: Optional[str]
     status: str
     reminder_conversations: tuple
+    told: tuple = ()  # the other partner's chats, told once that the pause began
 
 
 @dataclass(frozen=True)
@@ -71,15 +76,61 @@ def schedule_resume(
                       resume_text=(resume_text or "")[:200] or None)
         session.add(pause)
         session.flush()
-        chats = list(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
-        if conversation_id not in chats:
-            chats.append(conversation_id)
+        chats = reminder_chats(session, couple_id, conversation_id)
+        details = {"called_by": partner_id, "from_conversation": conversation_id, "resume_at": resume_at.isoformat()}
         for chat in chats:
             session.add(Reminder(couple_id=couple_id, conversation_id=chat, pause_id=pause.id, kind="resume",
-                                 due_at=resume_at, details={"called_by": partner_id,
-                                                            "from_conversation": conversation_id}))
+                                 due_at=resume_at, details=dict(details)))
+        told = tuple(chat for chat in chats if chat != conversation_id)
+        for chat in told:  # the partner who did not call it hears of it now, once
+            session.add(Reminder(couple_id=couple_id, conversation_id=chat, pause_id=pause.id, kind=PAUSE_STARTED,
+                                 due_at=started_at, details=dict(details)))
         return PauseView(pause.id, couple_id, conversation_id, partner_id, started_at, resume_at,
-                         pause.resume_text, pause.status, tuple(chats))
+                         pause.resume_text, pause.status, tuple(chats), told)
+
+
+def reminder_chats(session, couple_id: int, conversation_id: Optional[str] = None) -> List[str]:
+    """Where a couple's reminder goes, one message per person: their shared group when they have one
+    (the most recently active), otherwise every chat of the couple (each partner's private chat)."""
+    rows = session.execute(select(Conversation.id, Conversation.chat_type, Conversation.last_active_at)
+                           .where(Conversation.couple_id == couple_id)).all()
+    groups = sorted((r for r in rows if r.chat_type in GROUP_CHAT_TYPES),
+                    key=lambda r: (clock.as_utc(r.last_active_at) or datetime.min.replace(tzinfo=timezone.utc), r.id),
+                    reverse=True)
+    if groups:
+        return [groups[0].id]
+    chats = sorted(r.id for r in rows)
+    if conversation_id and conversation_id not in chats:
+        chats.append(conversation_id)
+    return chats
+
+
+def share_pending_reminders(session, couple_id: int, conversation_id: str) -> List[int]:
+    """A chat that joined the couple (``/link``) gets the couple's reminders already planned, and is told
+    once about a running pause. Returns the new reminder ids."""
+    if conversation_id not in reminder_chats(session, couple_id):
+        return []  # the couple's group carries them
+    now = utcnow()
+    pending = list(session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
+                                                          Reminder.status == "pending",
+                                                          Reminder.kind.in_(SHARED_KINDS),
+                                                          Reminder.due_at > now)))
+    have = {(r.kind, r.pause_id, clock.as_utc(r.due_at)) for r in pending if r.conversation_id == conversation_id}
+    added: List[Reminder] = []
+    seen = set(have)
+    for r in pending:
+        key = (r.kind, r.pause_id, clock.as_utc(r.due_at))
+        if key in seen:
+            continue
+        seen.add(key)
+        added.append(Reminder(couple_id=couple_id, conversation_id=conversation_id, pause_id=r.pause_id,
+                              kind=r.kind, due_at=r.due_at, details=dict(r.details or {})))
+        if r.kind == "resume" and r.pause_id is not None:
+            added.append(Reminder(couple_id=couple_id, conversation_id=conversation_id, pause_id=r.pause_id,
+                                  kind=PAUSE_STARTED, due_at=now, details=dict(r.details or {})))
+    session.add_all(added)
+    session.flush()
+    return [r.id for r in added]
 
 
 def schedule_reminder(couple_id: int, conversation_id: str, due_at: datetime, kind: str,

@@ -9,9 +9,10 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.storage import first_time_update
+from bot.telegram.buttons import CHOSEN, first_press, show_choice
 from bot.telegram.chat import is_addressed, is_group, without_mention
 from bot.telegram.mydata import START_PAYLOAD as MYDATA_START, mydata
-from bot.telegram.replies import payload_for, private_chat_button, remove_keyboard, send_private, send_text
+from bot.telegram.replies import payload_for, private_chat_button, send_private, send_text
 from bot.telegram.talk import forward, help_lines_for, remember, settings_of
 from bot.telegram.texts import ui
 from bot.web.protocol_page import protocol_url
@@ -19,6 +20,7 @@ from bot.web.protocol_page import protocol_url
 log = logging.getLogger(__name__)
 
 HELP_START_PAYLOADS = ("help", "resources")
+WELCOMED_KEY = "kintsugi.welcomed_groups"  # groups this gateway has introduced itself to
 
 
 async def skip_replayed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -43,7 +45,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not is_group(chat) and context.args and context.args[0] == MYDATA_START:
         await mydata(update, context)  # the button /mydata showed in a group: the file comes here, privately
         return
-    await send_text(context.bot, chat.id, ui("welcome_group" if is_group(chat) else "welcome_private"))
+    if is_group(chat):  # at most two messages: the welcome (once per group) with any notice, then the greeting
+        welcomed = context.application.bot_data.setdefault(WELCOMED_KEY, set())
+        lead = None if chat.id in welcomed else ui("welcome_group")
+        welcomed.add(chat.id)
+        await forward(context, chat, user, "/greet", check_safety=False, lead=lead)
+        return
+    await send_text(context.bot, chat.id, ui("welcome_private"))
     await forward(context, chat, user, "/greet", check_safety=False)
 
 
@@ -102,8 +110,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: answered, the keyboard removed, and its payload sent as the person's message."""
     query = update.callback_query
     data = query.data or ""
+    if data == CHOSEN or not first_press(update, context.application.bot_data):  # a double tap counts once
+        await query.answer(ui("button_already_chosen"))
+        return
     await query.answer()
-    await remove_keyboard(update)
+    await show_choice(update, _pressed_title(update))  # the choice stays visible, by whom in a group
     payload = payload_for(data, context.application.bot_data) or _pressed_title(update)
     if query.message is None or not payload:
         if query.message is not None:
@@ -144,6 +155,7 @@ async def added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.message
     if any(member.id == context.bot.id for member in message.new_chat_members or ()):
         await send_text(context.bot, message.chat.id, ui("welcome_group"))
+        context.application.bot_data.setdefault(WELCOMED_KEY, set()).add(message.chat.id)  # /start won't repeat it
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -11,6 +11,7 @@ from bot.reminders import NotReady, PermanentFailure
 from bot.rituals import ritual_message
 from bot.storage import DueReminder
 from bot.telegram.chat import chat_id_of
+from bot.telegram.reminder_words import worded_for_chat
 from bot.telegram.replies import keyboard, send_text
 from bot.telegram.texts import reminder_message
 
@@ -46,6 +47,7 @@ class TelegramSender:
             message["text"] = message["text"].replace("{apology}", str(reminder.details.get("text") or ""))
         if reminder.kind == "reflection":  # sealed until now: the writer chose to send it (actions/reflection.py)
             message["text"] = message["text"].replace("{reflection}", unseal_reflection(reminder.details))
+        message = await worded_for_chat(reminder, message)  # "Hi both" only in a group; the reader's zone
         application = self.runner.application
         markup = keyboard(message.get("buttons") or [], application.bot_data)
         try:

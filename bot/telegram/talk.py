@@ -77,7 +77,7 @@ async def help_lines_for(context: ContextTypes.DEFAULT_TYPE, user: User, who: Op
 
 
 async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, text: str, *,
-                  addressed: bool = True, check_safety: bool = True) -> None:
+                  addressed: bool = True, check_safety: bool = True, lead: Optional[str] = None) -> None:
     """Send one message to rasa and deliver its replies, or fall back kindly."""
     who = await remember(chat, user)
     level, category = await asyncio.to_thread(assess, text) if check_safety else ("none", None)
@@ -105,17 +105,25 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
         if not routed_by_rasa:  # counted once: by rasa's handoff action when it ran, else here
             await record_crisis(chat, who, category, country_for(context, user, who, text))
         replies = [r for r in replies if ((r.get("custom") or {}).get("kintsugi") or {}).get("kind") != "crisis"]
-    outcome = await deliver(context, chat, user, replies, addressed=addressed)
+    outcome = await deliver(context, chat, user, replies, addressed=addressed, lead=lead)
     if level == "crisis" and not outcome.crisis_handled and not helped:
         log.warning("rasa gave no crisis reply in chat %s; the gateway sends help lines", chat.id)
         await send_crisis_help(context, chat, user, who, category, text=text)
 
 
 async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional[User],
-                  replies: List[Dict[str, Any]], *, addressed: bool = True) -> Outcome:
-    """Send rasa's replies: texts and buttons to the chat, private payloads to one person."""
+                  replies: List[Dict[str, Any]], *, addressed: bool = True, lead: Optional[str] = None) -> Outcome:
+    """Send rasa's replies: texts and buttons to the chat, private payloads to one person.
+
+    ``lead`` (a group's welcome) goes first, joined with rasa's plain notes (the AI disclosure),
+    so fewer messages arrive.
+    """
     bot, crisis = context.bot, False
     name = user.first_name if user is not None and is_group(chat) and addressed else None
+    if lead:
+        notes = [r for r in replies if r.get("text") and not r.get("buttons") and not r.get("custom")]
+        await send_text(bot, chat.id, "\n\n".join([lead, *(r["text"] for r in notes)]))
+        replies = [r for r in replies if not any(r is note for note in notes)]
     for reply in replies:
         custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
         kintsugi = custom.get("kintsugi") if isinstance(custom.get("kintsugi"), dict) else None

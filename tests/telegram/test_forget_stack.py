@@ -91,7 +91,7 @@ async def test_forget_leaves_nothing_of_one_linked_partner(stack, bot_api, gatew
     storage.schedule_resume(couple, f"tg-{ana.id}", ana_id, now - timedelta(minutes=1),
                             started_at=now - timedelta(minutes=46))
     reminder = await bot_api.replies(ana.id, ana_before)
-    assert reminder == [reminder_message("resume")["text"]]
+    assert reminder == [reminder_message("resume_private")["text"]]  # worded for one person (issue 14)
     await asyncio.sleep(1.0)  # several reminder ticks
     assert len(bot_api.sent(ben.id)) == ben_before
 
