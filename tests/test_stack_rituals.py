@@ -72,3 +72,42 @@ def test_quiet_hours_and_snooze_in_words(rasa_stack: RasaStack, stack_db: str) -
     assert "nothing to snooze" in texts(snooze)
     off = rasa_stack.send(sender, "turn off quiet hours", meta)
     assert "no quiet hours" in texts(off).lower() and storage.quiet_hours_of(partner) is None
+
+
+def test_a_weekly_talk_and_a_money_date_in_words(rasa_stack: RasaStack, stack_db: str) -> None:
+    sender = new_sender("rest")
+    meta = {"timezone": "Europe/Berlin"}
+    rasa_stack.send(sender, "hi", meta)
+    couple = storage.couple_of(sender)
+    agreed = rasa_stack.send(sender, "let's have a weekly state of us on sundays at 8pm", meta)
+    assert "Sundays at 8:00 pm" in texts(agreed)
+    [opening] = [r for r in storage.pending_reminders(couple) if r.kind == "weekly_talk"]
+    assert opening.conversation_id == sender
+
+    def trigger(intent: str, kind: str) -> list:
+        async def fire() -> dict:
+            client = RasaClient(rasa_stack.rasa_url, rasa_stack.token)
+            try:
+                return await client.trigger_intent(sender, intent, {"reminder_kind": kind})
+            finally:
+                await client.close()
+        return asyncio.run(fire())["messages"]
+
+    opened = trigger("EXTERNAL_weekly_talk", "weekly_talk")
+    assert "turn toward you" in texts(opened)
+    assert [b["payload"] for r in opened for b in r.get("buttons", [])] == ["/talk_start"]
+    started = rasa_stack.send(sender, "/talk_start", meta)
+    assert "10 minutes" in texts(started)
+    turns = [r for r in storage.pending_reminders(couple) if r.kind == "talk_turn"]
+    assert [r.details["turn"] for r in turns] == [1, 2]
+    claimed = storage.claim_due_reminders("gateway", limit=1000, now=turns[0].due_at)
+    assert turns[0].id in {r.id for r in claimed}
+    assert "say back what they heard" in texts(trigger("EXTERNAL_talk_turn", "talk_turn"))
+    kept = rasa_stack.send(sender, "our action is a walk on saturday morning", meta)
+    assert '"a walk on saturday morning"' in texts(kept)
+    assert [r for r in storage.pending_reminders(couple) if r.kind == "talk_turn"] == []  # closed: no more timers
+
+    money = rasa_stack.send(sender, "set up a money date on the first sunday of each month at 7pm", meta)
+    assert "first Sunday" in texts(money) and "1. Look at the shared budget together" in texts(money)
+    added = rasa_stack.send(sender, 'add "check the savings account" to our money checklist', meta)
+    assert "4. check the savings account" in texts(added)
