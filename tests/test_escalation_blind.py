@@ -1,16 +1,18 @@
 """The escalation detector on text the project never tuned on: the frozen blind batch.
 
-tests/escalation_blind/batch1.yml (232 lines, half escalating, half calm but painful, with kinds
-and languages) was written by someone who had read neither the lexicon nor the training lines.
-It was scored once, with the final system (lexicon + trained second opinion + history); the floors
-below are those measured figures, so a change that makes the detector worse on unseen text fails,
-while the issue's targets are printed beside them. Only aggregate counts are printed.
+tests/escalation_blind/batch1.yml (232 lines) and batch2.yml (247 lines), half escalating, half calm
+but painful, with kinds and languages, were each written by someone who had read neither the
+lexicon nor the training lines. Each was scored once when it arrived; the floors below are those
+measured figures, so a change that makes the detector worse on unseen text fails, while the issue's
+targets are printed beside them. Batch 1 was seen (as aggregate figures) before round 2, so only
+batch 2 is a blind figure for the current detector. Only aggregate counts are printed.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Dict, List
 
+import pytest
 import yaml
 
 from bot.language.escalation import assess_escalation
@@ -20,8 +22,11 @@ from tests.report import record
 BLIND = Path(__file__).resolve().parent / "escalation_blind"
 # Measured once when the batch was first scored (never tuned on): detection 106/120 = 88.3%
 # (below the 90% target), pause on calm 1/112 = 0.9%.
+# Round 2 (model weight 1.3 -> 1.4, chosen by cross-validation on the training lines) was scored
+# once on batch 2, written after it: detection 118/128 = 92.2%, pause on calm 5/119 = 4.2%.
 FLOORS: Dict[str, Dict[str, float]] = {
     "batch1": {"detection": 0.883, "pause_on_calm": 0.009},
+    "batch2": {"detection": 0.921, "pause_on_calm": 0.043},
 }
 
 
@@ -30,12 +35,13 @@ def batch(name: str) -> List[Dict[str, Any]]:
         return yaml.safe_load(handle)["items"]
 
 
-def test_blind_batch1_figures() -> None:
-    items = batch("batch1")
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_blind_batch_figures(name: str) -> None:
+    items = batch(name)
     figures = score(assess_escalation, items)
-    record(f"Escalation on blind batch1 ({len(items)} messages never tuned on; targets: detection >= "
+    record(f"Escalation on blind {name} ({len(items)} messages never tuned on; targets: detection >= "
            f"{TARGETS['detection']:.0%}, pause on calm <= {TARGETS['pause_on_calm']:.0%})", lines(figures))
-    got, floor = rates(figures), FLOORS["batch1"]
+    got, floor = rates(figures), FLOORS[name]
     assert got["detection"] >= floor["detection"]
     assert got["pause_on_calm"] <= floor["pause_on_calm"]
 

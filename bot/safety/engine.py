@@ -150,14 +150,30 @@ class LanguageMatcher:
             return idioms
         clause, sentence = _segments(doc, self.lang.clause_breaks)
         marker_sents = {name: {sentence[i] for i in starts} for name, starts in markers.items()}
+        # "That was three years ago." puts the sentence before it in the past too
+        back = marker_sents.pop("distance_previous", set())
+        if back:
+            marker_sents.setdefault("distance", set()).update(back | {s - 1 for s in back})
+        # "I tried years ago; I got help and those thoughts are gone": a past or reported crisis the
+        # person says is over, with no sign of it coming back, is an explicit "none" (like an idiom)
+        settled = bool(markers.get("resolved")) and not markers.get("returning")
         hits = []
         for entry, start, end in found:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
                 continue
             level, negated = self._judge(doc, clause, sentence, marker_sents, entry, start, end)
             last = doc[end - 1]
-            hits.append(Hit(level, entry.category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
+            category = entry.category
+            if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
+                level, category = "none", ""
+            hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         return hits + idioms
+
+    @staticmethod
+    def _told_as_over(sentence: List[int], marker_sents: Dict[str, Set[int]], start: int, end: int) -> bool:
+        """The hit's sentence is dated in the past or framed as a story or a form."""
+        sents = {sentence[j] for j in range(start, end)}
+        return bool((marker_sents.get("distance", set()) | marker_sents.get("fiction", set())) & sents)
 
     def _judge(self, doc: Any, clause: List[int], sentence: List[int],
                marker_sents: Dict[str, Set[int]], entry: Entry, start: int, end: int) -> Tuple[str, bool]:
@@ -207,7 +223,7 @@ class LanguageMatcher:
             level = "check"
         elif who == "other" and (distant or fiction):  # someone else's emergency, long ago
             return "none", negated
-        elif distant and entry.past == "downgrade":
+        elif (distant and entry.past == "downgrade") or fiction:  # the past, a story, a form: ask gently
             level = "check"
         if negated:
             level = "check"

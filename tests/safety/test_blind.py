@@ -21,12 +21,19 @@ BLIND = Path(__file__).resolve().parent / "blind"
 # point or so: the second opinion is retrained whenever its examples or the everyday NLU examples
 # change, which moves a message or two either way; a real regression moves more.
 FLOORS: Dict[str, Dict[str, float]] = {
-    # batch 1, re-scored after round 2: recall 0.877, crisis on safe 0.020, check on safe 0.097
-    "batch1": {"recall": 0.86, "crisis_on_safe": 0.03, "check_on_safe": 0.11},
-    # batch 2, re-scored after round 2: recall 0.917, crisis on safe 0.032, check on safe 0.115
-    "batch2": {"recall": 0.90, "crisis_on_safe": 0.04, "check_on_safe": 0.13},
-    # batch 3, first and only score (round 2): recall 0.919, crisis on safe 0.013, check on safe 0.074
-    "batch3": {"recall": 0.905, "crisis_on_safe": 0.025, "check_on_safe": 0.085},
+    # Figures after round 4 (spelling repair, sentence scoring from 120 characters, training batch 4,
+    # check threshold 0.7, past/form/story framing, "said to be over"). Batches 1-4 were seen before
+    # round 4, so only batch 5 is a blind figure for it; see docs/safety-eval.md for every score.
+    # batch 1: recall 0.912, crisis on safe 0.008, check on safe 0.085
+    "batch1": {"recall": 0.89, "crisis_on_safe": 0.02, "check_on_safe": 0.10},
+    # batch 2: recall 0.963, crisis on safe 0.009, check on safe 0.119
+    "batch2": {"recall": 0.94, "crisis_on_safe": 0.02, "check_on_safe": 0.135},
+    # batch 3: recall 0.964, crisis on safe 0.000, check on safe 0.066
+    "batch3": {"recall": 0.945, "crisis_on_safe": 0.015, "check_on_safe": 0.08},
+    # batch 4, first score (round 3): recall 0.976, crisis 0.076, check 0.174; after round 4: 0.976 / 0.009 / 0.165
+    "batch4": {"recall": 0.96, "crisis_on_safe": 0.02, "check_on_safe": 0.18},
+    # batch 5, first and only score (round 4): recall 0.935, crisis on safe 0.037, check on safe 0.194
+    "batch5": {"recall": 0.92, "crisis_on_safe": 0.05, "check_on_safe": 0.21},
 }
 
 
