@@ -398,3 +398,18 @@ class MoneyDate(Base):
     checklist = Column(JSON, nullable=False, default=list)
     status = Column(String(16), nullable=False, default="active")  # active|stopped
     changed_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class DisclosureSeen(Base):
+    """What the AI disclosure's triggers need about one conversation (``bot/disclosure.py``): times, no words.
+
+    ``version`` grows with each change, so two rasa replicas deciding at once cannot both show the line.
+    """
+
+    __tablename__ = "disclosure_seen"
+    conversation_id = Column(String(255), primary_key=True)  # the rasa sender id ("tg-12345", a widget session)
+    last_seen_at = Column(UTCDateTime(), nullable=False)
+    disclosed_at = Column(UTCDateTime(), nullable=True)
+    run_started_at = Column(UTCDateTime(), nullable=False)  # when the current continuous conversation began
+    language = Column(String(8), nullable=True)  # the last language the conversation clearly showed
+    version = Column(Integer, nullable=False, default=1)
