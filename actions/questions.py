@@ -205,6 +205,17 @@ class ActionAskQuestionChoice(Action):
         return []
 
 
+def _asker_if_not(partner_id: int, conversation_id: str) -> Optional[str]:
+    """The name of whoever started the latest question here, when that is someone other than ``partner_id``."""
+    started = storage.events_for(conversation_id=conversation_id, types=[events.QUESTION_STARTED])
+    if not started or started[-1].partner_id in (None, partner_id):
+        return None
+    from bot.storage.couples import partner_by_id
+
+    asker = partner_by_id(started[-1].partner_id)
+    return (asker.display_name or "your partner")[:60] if asker is not None else None
+
+
 class ActionQuestionWrapup(Action):
     """Give the answering partner tips now, or store a reminder for the agreed time."""
 
@@ -218,7 +229,9 @@ class ActionQuestionWrapup(Action):
         when = tracker.get_slot("question_when")
         if tracker.get_slot("question_timing") == "later" and when:
             moment = datetime.fromisoformat(when)
-            for conversation in storage.conversations_of(person.couple_id) or [tracker.sender_id]:
+            from bot.storage.pauses import reminder_conversations
+
+            for conversation in reminder_conversations(person.couple_id, tracker.sender_id):  # one per person
                 storage.schedule_reminder(person.couple_id, conversation, moment, "question",
                                           {"asked_by": person.partner_id})
             safe_log_event(tracker.sender_id, events.QUESTION_SCHEDULED, partner_id=person.partner_id,
@@ -228,6 +241,10 @@ class ActionQuestionWrapup(Action):
         else:
             safe_log_event(tracker.sender_id, events.QUESTION_READY_NOW, partner_id=person.partner_id,
                            couple_id=person.couple_id)
-            dispatcher.utter_message(response="utter_question_go_ahead", question=question)
+            asker = _asker_if_not(person.partner_id, tracker.sender_id)
+            if asker:  # the other partner pressed "Now": handled as themselves, the question stays the asker's
+                dispatcher.utter_message(response="utter_question_go_ahead_for_partner", asker=asker, question=question)
+            else:
+                dispatcher.utter_message(response="utter_question_go_ahead", question=question)
             dispatcher.utter_message(response="utter_answering_tips")
         return clear_flow_slots(tracker)

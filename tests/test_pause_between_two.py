@@ -222,3 +222,30 @@ def test_a_time_given_for_the_city_is_taken_as_the_time(database: str) -> None:
     result, messages = run_validation(ValidatePauseForm(), "pause_city", "🙂",
                                       tracker("tg-303", "🙂", metadata={**meta, "partner_id": "tg:303"}))
     assert result == {"pause_city": "-"} and responses(messages) == ["utter_pause_city_unknown"]
+
+
+# --- names and turns ------------------------------------------------------------------------------
+
+def test_the_other_partner_pressing_now_is_handled_as_themselves(database: str) -> None:
+    from actions.questions import ActionQuestionWrapup, ActionStartQuestion
+
+    ana = {"partner_id": "tg:1", "display_name": "Ana", "chat_type": "supergroup", "channel": "telegram"}
+    ben = {**ana, "partner_id": "tg:2", "display_name": "Ben"}
+    run(ActionStartQuestion(), tracker("tg--77", "I want to ask a question", "ask_a_question", metadata=ana))
+    slots = {"question_text": "why did you hide it", "question_timing": "now"}
+    _, said = run(ActionQuestionWrapup(), tracker("tg--77", "/now", metadata=ben, slots=slots))
+    assert responses(said)[0] == "utter_question_go_ahead_for_partner" and said[0]["asker"] == "Ana"
+    _, said = run(ActionQuestionWrapup(), tracker("tg--77", "/now", metadata=ana, slots=slots))
+    assert responses(said)[0] == "utter_question_go_ahead"
+
+
+def test_a_question_for_later_is_one_reminder_per_person(database: str) -> None:
+    from actions.questions import ActionQuestionWrapup
+
+    linked()
+    storage.identify("tg--6", "tg:100", channel="telegram", chat_type="supergroup")
+    when = (clock.now() + timedelta(hours=3)).isoformat()
+    slots = {"question_text": "why", "question_timing": "later", "question_when": when}
+    run(ActionQuestionWrapup(), tracker("tg-100", "later", metadata={"partner_id": "tg:100"}, slots=slots))
+    couple = storage.couple_of("tg-100")
+    assert [r.conversation_id for r in storage.pending_reminders(couple) if r.kind == "question"] == ["tg--6"]

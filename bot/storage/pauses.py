@@ -105,6 +105,12 @@ def reminder_chats(session, couple_id: int, conversation_id: Optional[str] = Non
     return chats
 
 
+def reminder_conversations(couple_id: int, conversation_id: Optional[str] = None) -> List[str]:
+    """``reminder_chats`` in its own session: where a couple's reminder goes, one message per person."""
+    with session_scope() as session:
+        return reminder_chats(session, couple_id, conversation_id)
+
+
 def share_pending_reminders(session, couple_id: int, conversation_id: str) -> List[int]:
     """A chat that joined the couple (``/link``) gets the couple's reminders already planned, and is told
     once about a running pause. Returns the new reminder ids."""

@@ -87,6 +87,9 @@ async def test_private_chat_through_each_product_flow(stack, bot_api, gateways) 
     assert "remind" in scheduled.lower()
     couple = storage.couple_of(f"tg-{ana.id}")
     assert [r.conversation_id for r in storage.pending_reminders(couple)] == [f"tg-{ana.id}"]
+    held = " ".join(await say(bot_api, ana, chat, "I want to ask him something about the affair"))
+    assert "pause" in held  # no question flow while the pause runs (issue 14); back first
+    await say(bot_api, ana, chat, "we're ready")
 
     await say(bot_api, ana, chat, "I want to ask him something about the affair")
     offer = " ".join(await say(bot_api, ana, chat, "was she better in bed than me"))
