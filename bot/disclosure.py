@@ -12,8 +12,11 @@ added after the bot's replies to a message when any trigger holds:
 The rasa server's channels (REST, which the Telegram gateway uses, and the widget's socket.io)
 wrap their message handler with ``wrap``, so the line comes after rasa's replies: when a first
 message is a crisis, the help lines come first and the disclosure right after. What is kept per
-conversation is three times and a language, in this process; a restarted server or another
-replica shows the line once more rather than once less.
+conversation is three times and a language, in the database (``bot/storage/disclosure_seen.py``),
+so a restarted server or another replica agrees; when the database does not answer, the process
+remembers meanwhile (and may show the line once more rather than once less). When rasa's own reply
+already says it (``said_by``: its answer to "are you a bot?"), the line is not repeated after it.
+The Telegram gateway asks the same records when it answers a crisis alone (rasa down).
 
 The line's language is the one the crisis reply uses (``actions/safety.py``): the client's when it
 says one we have, else the message's own (``bot/safety/language_guess.py``), else the language of
@@ -23,29 +26,23 @@ line only when it opens the conversation (Telegram's /start).
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from bot import clock, content
 from bot.safety.language_guess import guess_language
+from bot.storage import disclosure_seen
+from bot.storage.disclosure_seen import Seen
 
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("en", "de", "es", "fr")
-
-
-@dataclass
-class Seen:
-    """What we keep about one conversation: when it was last used and last told."""
-
-    last_seen: datetime
-    disclosed_at: Optional[datetime]
-    run_started: datetime  # when the current continuous conversation began
-    language: Optional[str] = None  # the last language this conversation clearly showed
 
 
 def rules() -> Dict[str, Any]:
@@ -80,63 +77,110 @@ def asked(text: Any) -> bool:
     return asked_in(text) is not None
 
 
-class Disclosures:
-    """Decides, per conversation, whether a message gets the line (thread-safe, in memory)."""
+class MemoryStore:
+    """Records in this process only: the unit tests', and the fallback when the database does not answer."""
 
     def __init__(self) -> None:
-        self._seen: Dict[str, Seen] = {}
+        self._rows: Dict[str, Tuple[Seen, int]] = {}
         self._lock = threading.Lock()
 
-    def reason(self, conversation: str, text: Any, now: Optional[datetime] = None, *,
-               command: bool = False) -> Optional[str]:
-        """Why this message gets the line (a trigger name), or None; records the message either way.
+    def read(self, conversation: str) -> Tuple[Optional[Seen], int]:
+        with self._lock:
+            seen, version = self._rows.get(conversation, (None, 0))
+            return (replace(seen) if seen else None), version
+
+    def write(self, conversation: str, seen: Seen, version: int) -> bool:
+        with self._lock:
+            if self._rows.get(conversation, (None, 0))[1] != version:
+                return False
+            self._rows[conversation] = (replace(seen), version + 1)
+            return True
+
+    def forget(self, conversation: Optional[str] = None) -> None:
+        with self._lock:
+            if conversation is None:
+                self._rows.clear()
+            else:
+                self._rows.pop(conversation, None)
+
+
+class DatabaseStore:
+    """Records in the ``disclosure_seen`` table (``bot/storage/disclosure_seen.py``), shared by every process."""
+
+    def read(self, conversation: str) -> Tuple[Optional[Seen], int]:
+        return disclosure_seen.read(conversation)
+
+    def write(self, conversation: str, seen: Seen, version: int) -> bool:
+        return disclosure_seen.write(conversation, seen, version)
+
+    def forget(self, conversation: Optional[str] = None) -> None:
+        disclosure_seen.forget(conversation)
+
+
+def _why(seen: Optional[Seen], text: Any, now: datetime, run_started: datetime, command: bool) -> Optional[str]:
+    """The trigger that holds for this message, or None (see the module's notes)."""
+    triggers = rules()["triggers"]
+    if seen is None or seen.disclosed_at is None:
+        return "first_message" if triggers.get("first_message") else None
+    if command:
+        return None
+    if triggers.get("idle_days") and now - seen.last_seen >= timedelta(days=triggers["idle_days"]):
+        return "idle_days"
+    if triggers.get("asked") and asked(text):
+        return "asked"
+    if triggers.get("every_hours") and \
+            now - max(seen.disclosed_at, run_started) >= timedelta(hours=triggers["every_hours"]):
+        return "every_hours"  # continuous conversation since the line (or since it began)
+    return None
+
+
+class Disclosures:
+    """Decides, per conversation, whether a message gets the line, and in which language.
+
+    ``store`` keeps the records (in this process by default; ``DISCLOSURES`` uses the database, so a
+    restarted rasa or another replica agrees). When the database fails, this process's memory stands in.
+    """
+
+    def __init__(self, store: Any = None) -> None:
+        self.store = store or MemoryStore()
+        self._fallback = MemoryStore()
+
+    def check(self, conversation: str, text: Any, metadata: Any = None, *, now: Optional[datetime] = None,
+              command: bool = False) -> Tuple[Optional[str], str]:
+        """Why this message gets the line (a trigger name, or None) and the line's language; records the message.
 
         A ``command`` (a button press, /start) gets the line only as the conversation's first message.
         """
         now = now or clock.now()
-        triggers = rules()["triggers"]
-        with self._lock:
-            seen = self._seen.get(conversation)
-            gap = timedelta(minutes=triggers.get("continuous_gap_minutes", 30))
-            run_started = now if seen is None or now - seen.last_seen > gap else seen.run_started
-            why = None
-            if seen is None or seen.disclosed_at is None:
-                why = "first_message" if triggers.get("first_message") else None
-            elif command:
-                why = None
-            elif triggers.get("idle_days") and now - seen.last_seen >= timedelta(days=triggers["idle_days"]):
-                why = "idle_days"
-            elif triggers.get("asked") and asked(text):
-                why = "asked"
-            elif triggers.get("every_hours") and \
-                    now - max(seen.disclosed_at, run_started) >= timedelta(hours=triggers["every_hours"]):
-                why = "every_hours"  # continuous conversation since the line (or since it began)
-            self._seen[conversation] = Seen(last_seen=now, disclosed_at=now if why else
-                                            (seen.disclosed_at if seen else None), run_started=run_started,
-                                            language=seen.language if seen else None)
-            return why
-
-    def language(self, conversation: str, text: Any, metadata: Any) -> str:
-        """The line's language for this message (see the module's notes); remembered for the next one."""
-        told = language_of(metadata, default="")
-        found = told or (guess_language(text) if isinstance(text, str) and not text.startswith("/") else None) \
-            or asked_in(text)
-        with self._lock:
-            seen = self._seen.get(conversation)
-            if found and seen is not None:
-                seen.language = found
-            return found or (seen.language if seen is not None else None) or "en"
+        found = language_of(metadata, default="") or \
+            (guess_language(text) if isinstance(text, str) and not text.startswith("/") else None) or asked_in(text)
+        gap = timedelta(minutes=rules()["triggers"].get("continuous_gap_minutes", 30))
+        store = self.store
+        for _ in range(8):  # another process changed the record between our read and write: decide again
+            try:
+                seen, version = store.read(conversation)
+                run_started = now if seen is None or now - seen.last_seen > gap else seen.run_started
+                why = _why(seen, text, now, run_started, command)
+                language = found or (seen.language if seen else None)
+                record = Seen(last_seen=now, disclosed_at=now if why else (seen.disclosed_at if seen else None),
+                              run_started=run_started, language=language)
+                if store.write(conversation, record, version):
+                    return why, language or "en"
+            except Exception as exc:  # noqa: BLE001 - the database is down: this process remembers meanwhile
+                if store is self._fallback:
+                    raise
+                log.error("AI disclosure records unavailable (%s); this process remembers", type(exc).__name__)
+                store = self._fallback
+        log.warning("AI disclosure record kept changing under us; the line is left out this once")
+        return None, found or "en"
 
     def forget(self, conversation: Optional[str] = None) -> None:
         """Drop what is kept (about one conversation, or all)."""
-        with self._lock:
-            if conversation is None:
-                self._seen.clear()
-            else:
-                self._seen.pop(conversation, None)
+        self._fallback.forget(conversation)
+        self.store.forget(conversation)
 
 
-DISCLOSURES = Disclosures()
+DISCLOSURES = Disclosures(DatabaseStore())
 
 
 def language_of(metadata: Any, default: str = "en") -> str:
@@ -153,7 +197,12 @@ def wrap(on_new_message: OnNewMessage, disclosures: Disclosures = DISCLOSURES) -
     """``on_new_message`` that sends the disclosure line after the replies when it is due."""
 
     async def handle(message: Any) -> Any:
-        result = await on_new_message(message)
+        said = _note_replies_that_say_it(message)
+        try:
+            result = await on_new_message(message)
+        finally:
+            with contextlib.suppress(TypeError):  # the channel's own send_response again
+                vars(getattr(message, "output_channel", None)).pop("send_response", None)
         text = getattr(message, "text", None)
         metadata = getattr(message, "metadata", None)
         if isinstance(metadata, dict) and metadata.get("addressed") is False:
@@ -161,9 +210,11 @@ def wrap(on_new_message: OnNewMessage, disclosures: Disclosures = DISCLOSURES) -
         command = isinstance(text, str) and text.startswith("/") and not text.startswith("/bot_challenge")
         try:
             conversation = str(message.sender_id)
-            why = disclosures.reason(conversation, text, command=command)
-            language = disclosures.language(conversation, text, metadata)
-            if why:
+            why, language = await asyncio.to_thread(disclosures.check, conversation, text, metadata,
+                                                    now=clock.now(), command=command)
+            if why and language in said:
+                log.info("AI disclosure (%s, %s) said by the reply itself", why, language)
+            elif why:
                 log.info("AI disclosure (%s, %s) in conversation", why, language)
                 await message.output_channel.send_text_message(message.sender_id, line(language))
         except Exception:  # noqa: BLE001 - the conversation goes on
@@ -171,6 +222,30 @@ def wrap(on_new_message: OnNewMessage, disclosures: Disclosures = DISCLOSURES) -
         return result
 
     return handle
+
+
+def _note_replies_that_say_it(message: Any) -> set:
+    """The languages in which rasa's replies to ``message`` already say it is an AI (``said_by``), filled as they go.
+
+    Rasa's answer to "are you a bot?" (``utter_bot_challenge``) says it in English: the line would only repeat it.
+    """
+    said: set = set()
+    output = getattr(message, "output_channel", None)
+    send_response = getattr(output, "send_response", None)
+    by = rules().get("said_by") or {}
+    if send_response is None or not by:
+        return said
+
+    async def noting(recipient_id: Any, reply: Any) -> Any:
+        if isinstance(reply, dict) and reply.get("utter_action") in by:
+            said.add(by[reply["utter_action"]])
+        return await send_response(recipient_id, reply)
+
+    try:
+        output.send_response = noting
+    except AttributeError:  # an output channel that cannot be wrapped: the line may repeat the reply
+        pass
+    return said
 
 
 def replies_with_disclosure(replies: List[Dict[str, Any]]) -> bool:
