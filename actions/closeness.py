@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import is_group, user_text, who
+from actions.common import MAX_TEXT, is_group, user_text, who
 from actions.forms import KintsugiFormValidation
 from bot import closeness, content, sealed, storage
 from bot.storage import private_notes
@@ -165,7 +165,7 @@ class ValidateClosenessForm(KintsugiFormValidation):
         """Pressed ids and typed words: recorded, then the form asks the next thing (or ends)."""
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
-        text = str(value or user_text(tracker))[:closeness_limit()]
+        text = str(value or user_text(tracker))[:MAX_TEXT]
         pressed = closeness.token_in(text)
         if pressed is not None:
             outcome = apply_pick(note, pressed)
@@ -198,11 +198,6 @@ class ValidateClosenessForm(KintsugiFormValidation):
             return "done"
         dispatcher.utter_message(response="utter_closeness_use_buttons")
         return "answered"
-
-
-def closeness_limit() -> int:
-    """Longest text read from one answer."""
-    return 4000
 
 
 class ActionClosenessWrapup(Action):

@@ -9,7 +9,9 @@ from bot import PROJECT_ROOT
 from bot.stack import rasa_bin, train_if_changed
 from tests.report import record
 
-PRODUCT_INTENTS = ("im_flooded", "ask_a_question", "set_ground_rules")
+PRODUCT_INTENTS = ("im_flooded", "ask_a_question", "set_ground_rules",
+                   # issue 16: the private yes/no/maybe list, "where are we going", deleting either
+                   "closeness_list", "where_are_we_going", "delete_private_note")
 MIN_F1 = 0.90
 
 

@@ -9,7 +9,7 @@ them are stored whole and the form state (active loop) still reads back.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, List
+from typing import Any, List
 
 from rasa.shared.core import events as e
 from rasa.shared.core.trackers import DialogueStateTracker
