@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.storage import Who, identify
 from bot.telegram.chat import conversation_id, is_group, language_and_country, metadata, partner_key, user_id_of
+from bot.telegram.disclosure_line import after_gateway_help
 from bot.telegram.help_lines import assess, country_from_language, crisis_intro, message_language, resources_text
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.replies import address, keyboard, private_chat_button, send_private, send_text
@@ -83,12 +84,12 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
     level, category = await asyncio.to_thread(assess, text) if check_safety else ("none", None)
     asking = asyncio.ensure_future(rasa_of(context).send_message(conversation_id(chat.id), text,
                                                                  metadata(user, chat, addressed=addressed)))
-    helped = False
+    helped, reached = False, False
     if level == "crisis":  # help never waits for a rasa that is down, restarting or slow
         done, _ = await asyncio.wait({asking}, timeout=CRISIS_GRACE)
         if not done:
             log.warning("rasa slow for a crisis in chat %s; the gateway sends help lines first", chat.id)
-            await send_crisis_help(context, chat, user, who, category, record=False, text=text)
+            reached = await send_crisis_help(context, chat, user, who, category, record=False, text=text)
             helped = True
     try:
         replies = await asking
@@ -97,8 +98,10 @@ async def forward(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, te
         if helped:  # the gateway alone routed this crisis: it counts it and tells on-call
             await record_crisis(chat, who, category, country_for(context, user, who, text))
         else:
-            await fall_back(context, chat, user, who, level=level, category=category, addressed=addressed,
-                            text=text)
+            reached = await fall_back(context, chat, user, who, level=level, category=category,
+                                      addressed=addressed, text=text)
+        if level == "crisis":  # rasa did not add the AI disclosure: it follows the help when due
+            await after_gateway_help(context.bot, chat, user, text, reached=reached)
         return
     if helped:  # the help lines went out already; rasa's other replies (the hold, its question) follow
         routed_by_rasa = any(((r.get("custom") or {}).get("kintsugi") or {}).get("kind") == "crisis" for r in replies)
@@ -175,14 +178,17 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
 
 
 async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
-                           category: Optional[str], *, record: bool = True, text: Optional[str] = None) -> None:
+                           category: Optional[str], *, record: bool = True, text: Optional[str] = None) -> bool:
     """Help lines for a crisis: to the person privately in a group, with a neutral group line.
+
+    True when the help reached the person (always in a private chat; in a group, when it went privately).
 
     The gateway answers alone here (rasa is down or gave no crisis reply), so it also does what
     the handoff action does: the crisis is logged as ``crisis_routed`` and the on-call contact told.
     """
     intro = crisis_intro(message_language(language_and_country(user.language_code)[0], text), category)
     help_text = f"{intro}\n\n{await help_lines_for(context, user, who, category, text)}"
+    reached = True
     if not is_group(chat):
         await send_text(context.bot, chat.id, help_text)
     else:
@@ -190,6 +196,7 @@ async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user:
         await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
     if record:
         await record_crisis(chat, who, category, country_for(context, user, who, text))
+    return reached
 
 
 async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str], country: str) -> None:
@@ -218,15 +225,18 @@ async def record_crisis(chat: Chat, who: Optional[Who], category: Optional[str],
 
 
 async def fall_back(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who], *,
-                    level: str, category: Optional[str], addressed: bool, text: Optional[str] = None) -> None:
-    """Rasa could not answer: a short, kind reply, with help lines where they may be needed."""
+                    level: str, category: Optional[str], addressed: bool, text: Optional[str] = None) -> bool:
+    """Rasa could not answer: a short, kind reply, with help lines where they may be needed.
+
+    True when crisis help reached the person (see ``send_crisis_help``).
+    """
     if level == "crisis":
-        await send_crisis_help(context, chat, user, who, category, text=text)
-        return
+        return await send_crisis_help(context, chat, user, who, category, text=text)
     lines = f"{ui('trouble')}\n\n{await help_lines_for(context, user, who, text=text)}"
     if not is_group(chat):
         await send_text(context.bot, chat.id, lines)
-        return
+        return False
     reached = level == "check" and await send_private(context.bot, user.id, lines)
     if addressed and not reached:
         await send_text(context.bot, chat.id, ui("trouble_group", name=user.first_name))
+    return False
