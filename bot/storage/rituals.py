@@ -9,8 +9,8 @@ crisis hold: a check-in is skipped for that day, a weekly summary waits an hour 
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from typing import Dict, List, Optional
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Dict, List, Optional, Union
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -59,7 +59,7 @@ def _week_of(moment: datetime, zone: ZoneInfo, first: int = 0) -> date:
     return day - timedelta(days=(day.weekday() - first) % 7)
 
 
-def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC", first_weekday: int = 0,
+def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: Union[str, tzinfo] = "UTC", first_weekday: int = 0,
                        now: Optional[datetime] = None) -> List[Dict]:
     """Per week (starting on ``first_weekday``, 0 Monday, in ``zone``), oldest first: what the rituals saw,
     without any words. The review app's weeks (``bot/web/review/weeks.py``) can show these beside its
@@ -71,7 +71,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: str = "UTC", fi
     ``promises_not_kept``, ``promises_not_sure`` count marks only when both the promise's maker and
     the partner who marked it share (None in every week when nobody may be shown).
     """
-    tz = ZoneInfo(zone)
+    tz = zone if isinstance(zone, tzinfo) else ZoneInfo(zone)
     now = clock.as_utc(now or clock.now())
     last = _week_of(now, tz, first_weekday)
     starts = [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]

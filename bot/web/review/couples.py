@@ -106,6 +106,21 @@ async def rules(request: web.Request) -> web.StreamResponse:
                   zone=reader_zone(request, zone_of(couple)), active="rules")
 
 
+RITUAL_MEASURES = ("checkins_answered", "moods_shared", "appreciations", "talks", "promises_kept",
+                   "promises_not_kept", "promises_not_sure")
+
+
+def ritual_weeks(couple_id: int, shown, zone, first: int) -> dict:
+    """Issue 15's rituals for the weeks shown, by week start (``bot.storage.ritual_week_counts``)."""
+    from datetime import datetime, time as day_time
+
+    from bot.storage import ritual_week_counts
+
+    last = datetime.combine(shown[-1].end, day_time(12), zone)
+    rows = ritual_week_counts(couple_id, weeks=len(shown), zone=zone, first_weekday=first, now=last)
+    return {row["week"]: row for row in rows}
+
+
 async def weeks(request: web.Request) -> web.StreamResponse:
     """The couple's weeks: a chart and a table of what they shared, the crisis weeks marked."""
     from bot.web.review import weeks as weekly
@@ -118,7 +133,9 @@ async def weeks(request: web.Request) -> web.StreamResponse:
     today = clock.now().astimezone(zone).date()
     later = shown[-1].end + timedelta(weeks=len(shown)) if shown[-1].end < today else None
     say = partial(text, locale)
+    rituals = await asyncio.to_thread(ritual_weeks, couple.id, shown, zone, weekly.first_weekday(locale))
     return render(request, "weeks.html", couple=couple, weeks=shown, chart=weekly.chart(shown, locale),
+                  rituals=rituals, ritual_measures=RITUAL_MEASURES,
                   description=weekly.describe(shown, locale, say), measures=weekly.MEASURES, zone=zone,
                   first_weekday=weekly.weekday_name(weekly.first_weekday(locale), locale),
                   earlier=shown[0].start - timedelta(days=1), later=min(later, today) if later else None,
