@@ -85,7 +85,9 @@ class ActionPromiseAdd(Action):
         except ValueError:
             dispatcher.utter_message(response="utter_promise_ask_words")
             return []
-        dispatcher.utter_message(response="utter_promise_added", promise=promise.text)
+        grand = re.search(content.load("rituals")["promises"]["grand_words"], promise.text, re.I)
+        dispatcher.utter_message(response="utter_promise_added_grand" if grand else "utter_promise_added",
+                                 promise=promise.text)
         return []
 
 

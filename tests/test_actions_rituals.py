@@ -106,6 +106,10 @@ def test_a_promise_is_made_marked_privately_and_summed_up_in_words(database: str
     assert responses(messages) == ["utter_promise_added"] and "text when plans change" in str(messages)
     run(ActionPromiseAdd(), tracker("ana-chat", "add a promise: phone stays on the table at dinner", "promise_add",
                                     metadata=ANA))
+    _, messages = run(ActionPromiseAdd(), tracker("ana-chat", "I promise it will never happen again", "promise_add",
+                                                  metadata=ANA))
+    assert responses(messages) == ["utter_promise_added_grand"]
+    storage.retire_promise(ana.couple_id, storage.promises_of(ana.couple_id)[-1].id)
     _, messages = run(ActionPromiseMark(), tracker("ana-chat", "mark a promise", "promise_mark", metadata=ANA))
     assert responses(messages) == ["utter_promise_mark_own"]
     _, messages = run(ActionPromiseList(), tracker("ben-chat", "show our promises", "promise_list", metadata=BEN))
