@@ -142,3 +142,18 @@ async def test_a_reply_that_already_says_it_is_not_repeated(test_clock, language
     assert "send_response" not in vars(output)  # the channel is left as it was
     test_clock.advance(minutes=2)
     assert await say(memory, "tg-6", "ok", language) == ["ok"]  # either way, it counts as told
+
+
+async def test_an_erased_partners_own_chat_starts_afresh_and_the_others_keep_theirs(database, test_clock) -> None:
+    from bot.storage.erasure import erase_partner
+    from tests.test_erasure import _linked_couple
+
+    test_clock.at("12:00")
+    _linked_couple()  # Ana (tg-1), Ben (tg-2), their group (tg--9)
+    for chat in ("tg-1", "tg-2", "tg--9"):
+        assert await say(replica(), chat, "hello") == ["ok", LINES["en"]]
+    erase_partner("tg:2", own_conversations=["tg-2"])
+    test_clock.advance(minutes=5)
+    assert await say(replica(), "tg-2", "hello?") == ["ok", LINES["en"]]  # a first contact again
+    assert await say(replica(), "tg-1", "hello?") == ["ok"]
+    assert await say(replica(), "tg--9", "hello?") == ["ok"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -64,3 +64,14 @@ def forget(conversation: Optional[str] = None) -> None:
         if conversation is not None:
             statement = statement.where(DisclosureSeen.conversation_id == conversation)
         session.execute(statement)
+
+
+def forget_conversations(conversations: Iterable[str]) -> int:
+    """Drop the records of these conversations (a partner erased: their chat starts afresh); rows removed."""
+    from sqlalchemy import delete
+
+    ids = [c for c in conversations if c]
+    if not ids:
+        return 0
+    with session_scope() as session:
+        return session.execute(delete(DisclosureSeen).where(DisclosureSeen.conversation_id.in_(ids))).rowcount or 0
