@@ -162,7 +162,8 @@ class Disclosures:
                 run_started = now if seen is None or now - seen.last_seen > gap else seen.run_started
                 why = _why(seen, text, now, run_started, command)
                 language = found or (seen.language if seen else None)
-                record = Seen(last_seen=now, disclosed_at=now if why else (seen.disclosed_at if seen else None),
+                last_seen = max(now, seen.last_seen) if seen else now  # replicas' messages may finish out of order
+                record = Seen(last_seen=last_seen, disclosed_at=now if why else (seen.disclosed_at if seen else None),
                               run_started=run_started, language=language)
                 if store.write(conversation, record, version):
                     return why, language or "en"
