@@ -11,7 +11,7 @@ import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -67,6 +67,12 @@ def overlap_lines(person: storage.Who) -> Optional[str]:
     fmt = str(content.load(closeness.CONTENT)["overlap_line"])
     return "\n".join(fmt.format(item=s.text, mine=_said(s.mine), theirs=_said(s.theirs))
                      for s in closeness.overlap(mine, theirs))
+
+
+def leave_the_group(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """In a group a private form never asks: one kind line, and the form is closed."""
+    dispatcher.utter_message(response="utter_private_in_group")
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
 def show_overlap_or_wait(dispatcher: CollectingDispatcher, person: storage.Who) -> None:
@@ -135,6 +141,8 @@ class ActionAskClosenessAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if is_group(tracker):  # the start action failed to stop it (e.g. a lost action call): stop here
+            return leave_the_group(dispatcher)
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
         step = closeness.next_step(note)
@@ -163,6 +171,8 @@ class ValidateClosenessForm(KintsugiFormValidation):
     async def validate_closeness_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> Dict[Text, Any]:
         """Pressed ids and typed words: recorded, then the form asks the next thing (or ends)."""
+        if is_group(tracker):
+            return {"closeness_answer": "stop"}  # never answered where the other partner reads
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
         text = str(value or user_text(tracker))[:MAX_TEXT]
@@ -208,7 +218,9 @@ class ActionClosenessWrapup(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        if tracker.get_slot("closeness_answer") == "done":
+        if is_group(tracker):
+            pass  # nothing about a private list is said in a group
+        elif tracker.get_slot("closeness_answer") == "done":
             show_overlap_or_wait(dispatcher, who(tracker))
         else:
             dispatcher.utter_message(response="utter_closeness_paused")

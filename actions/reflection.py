@@ -17,8 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.apology import partner_chats
-from actions.closeness import refuse_here
-from actions.common import user_text, who
+from actions.closeness import leave_the_group, refuse_here
+from actions.common import is_group, user_text, who
 from actions.forms import KintsugiFormValidation
 from bot import clock, content, sealed, storage
 from bot.closeness import PICK, token_in
@@ -136,6 +136,8 @@ class ActionAskReflectionAnswer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if is_group(tracker):  # the start action failed to stop it (e.g. a lost action call): stop here
+            return leave_the_group(dispatcher)
         note = private_notes.readable_note(who(tracker).partner_id, KIND) or new_note()
         stage = note.get("stage")
         if stage == "prompt":
@@ -159,6 +161,8 @@ class ValidateReflectionForm(KintsugiFormValidation):
     async def validate_reflection_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: DomainDict) -> Dict[Text, Any]:
         """A press or typed words; the form ends once the writer has kept or sent it."""
+        if is_group(tracker):
+            return {"reflection_answer": "stop"}  # never answered where the other partner reads
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND) or new_note()
         text = str(value or user_text(tracker))[:4000]
@@ -204,7 +208,9 @@ class ActionReflectionWrapup(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        if tracker.get_slot("reflection_answer") == "shared":
+        if is_group(tracker):
+            pass  # nothing about a reflection is said in a group
+        elif tracker.get_slot("reflection_answer") == "shared":
             deliver(tracker, dispatcher)
         else:
             dispatcher.utter_message(response="utter_reflection_kept")

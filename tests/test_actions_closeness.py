@@ -247,3 +247,18 @@ def test_stop_while_asked_for_a_condition_keeps_what_is_sorted(key: str) -> None
     assert _answer("tg-101", ANA, "stop", "cancel") == {"closeness_answer": "stop"}
     note = private_notes.read_note(storage.identify("tg-101", "tg:101").partner_id, "closeness")
     assert note["answers"]["hold_hands"] == {"a": "maybe"} and "w" not in note["answers"]["hold_hands"]
+
+
+def test_a_form_that_started_in_a_group_anyway_never_asks_there(key: str) -> None:
+    """If the start action's call is lost (rasa then goes on with the form), the form still stops."""
+    _, said = run(ActionAskClosenessAnswer(), tracker("tg-g", "yes no maybe list", metadata=GROUP,
+                                                      active_loop="closeness_form"))
+    assert responses(said) == ["utter_private_in_group"] and not said[0].get("buttons")
+    _, said = run(ActionAskReflectionAnswer(), tracker("tg-g", "where are we going", metadata=GROUP,
+                                                       active_loop="reflection_form"))
+    assert responses(said) == ["utter_private_in_group"]
+    result, said = run_validation(ValidateClosenessForm(), "closeness_answer", "yes",
+                                  tracker("tg-g", "yes", metadata=GROUP, active_loop="closeness_form"))
+    assert result == {"closeness_answer": "stop"} and said == []
+    _, said = run(ActionClosenessWrapup(), tracker("tg-g", "", slots={"closeness_answer": "stop"}, metadata=GROUP))
+    assert said == []
