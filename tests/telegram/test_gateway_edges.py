@@ -38,7 +38,7 @@ async def test_private_message_reaches_rasa_with_partner_metadata(bot_api, fake_
                                 "chat_type": "private", "addressed": True, "language": "en", "country": "GB"}
     commands = bot_api.methods("setMyCommands")[0]["commands"]
     assert [c["command"] for c in commands] == ["start", "pause", "rules", "resources", "link", "consent",
-                                                "forget", "help"]
+                                                "forget", "mydata", "help"]
 
 
 async def test_buttons_become_a_keyboard_and_a_press_sends_the_payload(bot_api, fake_rasa, gateways) -> None:
