@@ -46,3 +46,28 @@ async def test_a_spanish_crisis_first_gets_help_lines_then_the_disclosure_in_spa
 
     asked = await say(bot_api, lucia, chat, "¿eres un bot?")
     assert LINES["es"] in asked and LINES["en"] not in asked
+
+
+async def test_rasa_down_then_back_the_line_comes_once(stack, bot_api, gateways) -> None:
+    """Rasa down: the gateway's crisis help, then the line; rasa back (same database): no line again,
+    and 'are you a real person?' gets one message that says it (rasa's answer), not two."""
+    from tests.telegram.relay import TcpRelay
+
+    relay = await TcpRelay(stack.rasa_url).start()
+    try:
+        await gateways(gateway_settings(bot_api, relay.url, rasa_token=stack.token, rasa_timeout=20.0))
+        sam = Person(random.randint(10**8, 10**9), "Sam", "en-GB")
+        chat = private_chat(sam)
+        await relay.stop()  # rasa goes away before Sam's first message
+
+        first = await say(bot_api, sam, chat, "i don't want to live anymore, i want to kill myself", at_least=2)
+        assert "116 123" in first[0] and first[1:] == [LINES["en"]]  # help first, then the line
+
+        await relay.start()  # rasa is back
+        back = await say(bot_api, sam, chat, "thank you, I called them. can we talk about us?")
+        assert LINES["en"] not in back
+        asked = await say(bot_api, sam, chat, "are you a real person?")
+        saying = [t for t in asked if "AI program" in t]
+        assert len(saying) == 1 and LINES["en"] not in asked, asked
+    finally:
+        await relay.stop()
