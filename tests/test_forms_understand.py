@@ -57,3 +57,9 @@ def test_the_off_limits_check_reads_meaning(question: str, rule: str, topic: str
                                             ("🙂" * 500, "no sex"), ("did you sleep with her", "")])
 def test_the_off_limits_check_stays_quiet_otherwise(question: str, rule: str) -> None:
     assert off_limits_topics(question, rule) == ()
+
+
+def test_a_short_topic_word_in_the_rule_still_counts() -> None:
+    """"no details about sex": every word but "sex" is too short or too common to match on its own."""
+    assert off_limits_hits("did you sleep with her in our bed", "no details about sex") == ("sex and intimacy",)
+    assert off_limits_hits("why did you lie", "no details about sex") == ()

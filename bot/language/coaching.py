@@ -102,8 +102,6 @@ def off_limits_hits(question: str, off_limits: Optional[str], lexicon: Optional[
     lexicon = lexicon or load_lexicon()
     stop = set(lexicon.get("stopwords") or [])
     words = {w for w in re.findall(r"[\w']+", off_limits.lower()) if len(w) > 3 and w not in stop}
-    if not words:
-        return ()
     text = _normalise(question)
     found = []
     for word in sorted(words):
