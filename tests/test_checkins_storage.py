@@ -48,6 +48,16 @@ def test_each_partner_gets_one_prompt_at_their_own_local_time(database: str, tes
     assert set(reminders) == {"rest-ana", "rest-ben"} and reminders["rest-ana"].kind == storage.CHECKIN_KIND
 
 
+def test_set_up_after_the_day_s_time_the_first_prompt_is_tomorrow(database: str, test_clock) -> None:
+    """Set up at 21:42 for 'every evening at 9': nothing arrives straight away (it did in the evening)."""
+    test_clock.at("21:42", "Europe/Berlin", day="2026-06-16")
+    a, _b = _couple("Europe/Berlin", "Europe/Berlin")
+    storage.set_daily_checkin(a.couple_id, a.partner_id, 21, 0)
+    storage.plan_checkin_prompts()
+    assert {p["due_at"].isoformat() for p in storage.checkin_prompts_of(a.couple_id)} == {"2026-06-17T19:00:00+00:00"}
+    assert storage.claim_due_reminders("w1") == []
+
+
 def test_claimed_once_then_the_next_day_is_planned(database: str, test_clock) -> None:
     test_clock.at("12:00", "UTC")
     a, _b = _couple()

@@ -181,11 +181,12 @@ def test_forgetting_the_maker_removes_their_promises_and_summaries(database: str
 
 
 def test_weekly_counts_can_start_on_the_readers_first_weekday(database: str, test_clock) -> None:
-    test_clock.at("21:05", "Europe/Berlin", day="2026-06-21")  # a Sunday
+    test_clock.at("20:00", "Europe/Berlin", day="2026-06-21")  # a Sunday; set up before the day's time
     a, _b = _couple("Europe/Berlin", "Europe/Berlin")
     storage.set_share_consent(a.partner_id, True)
     storage.set_daily_checkin(a.couple_id, a.partner_id, 21, 0)
-    storage.plan_checkin_prompts(now=test_clock.now().replace(hour=12))
+    storage.plan_checkin_prompts()
+    test_clock.at("21:05", "Europe/Berlin", day="2026-06-21")
     storage.record_checkin_mood(a.couple_id, a.partner_id, 4)
     [week] = storage.ritual_week_counts(a.couple_id, weeks=1, zone="Europe/Berlin", first_weekday=6)
     assert week["week"] == "2026-06-21" and week["checkins_answered"] == 1

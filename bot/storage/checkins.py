@@ -227,7 +227,10 @@ def _next_moment(row: DailyCheckin, zone: ZoneInfo, now: datetime, taken: Dict[s
         # A time that does not exist on a spring-forward night is read as the moment after the jump.
         moment = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
         moment = after_quiet(moment, zone, quiet)  # inside the partner's quiet hours: at their end
-        if moment < now - LATE_GRACE:
+        # A moment missed while every gateway was down is still sent a little late; a moment that
+        # passed before the check-in was set up or moved is not (it would arrive straight away).
+        changed = row.changed_at or row.created_at
+        if moment < now - LATE_GRACE or (changed is not None and moment <= changed):
             continue
         if day.isoformat() in taken:
             if moment > now and taken[day.isoformat()] == "planned":
