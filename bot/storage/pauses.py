@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from bot import clock
 from bot.storage.db import session_scope
-from bot.storage.models import Conversation, Pause, Reminder, utcnow
+from bot.storage.models import Conversation, Partner, Pause, Reminder, utcnow
 
 GROUP_CHAT_TYPES = ("group", "supergroup")
 # Kinds that belong to a pause or a planned talk: a partner who links later gets them too.
@@ -91,16 +91,20 @@ def schedule_resume(
 
 def reminder_chats(session, couple_id: int, conversation_id: Optional[str] = None) -> List[str]:
     """Where a couple's reminder goes, one message per person: their shared group when they have one
-    (the most recently active), otherwise every chat of the couple (each partner's private chat)."""
+    (the most recently active) and both partners are still linked, otherwise every private chat of
+    the couple. After one partner used /forget the group is no longer the couple's place: the one
+    who left may still read it, so the other partner's reminders go to their own chat."""
     rows = session.execute(select(Conversation.id, Conversation.chat_type, Conversation.last_active_at)
                            .where(Conversation.couple_id == couple_id)).all()
     groups = sorted((r for r in rows if r.chat_type in GROUP_CHAT_TYPES),
                     key=lambda r: (clock.as_utc(r.last_active_at) or datetime.min.replace(tzinfo=timezone.utc), r.id),
                     reverse=True)
-    if groups:
+    private = sorted(r.id for r in rows if r.chat_type not in GROUP_CHAT_TYPES)
+    both = (session.scalar(select(func.count(Partner.id)).where(Partner.couple_id == couple_id)) or 0) >= 2
+    if groups and (both or not private):
         return [groups[0].id]
-    chats = sorted(r.id for r in rows)
-    if conversation_id and conversation_id not in chats:
+    chats = private
+    if conversation_id and conversation_id not in chats and conversation_id not in {g.id for g in groups}:
         chats.append(conversation_id)
     return chats
 
