@@ -155,7 +155,8 @@ class LanguageMatcher:
         if back:
             marker_sents.setdefault("distance", set()).update(back | {s - 1 for s in back})
         # "I tried years ago; I got help and those thoughts are gone": a past or reported crisis the
-        # person says is over, with no sign of it coming back, is an explicit "none" (like an idiom)
+        # person says is over, with no sign of it coming back and no "but", "tonight", "going to",
+        # is none for the lexicon (the second opinion still reads the whole message)
         settled = bool(markers.get("resolved")) and not markers.get("returning")
         hits = []
         for entry, start, end in found:
@@ -165,7 +166,7 @@ class LanguageMatcher:
             last = doc[end - 1]
             category = entry.category
             if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
-                level, category = "none", ""
+                level = "none"  # the second opinion may still raise it: it reads the whole message
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         return hits + idioms
 
