@@ -1,10 +1,10 @@
 """Spelling repair for the words that matter: "swallowed the hole botle" → "bottle".
 
 Only a word nobody has written in the project's own examples (training messages, the lexicon,
-the everyday NLU examples) is repaired, and only towards a word of the worrying vocabulary
-(the lexicon's words and the words the second opinion learnt as worrying), at a small edit
-distance and with the same first letter. Ordinary words are never touched: "bills" stays
-"bills" even though "pills" is one letter away, because "bills" is a known word.
+the everyday NLU examples) is repaired, and only towards a word of the lexicon's worrying
+phrases, at a small edit distance and with the same first letter. Ordinary words are never
+touched: "bills" stays "bills" even though "pills" is one letter away, because "bills" is a known
+word. The detector keeps a repair only where the lexicon then matches over the repaired word.
 
 Measured against symspellpy's bundled English dictionary (``docs/safety-eval.md``, spelling).
 """
