@@ -48,3 +48,19 @@ def test_long_conversation_blocks_and_growth() -> None:
     found = blocks([10.0] * 100 + [20.0] * 100 + [30.0] * 50)
     assert [(b["from"], b["to"], b["p50_ms"]) for b in found] == [(0, 99, 10.0), (100, 199, 20.0), (200, 249, 30.0)]
     assert growth(found) == 3.0 and growth(found[:1]) is None
+
+
+def test_every_result_file_the_readmes_cite_is_committed() -> None:
+    """A published figure names its result file, and that file is in the repository (issue 17)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cited = set()
+    for readme in (root / "README.md", root / "bench" / "README.md", root / "docs" / "safety-eval.md"):
+        text = readme.read_text(encoding="utf-8")
+        cited |= set(re.findall(r"bench/results/([\w.-]+\.(?:json|txt))", text))
+        cited |= {name for name in re.findall(r"`(\d{8}T\d{6}Z\.json)`", text)}
+    assert cited, "the READMEs cite no result file"
+    missing = sorted(name for name in cited if not (root / "bench" / "results" / name).is_file())
+    assert not missing, f"cited but not committed: {missing}"
