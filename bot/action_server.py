@@ -58,6 +58,13 @@ def create_app(settings: Settings, actions: str = "actions"):  # noqa: ANN201 - 
             return response.json({"error": "unauthorized"}, status=401)
         return None
 
+    @app.exception(Exception)
+    async def failed(request, exception: Exception):  # noqa: ANN001, ANN202 - Sanic's types
+        # rasa-sdk's own handler answers with the whole request (the tracker, the person's words),
+        # which the rasa server then logs; ours names the failure only.
+        log.error("action call failed (%s)", type(exception).__name__)
+        return response.json({"error": "the action failed", "kind": type(exception).__name__}, status=500)
+
     return app
 
 

@@ -192,3 +192,19 @@ def test_the_action_server_listens_on_loopback_only(action_server: ActionServer)
     if not Path("/proc/net/tcp").exists():
         pytest.skip("no /proc/net/tcp on this system")
     assert addresses == {"0100007F"}, addresses  # 127.0.0.1, nothing else
+
+
+def test_a_failing_action_call_never_sends_the_persons_words_back(action_server: ActionServer) -> None:
+    """rasa-sdk answered a failed call with the whole request, which rasa then logged."""
+    words = "private words nobody may log"
+    body = json.dumps({"next_action": "action_safety_handoff", "sender_id": "auth-fail",
+                       "tracker": {"sender_id": "auth-fail", "latest_message": {"text": words},
+                                   "events": "not a list", "slots": 5},
+                       "domain": domain(), "version": rasa_sdk.__version__}).encode()
+    status, answer = action_server.post(body, action_auth.sign(action_server.stack.action_token, action_server.host,
+                                                               "POST", "/webhook", body))
+    assert status >= 400 and words.encode() not in answer
+    time.sleep(0.3)
+    logs = "".join(p.read_text(encoding="utf-8", errors="replace")
+                   for p in (action_server.stack.log_dir or Path(".")).glob("*.log"))
+    assert words not in logs
