@@ -15,9 +15,9 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import MAX_TEXT, is_group, user_text, who
+from actions.common import MAX_TEXT, is_group, metadata, user_text, who
 from actions.forms import KintsugiFormValidation
-from bot import closeness, content, sealed, storage
+from bot import closeness, content, private_words, sealed, storage
 from bot.storage import private_notes
 
 log = logging.getLogger(__name__)
@@ -33,30 +33,39 @@ def private_mode(tracker: Tracker) -> Optional[str]:
     return None
 
 
+def speaks(tracker: Tracker, note: Optional[Dict[str, Any]] = None) -> str:
+    """The person's language: the client's, the one kept with their note, or their typed words' (``bot.private_words``)."""
+    return private_words.choose(metadata(tracker).get("language"), (note or {}).get("lang"), user_text(tracker))
+
+
+def say(dispatcher: CollectingDispatcher, language: str, response: str, **values: Any) -> None:
+    """A response of the list in ``language``."""
+    private_words.say(dispatcher, "closeness", language, response, **values)
+
+
 def refuse_here(tracker: Tracker, dispatcher: CollectingDispatcher) -> bool:
     """True (and said so) when a private flow cannot run here: a group chat, or no key."""
     if is_group(tracker):
-        dispatcher.utter_message(response="utter_private_in_group")
+        say(dispatcher, speaks(tracker), "utter_private_in_group")
         return True
     try:
         sealed.check_key()
     except sealed.MissingKey as exc:
         log.error("private notes are off: %s", exc)
-        dispatcher.utter_message(response="utter_private_unavailable")
+        say(dispatcher, speaks(tracker), "utter_private_unavailable")
         return True
     return False
 
 
-def _said(entry: tuple) -> str:
-    words = content.load(closeness.CONTENT)["said"]
+def _said(entry: tuple, language: str = "en") -> str:
     answer, condition = entry
     if answer == "maybe" and condition:
-        return str(words["maybe_if"]).format(condition=condition)
-    return str(words.get(answer, answer))
+        return str(closeness.words(language, "said", "maybe_if")).format(condition=condition)
+    return str(closeness.words(language, "said", answer)) if answer in ("yes", "maybe") else str(answer)
 
 
-def overlap_lines(person: storage.Who) -> Optional[str]:
-    """The overlap as ``person`` reads it; None while either list is unfinished (or no partner yet)."""
+def overlap_lines(person: storage.Who, language: str = "en") -> Optional[str]:
+    """The overlap as ``person`` reads it, in ``language``; None while either list is unfinished (or no partner yet)."""
     notes = private_notes.couple_notes(person.couple_id, KIND)
     mine = notes.pop(person.partner_id, None)
     if person.partner_count < 2 or not mine or not mine.get("done") or len(notes) != 1:
@@ -64,26 +73,40 @@ def overlap_lines(person: storage.Who) -> Optional[str]:
     theirs = next(iter(notes.values()))
     if not theirs.get("done"):
         return None
-    fmt = str(content.load(closeness.CONTENT)["overlap_line"])
-    return "\n".join(fmt.format(item=s.text, mine=_said(s.mine), theirs=_said(s.theirs))
-                     for s in closeness.overlap(mine, theirs))
+    fmt = str(closeness.words(language, "overlap_line"))
+    return "\n".join(fmt.format(item=s.text, mine=_said(s.mine, language), theirs=_said(s.theirs, language))
+                     for s in closeness.overlap(mine, theirs, language))
 
 
-def leave_the_group(dispatcher: CollectingDispatcher) -> List[EventType]:
+def leave_the_group(dispatcher: CollectingDispatcher, tracker: Optional[Tracker] = None) -> List[EventType]:
     """In a group a private form never asks: one kind line, and the form is closed."""
-    dispatcher.utter_message(response="utter_private_in_group")
+    say(dispatcher, speaks(tracker) if tracker is not None else "en", "utter_private_in_group")
     return [ActiveLoop(None), SlotSet("requested_slot", None)]
 
 
-def show_overlap_or_wait(dispatcher: CollectingDispatcher, person: storage.Who) -> None:
+def show_overlap_or_wait(dispatcher: CollectingDispatcher, person: storage.Who, language: str = "en") -> None:
     """The overlap when both lists are finished, otherwise the kind 'waiting' line."""
-    lines = overlap_lines(person)
+    lines = overlap_lines(person, language)
     if lines is None:
-        dispatcher.utter_message(response="utter_closeness_waiting")
+        say(dispatcher, language, "utter_closeness_waiting", buttons=[go_on_button(language, "waiting")])
     elif lines:
-        dispatcher.utter_message(response="utter_closeness_overlap", lines=lines)
+        say(dispatcher, language, "utter_closeness_overlap", lines=lines)
     else:
-        dispatcher.utter_message(response="utter_closeness_no_overlap")
+        say(dispatcher, language, "utter_closeness_no_overlap")
+
+
+def go_on_button(language: str, which: str) -> Dict[str, str]:
+    """The button that opens the list again (``paused``: go on sorting; ``waiting``: see where you meet)."""
+    return {"title": str(closeness.words(language, "go_on_buttons", which, "title")),
+            "payload": str(closeness.words("en", "go_on_buttons", which, "payload"))}
+
+
+def done_buttons(language: str) -> List[Dict[str, str]]:
+    """'Start mine again' and 'Delete mine', titled in ``language``."""
+    english = content.load(closeness.CONTENT)["done_buttons"]
+    titles = private_words.word("closeness", language, "done_buttons") or []
+    return [{"title": str(titles[n]) if n < len(titles) else b["title"], "payload": b["payload"]}
+            for n, b in enumerate(english)]
 
 
 def apply_pick(note: Dict[str, Any], pressed: str) -> Optional[str]:
@@ -117,19 +140,21 @@ class ActionClosenessStart(Action):
             return [FollowupAction("action_listen")]
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND)
+        language = speaks(tracker, note)
         if note is not None and private_mode(tracker) == "redo":
             note = None
-            dispatcher.utter_message(response="utter_closeness_again")
+            say(dispatcher, language, "utter_closeness_again")
         if note is None:
-            private_notes.write_note(person.partner_id, KIND, closeness.new_note())
-            dispatcher.utter_message(response="utter_closeness_intro")
+            private_notes.write_note(person.partner_id, KIND, {**closeness.new_note(), "lang": language})
+            say(dispatcher, language, "utter_closeness_intro")
             return [SlotSet("closeness_answer", None)]
+        if language != note.get("lang"):
+            private_notes.write_note(person.partner_id, KIND, {**note, "lang": language})
         if note.get("done"):
-            show_overlap_or_wait(dispatcher, person)
-            dispatcher.utter_message(response="utter_closeness_done_menu",
-                                     buttons=content.load(closeness.CONTENT)["done_buttons"])
+            show_overlap_or_wait(dispatcher, person, language)
+            say(dispatcher, language, "utter_closeness_done_menu", buttons=done_buttons(language))
             return [FollowupAction("action_listen")]
-        dispatcher.utter_message(response="utter_closeness_welcome_back")
+        say(dispatcher, language, "utter_closeness_welcome_back")
         return [SlotSet("closeness_answer", None)]
 
 
@@ -142,23 +167,24 @@ class ActionAskClosenessAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         if is_group(tracker):  # the start action failed to stop it (e.g. a lost action call): stop here
-            return leave_the_group(dispatcher)
+            return leave_the_group(dispatcher, tracker)
         person = who(tracker)
         note = private_notes.readable_note(person.partner_id, KIND) or closeness.new_note()
-        step = closeness.next_step(note)
-        buttons = closeness.buttons(note, step)
+        language = speaks(tracker, note)
+        step = closeness.next_step(note, language)
+        buttons = closeness.buttons(note, step, language)
         if step.kind == "item" and step.position:
-            dispatcher.utter_message(response="utter_closeness_item", group=step.item.group, item=step.item.text,
-                                     position=step.position, total=step.total, buttons=buttons)
+            say(dispatcher, language, "utter_closeness_item", group=step.item.group, item=step.item.text,
+                position=step.position, total=step.total, buttons=buttons)
         elif step.kind == "item":
-            dispatcher.utter_message(response="utter_closeness_own_item", item=step.item.text, buttons=buttons)
+            say(dispatcher, language, "utter_closeness_own_item", item=step.item.text, buttons=buttons)
         elif step.kind == "condition":
-            dispatcher.utter_message(response="utter_closeness_ask_condition",
-                                     item=step.item.text if step.item else "", buttons=buttons)
+            say(dispatcher, language, "utter_closeness_ask_condition", item=step.item.text if step.item else "",
+                buttons=buttons)
         elif step.kind == "own_item":
-            dispatcher.utter_message(response="utter_closeness_ask_own", buttons=buttons)
+            say(dispatcher, language, "utter_closeness_ask_own", buttons=buttons)
         else:
-            dispatcher.utter_message(response="utter_closeness_own_offer", buttons=buttons)
+            say(dispatcher, language, "utter_closeness_own_offer", buttons=buttons)
         return []
 
 
@@ -182,7 +208,7 @@ class ValidateClosenessForm(KintsugiFormValidation):
         else:
             outcome = self._typed(note, text, tracker, dispatcher)
         if outcome == "old":
-            dispatcher.utter_message(response="utter_private_old_button")
+            say(dispatcher, speaks(tracker, note), "utter_private_old_button")
             return {"closeness_answer": None}
         private_notes.write_note(person.partner_id, KIND, note)
         if outcome in ("stop", "done"):
@@ -206,7 +232,7 @@ class ValidateClosenessForm(KintsugiFormValidation):
         if step.kind == "own_offer" and typed in ("no",):
             note["done"] = True
             return "done"
-        dispatcher.utter_message(response="utter_closeness_use_buttons")
+        say(dispatcher, speaks(tracker, note), "utter_closeness_use_buttons")
         return "answered"
 
 
@@ -220,8 +246,11 @@ class ActionClosenessWrapup(Action):
                   domain: DomainDict) -> List[EventType]:
         if is_group(tracker):
             pass  # nothing about a private list is said in a group
-        elif tracker.get_slot("closeness_answer") == "done":
-            show_overlap_or_wait(dispatcher, who(tracker))
         else:
-            dispatcher.utter_message(response="utter_closeness_paused")
+            person = who(tracker)
+            language = speaks(tracker, private_notes.readable_note(person.partner_id, KIND))
+            if tracker.get_slot("closeness_answer") == "done":
+                show_overlap_or_wait(dispatcher, person, language)
+            else:
+                say(dispatcher, language, "utter_closeness_paused", buttons=[go_on_button(language, "paused")])
         return [SlotSet("closeness_answer", None), SlotSet("requested_slot", None)]

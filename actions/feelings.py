@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import MAX_TEXT, is_group, is_side_talk, metadata, safe_log_event, user_text, who
-from bot.language.apology import is_defensive, nudge_every, nudges
+from bot.language.apology import is_defensive, nudge_every, nudges, nudges_in
 from bot.language.escalation import assess_escalation, load_lexicon
 from bot.storage import events
 
@@ -86,7 +86,7 @@ def nudge_empathy_if_defensive(dispatcher: CollectingDispatcher, tracker: Tracke
     """
     if not is_defensive(user_text(tracker)) or _nudged_recently(tracker, nudge_every()):
         return False
-    text = random.choice(nudges())
+    text = random.choice(nudges_in(user_text(tracker), metadata(tracker).get("language")))
     partner = metadata(tracker).get("partner_id")
     if is_group(tracker) and partner:
         dispatcher.utter_message(json_message={"kintsugi": {"audience": "private", "partner_id": str(partner),

@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import reflection
-from actions.closeness import apply_pick, private_mode, refuse_here, show_overlap_or_wait
+from actions.closeness import (apply_pick, go_on_button, private_mode, refuse_here, say, show_overlap_or_wait,
+                               speaks)
 from actions.common import user_text, who
 from bot import closeness, content
 from bot.storage import private_notes
@@ -40,7 +41,7 @@ class ActionPrivateDelete(Action):
         if refuse_here(tracker, dispatcher):
             return []
         gone = private_notes.delete_note(who(tracker).partner_id, which_note(tracker))
-        dispatcher.utter_message(response="utter_private_deleted" if gone else "utter_private_nothing_to_delete")
+        say(dispatcher, speaks(tracker), "utter_private_deleted" if gone else "utter_private_nothing_to_delete")
         return []
 
 
@@ -61,10 +62,11 @@ class ActionPrivatePick(Action):
             outcome = apply_pick(note, pressed)
             private_notes.write_note(person.partner_id, private_notes.CLOSENESS, note)
             if outcome == "done":
-                show_overlap_or_wait(dispatcher, person)
+                show_overlap_or_wait(dispatcher, person, speaks(tracker, note))
                 return []
             if outcome == "stop":
-                dispatcher.utter_message(response="utter_closeness_paused")
+                say(dispatcher, speaks(tracker, note), "utter_closeness_paused",
+                    buttons=[go_on_button(speaks(tracker, note), "paused")])
                 return []
             return [SlotSet("closeness_answer", None), FollowupAction("closeness_form")]
         mine = private_notes.readable_note(person.partner_id, private_notes.REFLECTION)
@@ -76,5 +78,5 @@ class ActionPrivatePick(Action):
                 if outcome is None:
                     return [SlotSet("reflection_answer", None), FollowupAction("reflection_form")]
                 return [SlotSet("reflection_answer", outcome), FollowupAction("action_reflection_wrapup")]
-        dispatcher.utter_message(response="utter_private_old_button")
+        say(dispatcher, speaks(tracker, mine), "utter_private_old_button")
         return []

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, metadata, safe_log_event, timezone_of, who
 from bot import clock, content, storage
+from bot.language import coaching_after
 from bot.language.coaching import QuestionAdvice, advise, off_limits_hits, offer_lines, texts
 from bot.language.coaching_choice import read_choice
 from bot.storage import events
@@ -104,8 +106,9 @@ class ValidateQuestionForm(KintsugiFormValidation):
                        details={"kind": advice.kind, "off_limits": bool(advice.off_limits_hits),
                                 "topic_kept": bool(advice.topic), "language": advice.language})
         offer = {"language": advice.language, "wordings": list(advice.wordings), "own": False}
+        # kept even without wordings: what is said after the choice follows the asker's language
         return {"question_text": text, "question_kind": advice.kind,
-                "question_reworded": json.dumps(offer, ensure_ascii=False) if advice.wordings else None}
+                "question_reworded": json.dumps(offer, ensure_ascii=False)}
 
     async def validate_question_choice(self, value: Any, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -143,9 +146,10 @@ class ValidateQuestionForm(KintsugiFormValidation):
                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Now, or later; a time named right away counts as later at that time."""
         text = str(value or "")[:300]
+        language = _offer(tracker).get("language") or "en"
         moment = parse_when(text, tz=timezone_of(tracker))
         if moment is not None:
-            checked = self._check_when(moment, dispatcher)
+            checked = self._check_when(moment, dispatcher, language)
             if checked:
                 return {"question_timing": "later", "question_when": checked}
             return {"question_timing": "later", "question_when": None}
@@ -153,23 +157,24 @@ class ValidateQuestionForm(KintsugiFormValidation):
             return {"question_timing": "later"}
         if content.words("question_choice", "now").search(text):
             return {"question_timing": "now"}
-        dispatcher.utter_message(response="utter_question_timing_unclear")
+        coaching_after.say(dispatcher, language, "utter_question_timing_unclear")
         return {"question_timing": None}
 
     async def validate_question_when(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """A time within the next week."""
+        language = _offer(tracker).get("language") or "en"
         moment = parse_when(str(value or "")[:300], tz=timezone_of(tracker))
         if moment is None:
-            dispatcher.utter_message(response="utter_question_when_unclear")
+            coaching_after.say(dispatcher, language, "utter_question_when_unclear")
             return {"question_when": None}
-        return {"question_when": self._check_when(moment, dispatcher)}
+        return {"question_when": self._check_when(moment, dispatcher, language)}
 
     @staticmethod
-    def _check_when(moment: datetime, dispatcher: CollectingDispatcher) -> Optional[str]:
+    def _check_when(moment: datetime, dispatcher: CollectingDispatcher, language: str = "en") -> Optional[str]:
         now = clock.now()
         if moment - now > MAX_SCHEDULE_AHEAD:
-            dispatcher.utter_message(response="utter_question_when_too_far")
+            coaching_after.say(dispatcher, language, "utter_question_when_too_far")
             return None
         return moment.isoformat()
 
@@ -227,6 +232,7 @@ class ActionQuestionWrapup(Action):
         person = who(tracker)
         question = tracker.get_slot("question_text") or ""
         when = tracker.get_slot("question_when")
+        language = _offer(tracker).get("language") or "en"
         if tracker.get_slot("question_timing") == "later" and when:
             moment = datetime.fromisoformat(when)
             from bot.storage.pauses import reminder_conversations
@@ -236,15 +242,43 @@ class ActionQuestionWrapup(Action):
                                           {"asked_by": person.partner_id})
             safe_log_event(tracker.sender_id, events.QUESTION_SCHEDULED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"at": when})
-            dispatcher.utter_message(response="utter_question_scheduled",
-                                     when=describe(moment, tz=timezone_of(tracker, person)))
+            zone = timezone_of(tracker, person)
+            said = coaching_after.when_words(moment.astimezone(ZoneInfo(zone)), language, describe(moment, tz=zone))
+            coaching_after.say(dispatcher, language, "utter_question_scheduled", when=said)
         else:
             safe_log_event(tracker.sender_id, events.QUESTION_READY_NOW, partner_id=person.partner_id,
                            couple_id=person.couple_id)
             asker = _asker_if_not(person.partner_id, tracker.sender_id)
             if asker:  # the other partner pressed "Now": handled as themselves, the question stays the asker's
-                dispatcher.utter_message(response="utter_question_go_ahead_for_partner", asker=asker, question=question)
+                coaching_after.say(dispatcher, language, "utter_question_go_ahead_for_partner", asker=asker,
+                                   question=question)
             else:
-                dispatcher.utter_message(response="utter_question_go_ahead", question=question)
-            dispatcher.utter_message(response="utter_answering_tips")
+                coaching_after.say(dispatcher, language, "utter_question_go_ahead", question=question)
+            coaching_after.say(dispatcher, language, "utter_answering_tips")
         return clear_flow_slots(tracker)
+
+
+class ActionAskQuestionTiming(Action):
+    """Ask now or later, in the asker's language (English: the domain's response with its buttons)."""
+
+    def name(self) -> Text:
+        return "action_ask_question_timing"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        language = _offer(tracker).get("language") or "en"
+        coaching_after.say(dispatcher, language, "utter_ask_question_timing",
+                           buttons=coaching_after.timing_buttons(language))
+        return []
+
+
+class ActionAskQuestionWhen(Action):
+    """Ask when, in the asker's language."""
+
+    def name(self) -> Text:
+        return "action_ask_question_when"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        coaching_after.say(dispatcher, _offer(tracker).get("language") or "en", "utter_ask_question_when")
+        return []

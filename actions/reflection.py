@@ -17,10 +17,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.apology import partner_chats
-from actions.closeness import leave_the_group, refuse_here
+from actions.closeness import leave_the_group, refuse_here, speaks
 from actions.common import is_group, user_text, who
 from actions.forms import KintsugiFormValidation
-from bot import clock, content, sealed, storage
+from bot import clock, content, private_words, sealed, storage
 from bot.closeness import PICK, token_in
 from bot.storage import private_notes
 
@@ -33,14 +33,30 @@ def _content() -> Dict[str, Any]:
     return content.load(CONTENT)
 
 
-def new_note() -> Dict[str, Any]:
-    """An empty reflection with a fresh salt for its button ids."""
-    return {"salt": secrets.token_hex(8), "direction": None, "answers": [], "stage": "direction"}
+def new_note(language: str = "en") -> Dict[str, Any]:
+    """An empty reflection with a fresh salt for its button ids, in the writer's language."""
+    return {"salt": secrets.token_hex(8), "direction": None, "answers": [], "stage": "direction", "lang": language}
+
+
+def _words(language: str, *keys: str) -> Any:
+    """The reflection's own words in ``language`` (``content/reflection_i18n/``), else English."""
+    english: Any = _content()
+    for key in keys:
+        english = (english or {}).get(key) if isinstance(english, dict) else None
+    return private_words.word("reflection", language, *keys, english=english)
+
+
+def say(dispatcher: CollectingDispatcher, language: str, response: str, **values: Any) -> None:
+    """A response of the reflection in ``language``."""
+    private_words.say(dispatcher, "reflection", language, response, **values)
 
 
 def prompts(note: Dict[str, Any]) -> List[str]:
-    """The prompts of the chosen direction."""
-    return [str(p) for p in _content()["directions"].get(note.get("direction") or "", {}).get("prompts", [])]
+    """The prompts of the chosen direction, in the note's language."""
+    direction = note.get("direction") or ""
+    if direction not in _content()["directions"]:
+        return []
+    return [str(p) for p in _words(note.get("lang") or "en", "directions", direction, "prompts") or []]
 
 
 def codes(note: Dict[str, Any]) -> List[str]:
@@ -49,17 +65,16 @@ def codes(note: Dict[str, Any]) -> List[str]:
             "choose": ["keep", "share"], "confirm": ["share_yes", "share_no"]}.get(note.get("stage"), [])
 
 
-def title(code: str) -> str:
-    """A button's title."""
-    data = _content()
+def title(code: str, language: str = "en") -> str:
+    """A button's title, in ``language``."""
     if code.startswith("dir:"):
-        return str(data["directions"][code[4:]]["title"])
-    return str(data["buttons"][code])
+        return str(_words(language, "directions", code[4:], "title"))
+    return str(_words(language, "buttons", code))
 
 
 def buttons(note: Dict[str, Any]) -> List[Dict[str, str]]:
-    """The current stage's buttons, with opaque payloads."""
-    return [{"title": title(c), "payload": f'{PICK}{{"private_token":"{sealed.opaque_id("reflection", note["salt"], c)}"}}'}
+    """The current stage's buttons (in the note's language), with opaque payloads."""
+    return [{"title": title(c, note.get("lang") or "en"), "payload": f'{PICK}{{"private_token":"{sealed.opaque_id("reflection", note["salt"], c)}"}}'}
             for c in codes(note)]
 
 
@@ -71,8 +86,8 @@ def resolve(note: Dict[str, Any], pressed: str) -> Optional[str]:
 
 def written(note: Dict[str, Any]) -> str:
     """The reflection as the writer reads it back (and, if they choose, their partner)."""
-    direction = _content()["directions"].get(note.get("direction") or "")
-    parts = [str(direction["title"])] if direction else []
+    direction = note.get("direction") or ""
+    parts = [title(f"dir:{direction}", note.get("lang") or "en")] if direction in _content()["directions"] else []
     for prompt, answer in zip(prompts(note), note.get("answers") or []):
         if answer:
             parts.append(f"{prompt}\n{answer}")
@@ -120,11 +135,12 @@ class ActionReflectionStart(Action):
             return [FollowupAction("action_listen")]
         person = who(tracker)
         old = private_notes.readable_note(person.partner_id, KIND)
+        language = speaks(tracker, old)
         if old and old.get("stage") in ("done", "choose", "confirm") and written(old):
-            dispatcher.utter_message(response="utter_reflection_last_time", words=written(old))
+            say(dispatcher, language, "utter_reflection_last_time", words=written(old))
         else:
-            dispatcher.utter_message(response="utter_reflection_intro")
-        private_notes.write_note(person.partner_id, KIND, new_note())
+            say(dispatcher, language, "utter_reflection_intro")
+        private_notes.write_note(person.partner_id, KIND, new_note(language))
         return [SlotSet("reflection_answer", None)]
 
 
@@ -137,18 +153,19 @@ class ActionAskReflectionAnswer(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         if is_group(tracker):  # the start action failed to stop it (e.g. a lost action call): stop here
-            return leave_the_group(dispatcher)
-        note = private_notes.readable_note(who(tracker).partner_id, KIND) or new_note()
+            return leave_the_group(dispatcher, tracker)
+        note = private_notes.readable_note(who(tracker).partner_id, KIND) or new_note(speaks(tracker))
+        language = note.get("lang") or "en"
         stage = note.get("stage")
         if stage == "prompt":
-            dispatcher.utter_message(response="utter_reflection_prompt",
-                                     prompt=prompts(note)[len(note["answers"])], buttons=buttons(note))
+            say(dispatcher, language, "utter_reflection_prompt", prompt=prompts(note)[len(note["answers"])],
+                buttons=buttons(note))
         elif stage == "choose":
-            dispatcher.utter_message(response="utter_reflection_read_back", words=written(note), buttons=buttons(note))
+            say(dispatcher, language, "utter_reflection_read_back", words=written(note), buttons=buttons(note))
         elif stage == "confirm":
-            dispatcher.utter_message(response="utter_reflection_confirm_share", buttons=buttons(note))
+            say(dispatcher, language, "utter_reflection_confirm_share", buttons=buttons(note))
         else:
-            dispatcher.utter_message(response="utter_reflection_ask_direction", buttons=buttons(note))
+            say(dispatcher, language, "utter_reflection_ask_direction", buttons=buttons(note))
         return []
 
 
@@ -169,7 +186,7 @@ class ValidateReflectionForm(KintsugiFormValidation):
         pressed = token_in(text)
         code = resolve(note, pressed) if pressed else None
         if pressed and code is None:
-            dispatcher.utter_message(response="utter_private_old_button")
+            private_words.say(dispatcher, "closeness", note.get("lang") or "en", "utter_private_old_button")
             return {"reflection_answer": None}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if not pressed and intent == "cancel" and len(text.split()) <= 4:
@@ -178,7 +195,7 @@ class ValidateReflectionForm(KintsugiFormValidation):
         else:
             outcome = advance(note, code, "" if pressed else text)
         if outcome == "unclear":
-            dispatcher.utter_message(response="utter_reflection_use_buttons")
+            say(dispatcher, note.get("lang") or "en", "utter_reflection_use_buttons")
             return {"reflection_answer": None}
         private_notes.write_note(person.partner_id, KIND, note)
         return {"reflection_answer": outcome}
@@ -189,15 +206,16 @@ def deliver(tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
     person = who(tracker)
     note = private_notes.readable_note(person.partner_id, KIND) or {}
     chats = partner_chats(person)
+    language = note.get("lang") or "en"
     if not chats or not written(note):
-        dispatcher.utter_message(response="utter_reflection_no_partner_chat")
+        say(dispatcher, language, "utter_reflection_no_partner_chat")
         return
     now = clock.now()
     for chat in chats:
         storage.schedule_reminder(person.couple_id, chat, now, REMINDER_KIND, {"sealed": sealed.seal(written(note))})
     note["shared"] = True
     private_notes.write_note(person.partner_id, KIND, note)
-    dispatcher.utter_message(response="utter_reflection_sent")
+    say(dispatcher, language, "utter_reflection_sent")
 
 
 class ActionReflectionWrapup(Action):
@@ -213,7 +231,8 @@ class ActionReflectionWrapup(Action):
         elif tracker.get_slot("reflection_answer") == "shared":
             deliver(tracker, dispatcher)
         else:
-            dispatcher.utter_message(response="utter_reflection_kept")
+            note = private_notes.readable_note(who(tracker).partner_id, KIND) or {}
+            say(dispatcher, speaks(tracker, note), "utter_reflection_kept")
         return [SlotSet("reflection_answer", None), SlotSet("requested_slot", None)]
 
 
@@ -232,5 +251,5 @@ class ActionReflectionDelivered(Action):
             except (sealed.Unreadable, sealed.MissingKey):
                 text = None
             if text:
-                dispatcher.utter_message(response="utter_reflection_delivered", words=text)
+                say(dispatcher, speaks(tracker), "utter_reflection_delivered", words=text)
         return []

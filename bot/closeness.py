@@ -19,7 +19,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from bot import content, sealed
+from bot import content, private_words, sealed
 
 CONTENT = "closeness.yml"
 PICK = "/private_pick"
@@ -60,9 +60,21 @@ def _content() -> Dict[str, Any]:
     return content.load(CONTENT)
 
 
-def items() -> List[Item]:
-    """The project's list, in order."""
-    return [Item(str(i["id"]), str(i["text"]), str(g["title"])) for g in _content()["groups"] for i in g["items"]]
+def items(language: str = "en") -> List[Item]:
+    """The project's list, in order, worded in ``language`` (English where it has no word)."""
+    def say(kind: str, key: str, english: Any) -> str:
+        return str(private_words.word("closeness", language, kind, str(key), english=english))
+
+    return [Item(str(i["id"]), say("items", i["id"], i["text"]), say("groups", g["id"], g["title"]))
+            for g in _content()["groups"] for i in g["items"]]
+
+
+def words(language: str, *keys: str) -> Any:
+    """One entry of the list's own words in ``language`` (``content/closeness_i18n/``), else English."""
+    english: Any = _content()
+    for key in keys:
+        english = english[key]
+    return private_words.word("closeness", language, *keys, english=english)
 
 
 def new_note() -> Dict[str, Any]:
@@ -74,12 +86,12 @@ def _own_items(note: Dict[str, Any]) -> List[Item]:
     return [Item(str(o["id"]), str(o["text"]), "") for o in note.get("own") or []]
 
 
-def next_step(note: Dict[str, Any]) -> Step:
-    """What the partner is asked next."""
+def next_step(note: Dict[str, Any], language: str = "en") -> Step:
+    """What the partner is asked next (item words in ``language``)."""
     pending = note.get("pending") or {}
-    listed = items()
+    listed = items(language)
     if pending.get("kind") == "condition":
-        return Step("condition", _find(note, pending.get("item")))
+        return Step("condition", _find(note, pending.get("item"), language))
     if pending.get("kind") == "own_item":
         return Step("own_item")
     answers = note.get("answers") or {}
@@ -94,8 +106,8 @@ def next_step(note: Dict[str, Any]) -> Step:
     return Step("own_offer")
 
 
-def _find(note: Dict[str, Any], item_id: Optional[str]) -> Optional[Item]:
-    for item in items() + _own_items(note):
+def _find(note: Dict[str, Any], item_id: Optional[str], language: str = "en") -> Optional[Item]:
+    for item in items(language) + _own_items(note):
         if item.id == item_id:
             return item
     return None
@@ -112,14 +124,13 @@ def choices(step: Step) -> List[str]:
     return []
 
 
-def title(code: str) -> str:
-    """The button title of an answer code."""
-    data = _content()
+def title(code: str, language: str = "en") -> str:
+    """The button title of an answer code, in ``language``."""
     if code.startswith("maybe:"):
-        return str(data["maybe"][code.split(":", 1)[1]])
+        return str(words(language, "maybe", code.split(":", 1)[1]))
     if code in ("add", "finish"):
-        return str(data["own_item"][code])
-    return str(data["answers"][code])
+        return str(words(language, "own_item", code))
+    return str(words(language, "answers", code))
 
 
 def token(note: Dict[str, Any], item_id: str, code: str) -> str:
@@ -127,10 +138,10 @@ def token(note: Dict[str, Any], item_id: str, code: str) -> str:
     return sealed.opaque_id("closeness", note["salt"], item_id, code)
 
 
-def buttons(note: Dict[str, Any], step: Step) -> List[Dict[str, str]]:
-    """Rasa buttons for ``step``: titles from content, payloads opaque."""
+def buttons(note: Dict[str, Any], step: Step, language: str = "en") -> List[Dict[str, str]]:
+    """Rasa buttons for ``step``: titles from content (in ``language``), payloads opaque."""
     item_id = step.item.id if step.item else step.kind
-    return [{"title": title(code), "payload": f'{PICK}{{"private_token":"{token(note, item_id, code)}"}}'}
+    return [{"title": title(code, language), "payload": f'{PICK}{{"private_token":"{token(note, item_id, code)}"}}'}
             for code in choices(step)]
 
 
@@ -210,9 +221,9 @@ def add_own(note: Dict[str, Any], words: str) -> Dict[str, Any]:
     return note
 
 
-def _said(entry: Dict[str, Any]) -> Tuple[str, Optional[str]]:
+def _said(entry: Dict[str, Any], language: str = "en") -> Tuple[str, Optional[str]]:
     preset = entry.get("p")
-    condition = entry.get("w") or (title(f"maybe:{preset}") if preset else None)
+    condition = entry.get("w") or (title(f"maybe:{preset}", language) if preset else None)
     return str(entry.get("a")), condition
 
 
@@ -220,16 +231,16 @@ def _same(text: str) -> str:
     return re.sub(r"[^\w]+", " ", text.casefold()).strip()
 
 
-def overlap(mine: Dict[str, Any], theirs: Dict[str, Any]) -> List[Shared]:
-    """What both put in yes or maybe (the project's items in order, then own items both added)."""
+def overlap(mine: Dict[str, Any], theirs: Dict[str, Any], language: str = "en") -> List[Shared]:
+    """What both put in yes or maybe (the project's items in order, then own items both added), in ``language``."""
     out: List[Shared] = []
     a, b = mine.get("answers") or {}, theirs.get("answers") or {}
-    for item in items():
+    for item in items(language):
         if (a.get(item.id) or {}).get("a") in SHOWN and (b.get(item.id) or {}).get("a") in SHOWN:
-            out.append(Shared(item.text, _said(a[item.id]), _said(b[item.id])))
+            out.append(Shared(item.text, _said(a[item.id], language), _said(b[item.id], language)))
     their_own = {_same(o["text"]): o for o in theirs.get("own") or [] if o.get("a") in SHOWN}
     for own in mine.get("own") or []:
         match = their_own.get(_same(own["text"]))
         if own.get("a") in SHOWN and match is not None:
-            out.append(Shared(own["text"], _said(own), _said(match)))
+            out.append(Shared(own["text"], _said(own, language), _said(match, language)))
     return out

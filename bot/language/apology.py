@@ -69,8 +69,20 @@ def is_defensive(text: str) -> bool:
 
 
 def nudges() -> List[str]:
-    """The reflect-first suggestions (content/apology.yml)."""
-    return [str(n) for n in content.load("apology")["empathy"]["nudges"]]
+    """Every reflect-first suggestion, in every language (content/apology.yml)."""
+    empathy = content.load("apology")["empathy"]
+    others = empathy.get("nudges_by_language") or {}
+    return [str(n) for n in empathy["nudges"]] + [str(n) for lang in sorted(others) for n in others[lang]]
+
+
+def nudges_in(text: str, told: Optional[str] = None) -> List[str]:
+    """The suggestions in the reply's language: its own when clear, else the client's, else English."""
+    from bot.safety.language_guess import guess_language
+
+    empathy = content.load("apology")["empathy"]
+    others = empathy.get("nudges_by_language") or {}
+    language = guess_language(text) or str(told or "en")[:2].lower()
+    return [str(n) for n in others.get(language) or empathy["nudges"]]
 
 
 def nudge_every() -> int:
