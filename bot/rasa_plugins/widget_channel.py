@@ -23,9 +23,10 @@ Why not the stock channel (rasa 3.6.21 with python-socketio 5.18):
    has finished.
 4. Replies are not lost when the connection drops while rasa is answering:
    each carries a ``reply_id`` (and ``in_reply_to``, the client message id) and
-   is kept (``bot.rasa_plugins.widget_replies.ReplyBook``) until the widget
-   confirms it with ``reply_ack``; a socket that sends ``session_request`` again
-   first gets every reply still unconfirmed, in order.
+   is kept (``bot.rasa_plugins.widget_replies.ReplyBook``, in the database) until
+   the widget confirms it with ``reply_ack``; a socket that sends ``session_request``
+   again first gets every reply still unconfirmed, in order, from whichever rasa
+   process (or restart) answers it.
 
 The channel keeps the name ``socketio``, so trackers look the same.
 """
@@ -153,7 +154,7 @@ class WidgetSocketIOInput(SocketIOInput):
             data = data if isinstance(data, dict) else {}
             ids = data.get("reply_ids")
             if data.get("session_id") and isinstance(ids, list):
-                book.acknowledge(str(data["session_id"]), ids[:200])
+                await book.acknowledge(str(data["session_id"]), ids[:200])
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Dict) -> Optional[Dict]:
@@ -167,13 +168,10 @@ class WidgetSocketIOInput(SocketIOInput):
                 sender_id = sid
             client_id = data.get("client_message_id")
             client_id = str(client_id)[:100] if client_id else None
-            if client_id:
-                earlier = book.first_time(sender_id, client_id)
-                if earlier is not None:
-                    # Handled (or being handled) already: its replies are kept until confirmed.
-                    await asyncio.shield(earlier)
-                    log.info("duplicate widget message not handled again (session %s)", sender_id)
-                    return {"status": "duplicate"}
+            if client_id and not await book.claim(sender_id, client_id):
+                # Handled already (here, in another replica or before a restart): its replies are kept.
+                log.info("duplicate widget message not handled again (session %s)", sender_id)
+                return {"status": "duplicate"}
             try:
                 metadata = data.get(self.metadata_key) or {}
                 if isinstance(metadata, str):
@@ -184,7 +182,7 @@ class WidgetSocketIOInput(SocketIOInput):
                                                  input_channel=self.name(), metadata=metadata))
             finally:
                 if client_id:
-                    book.finished(sender_id, client_id)
+                    await book.finished(sender_id, client_id)
             return {"status": "ok"}
 
         return bp

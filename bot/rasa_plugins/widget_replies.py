@@ -1,38 +1,46 @@
-"""Replies the widget has not confirmed yet, kept in the rasa process until it does.
+"""Replies the widget has not confirmed yet, kept in the database until it does.
 
-The widget's connection can drop while rasa is answering. Every reply to a widget
-conversation is therefore numbered and kept here before it is emitted; the widget
-confirms each one it has shown (``reply_ack``), and a socket that joins the
-conversation again (``session_request`` after a reconnect or a reload) is sent,
-in order, everything still unconfirmed. A client message id handled once is never
-handed to rasa again: a resend waits until the first handling has finished.
+The widget's connection can drop while rasa is answering, and rasa itself can restart or
+run as several replicas. Every reply to a widget conversation is therefore numbered and
+kept (``bot.storage.widget_outbox``, table ``widget_replies``) before it is emitted; the
+widget confirms each one it has shown (``reply_ack``), and a socket that joins the
+conversation again (``session_request`` after a reconnect, a reload or a restarted rasa) is
+sent, in order, everything still unconfirmed. A client message id handled once, by any
+process, is never handed to rasa again: a resend waits until the first handling has finished.
 
-What is kept lives in this process only (a restart or another rasa replica starts
-empty). Bounds: ``MAX_PER_SESSION`` replies per conversation, ``MAX_SESSIONS``
-conversations, and nothing older than ``KEEP_SECONDS``.
+When the database cannot be reached, this process's memory stands in (bounded:
+``MAX_PER_SESSION`` replies per conversation, ``MAX_SESSIONS`` conversations, nothing older
+than ``KEEP_SECONDS``). Logs carry counts and kinds of failure, never a reply's words.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional
 
 from bot import clock
+from bot.storage import widget_outbox
+
+log = logging.getLogger(__name__)
 
 MAX_PER_SESSION = 100
 MAX_SESSIONS = 2000
 KEEP_SECONDS = 24 * 3600
-# How many client message ids are remembered per process for duplicate detection.
+# How many client message ids are remembered per process (the database remembers the rest).
 SEEN_LIMIT = 5000
+# How long a resend waits for a handling started by another process (or a rasa that died meanwhile).
+OTHER_PROCESS_WAIT = 60.0
+POLL_SECONDS = 0.5
 
 Emit = Callable[[Dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
 class Pending:
-    """One reply not yet confirmed by the widget."""
+    """One reply not yet confirmed by the widget (kept here only while the database is away)."""
 
     reply_id: str
     payload: Dict[str, Any]
@@ -41,7 +49,7 @@ class Pending:
 
 @dataclass
 class SessionReplies:
-    """A conversation's unconfirmed replies and the lock that keeps them in order."""
+    """A conversation's lock (keeps its replies in order) and replies the database could not take."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     pending: "OrderedDict[str, Pending]" = field(default_factory=OrderedDict)
@@ -52,27 +60,29 @@ class ReplyBook:
     """Unconfirmed replies per widget conversation, and the client messages already handled."""
 
     def __init__(self, *, max_per_session: int = MAX_PER_SESSION, max_sessions: int = MAX_SESSIONS,
-                 keep_seconds: float = KEEP_SECONDS, seen_limit: int = SEEN_LIMIT) -> None:
+                 keep_seconds: float = KEEP_SECONDS, seen_limit: int = SEEN_LIMIT,
+                 use_database: bool = True, other_process_wait: float = OTHER_PROCESS_WAIT) -> None:
         self._sessions: "OrderedDict[str, SessionReplies]" = OrderedDict()
         self._handled: "OrderedDict[str, asyncio.Future]" = OrderedDict()
-        self._boot = uuid.uuid4().hex[:8]  # reply ids never repeat across restarts
+        self._boot = uuid.uuid4().hex[:8]  # reply ids never repeat across restarts and replicas
         self._counter = 0
         self.max_per_session = max_per_session
         self.max_sessions = max_sessions
         self.keep_seconds = keep_seconds
         self.seen_limit = seen_limit
+        self.use_database = use_database
+        self.other_process_wait = other_process_wait
 
     # ------------------------------------------------------------ replies
 
     def _session(self, session_id: str) -> SessionReplies:
-        now = clock.timestamp()
         replies = self._sessions.get(session_id)
         if replies is None:
             replies = self._sessions[session_id] = SessionReplies()
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
         self._sessions.move_to_end(session_id)
-        replies.touched = now
+        replies.touched = clock.timestamp()
         return replies
 
     def _forget_stale(self, replies: SessionReplies) -> None:
@@ -82,6 +92,16 @@ class ReplyBook:
         while len(replies.pending) > self.max_per_session:
             replies.pending.popitem(last=False)
 
+    async def _db(self, what: str, call: Callable[..., Any], *args: Any) -> Any:
+        """Run a storage call in a thread; None (and a log line without words) when the database fails."""
+        if not self.use_database:
+            return None
+        try:
+            return await asyncio.to_thread(call, *args)
+        except Exception as exc:  # noqa: BLE001 - the database is away: this process's memory stands in
+            log.warning("widget replies: %s failed (%s); this process remembers meanwhile", what, type(exc).__name__)
+            return None
+
     async def deliver(self, session_id: str, payload: Dict[str, Any], in_reply_to: Optional[str],
                       emit: Emit) -> str:
         """Number ``payload``, keep it until confirmed, and emit it to the conversation's room."""
@@ -90,54 +110,72 @@ class ReplyBook:
             self._counter += 1
             reply_id = f"{self._boot}.{self._counter}"
             message = {**payload, "reply_id": reply_id, "in_reply_to": in_reply_to}
-            replies.pending[reply_id] = Pending(reply_id, message, clock.timestamp())
-            self._forget_stale(replies)
+            kept = await self._db("keep", widget_outbox.keep, session_id, reply_id, message)
+            if not kept:
+                replies.pending[reply_id] = Pending(reply_id, message, clock.timestamp())
+                self._forget_stale(replies)
             await emit(message)
         return reply_id
+
+    async def _waiting(self, session_id: str, replies: SessionReplies) -> List[Dict[str, Any]]:
+        self._forget_stale(replies)
+        stored = await self._db("read", widget_outbox.unconfirmed, session_id) or []
+        ids = {m.get("reply_id") for m in stored}
+        return stored + [r.payload for r in replies.pending.values() if r.reply_id not in ids]
 
     async def rejoin(self, session_id: str, join: Callable[[], Awaitable[None]], emit: Emit) -> int:
         """Join the room and send this socket every unconfirmed reply, in order; returns how many."""
         replies = self._session(session_id)
         async with replies.lock:  # no new reply slips in between the join and the replay
             await join()
-            self._forget_stale(replies)
-            waiting = [r.payload for r in replies.pending.values()]
+            waiting = await self._waiting(session_id, replies)
             for message in waiting:
                 await emit(message)
         return len(waiting)
 
-    def acknowledge(self, session_id: str, reply_ids: Iterable[Any]) -> int:
+    async def acknowledge(self, session_id: str, reply_ids: Iterable[Any]) -> int:
         """Forget replies the widget has shown; returns how many were forgotten."""
+        ids = [r for r in reply_ids if isinstance(r, str)]
+        forgotten = await self._db("confirm", widget_outbox.confirm, session_id, ids) or 0
         replies = self._sessions.get(session_id)
-        if replies is None:
-            return 0
-        forgotten = 0
-        for reply_id in reply_ids:
-            if isinstance(reply_id, str) and replies.pending.pop(reply_id, None) is not None:
-                forgotten += 1
+        if replies is not None:
+            forgotten += sum(1 for r in ids if replies.pending.pop(r, None) is not None)
         return forgotten
 
-    def unconfirmed(self, session_id: str) -> List[Dict[str, Any]]:
+    async def unconfirmed(self, session_id: str) -> List[Dict[str, Any]]:
         """The replies of a conversation still waiting for the widget's confirmation."""
-        replies = self._sessions.get(session_id)
-        return [r.payload for r in replies.pending.values()] if replies else []
+        return await self._waiting(session_id, self._session(session_id))
 
     # ------------------------------------------------------------ client messages
 
-    def first_time(self, session_id: str, client_message_id: str) -> Optional[asyncio.Future]:
-        """None the first time a client message is seen (it is then handled); else its handling."""
+    async def claim(self, session_id: str, client_message_id: str) -> bool:
+        """True when this process is to hand the client message to rasa; False once an earlier handling is over."""
         key = f"{session_id}\x00{client_message_id}"
         earlier = self._handled.get(key)
         if earlier is not None:
             self._handled.move_to_end(key)
-            return earlier
-        self._handled[key] = asyncio.get_running_loop().create_future()
+            await asyncio.shield(earlier)
+            return False
+        future = self._handled[key] = asyncio.get_running_loop().create_future()
         while len(self._handled) > self.seen_limit:
             self._handled.popitem(last=False)
-        return None
+        first = await self._db("claim", widget_outbox.start_handling, session_id, client_message_id)
+        if first is None or first:
+            return True
+        deadline = clock.timestamp() + self.other_process_wait
+        while True:  # another process (or one that died since) took it: wait for its end
+            if await self._db("read", widget_outbox.handled, session_id, client_message_id):
+                if not future.done():
+                    future.set_result(None)
+                return False
+            if clock.timestamp() >= deadline:
+                log.warning("a widget message's first handling never finished; handled here")
+                return True
+            await asyncio.sleep(POLL_SECONDS)
 
-    def finished(self, session_id: str, client_message_id: str) -> None:
-        """The first handling of a client message is over (its replies are kept or confirmed)."""
+    async def finished(self, session_id: str, client_message_id: str) -> None:
+        """The handling of a client message is over (its replies are kept or confirmed)."""
         future = self._handled.get(f"{session_id}\x00{client_message_id}")
         if future is not None and not future.done():
             future.set_result(None)
+        await self._db("finish", widget_outbox.finish_handling, session_id, client_message_id)

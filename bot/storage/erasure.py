@@ -158,9 +158,11 @@ def erase_partner(partner_key: str, own_conversations: Iterable[str] = ()) -> Op
     solo = forget_partner(partner_id)
     whole = list(dict.fromkeys(own + solo))
     shared = [c for c in chats if c not in whole]
+    from bot.storage import widget_outbox
     from bot.storage.disclosure_seen import forget_conversations
 
     forget_conversations(whole)  # the AI disclosure's times: a later message there is a first contact again
+    widget_outbox.forget_conversations(whole)  # replies the widget never confirmed
     removed = delete_trackers(whole) + delete_partner_messages(shared, partner_key)
     return Erased(couple_id=couple_id, own=whole, shared=shared, stayed=stayed if not solo else [],
                   reminders_cancelled=cancelled, tracker_rows=removed)

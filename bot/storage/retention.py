@@ -171,11 +171,13 @@ def purge_messages(days: int, *, now: Optional[datetime] = None) -> Purged:
     """Remove the words older than ``days`` days (see the module's docstring) and audit it; returns the counts."""
     if days < 1:
         raise ValueError("retention needs at least one day")
+    from bot.storage import widget_outbox
     from bot.storage.audit import record_view
 
     now = clock.as_utc(now) if now is not None else clock.now()
     cutoff = now - timedelta(days=days)
     purged = Purged(cutoff.isoformat(), **_purge_tracker(cutoff.timestamp()), **_purge_tables(cutoff))
+    widget_outbox.purge(cutoff)  # replies the widget never confirmed (kept a day at most anyway)
     record_view(None, None, RETENTION_PURGE, details={"days": days, **asdict(purged)})
     return purged
 

@@ -13,6 +13,17 @@ from bot.rasa_plugins.widget_channel import WidgetSocketIOInput, WidgetSocketIOO
 from bot.rasa_plugins.widget_replies import ReplyBook
 
 
+@pytest.fixture(autouse=True)
+def _database(sqlite_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The channel keeps unconfirmed replies in the database: each test gets its own.
+
+    The AI disclosure (tested in tests/test_disclosure_memory.py) stays out of these replies."""
+    import bot.disclosure
+
+    monkeypatch.setattr(bot.disclosure, "wrap", lambda handler: handler)
+    return sqlite_database
+
+
 class FakeServer:
     """Records what the channel emits and which rooms it joins."""
 
@@ -149,7 +160,7 @@ async def test_replies_carry_ids_and_are_sent_again_to_a_socket_that_comes_back(
     await handlers["reply_ack"]("sid2", {"session_id": "web-abc", "reply_ids": [first, "nope", 7]})
     await handlers["reply_ack"]("sid2", {"session_id": "web-other", "reply_ids": [second]})
     await handlers["reply_ack"]("sid2", "garbage")
-    assert [p["reply_id"] for p in channel.book.unconfirmed("web-abc")] == [second]
+    assert [p["reply_id"] for p in (await channel.book.unconfirmed("web-abc"))] == [second]
     await handlers["reply_ack"]("sid2", {"session_id": "web-abc", "reply_ids": [second]})
     fake.emitted.clear()
     await handlers["session_request"]("sid3", {"session_id": "web-abc"})
@@ -182,12 +193,12 @@ async def test_replies_outside_a_user_turn_are_kept_too(monkeypatch: pytest.Monk
     output = channel.get_output_channel()
     await output.send_response("web-abc", {"text": "It's time to come back to your talk."})
     [(payload, _)] = bot_uttered(fake)
-    assert payload["in_reply_to"] is None and channel.book.unconfirmed("web-abc") == [payload]
+    assert payload["in_reply_to"] is None and (await channel.book.unconfirmed("web-abc")) == [payload]
 
 
 async def test_the_book_keeps_its_bounds(test_clock) -> None:
     test_clock.at("12:00")
-    book = ReplyBook(max_per_session=2, max_sessions=2, keep_seconds=60)
+    book = ReplyBook(max_per_session=2, max_sessions=2, keep_seconds=60, use_database=False)  # the memory that stands in
     emitted: List[Dict[str, Any]] = []
 
     async def emit(message: Dict[str, Any]) -> None:
@@ -195,10 +206,10 @@ async def test_the_book_keeps_its_bounds(test_clock) -> None:
 
     for text in ("a", "b", "c"):
         await book.deliver("s1", {"text": text}, None, emit)
-    assert [p["text"] for p in book.unconfirmed("s1")] == ["b", "c"]  # the oldest goes first
+    assert [p["text"] for p in (await book.unconfirmed("s1"))] == ["b", "c"]  # the oldest goes first
     await book.deliver("s2", {"text": "x"}, None, emit)
     await book.deliver("s3", {"text": "y"}, None, emit)
-    assert book.unconfirmed("s1") == []  # the least recent conversation goes
+    assert (await book.unconfirmed("s1")) == []  # the least recent conversation goes
     test_clock.advance(seconds=61)
 
     async def join() -> None:
@@ -206,4 +217,6 @@ async def test_the_book_keeps_its_bounds(test_clock) -> None:
 
     assert await book.rejoin("s3", join, emit) == 0  # too old to be sent again
     assert len({m["reply_id"] for m in emitted}) == len(emitted)
-    assert book.first_time("s1", "m1") is None and book.first_time("s1", "m1") is not None
+    assert await book.claim("s1", "m1") is True
+    await book.finished("s1", "m1")
+    assert await book.claim("s1", "m1") is False

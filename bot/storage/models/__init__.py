@@ -9,6 +9,7 @@ table in ``Base.metadata`` (Alembic's ``env.py`` reads it), so a new table's mod
 - ``pauses_rules.py``: ground rules and confirmations, pauses, reminders, the event log
 - ``rituals.py``: daily check-ins, promises, weekly deliveries, the weekly talk, money dates
 - ``review.py``: therapists, practice codes, the audit log, review sign-ins, throttling, password links
+- ``widget.py``: the widget's replies not yet confirmed by the browser
 """
 from bot.storage.models.base import Base, UTCDateTime, utcnow
 from bot.storage.models.pauses_rules import Event, Pause, Reminder, RuleConfirmation, RuleVersion
@@ -40,11 +41,12 @@ from bot.storage.models.rituals import (
     TalkSession,
     WeeklyTalk,
 )
+from bot.storage.models.widget import WidgetReply
 
 __all__ = [
     "AuditEntry", "Base", "CheckinPartner", "CheckinPrompt", "Conversation", "Couple", "DailyCheckin",
     "DisclosureSeen", "Event", "LinkCode", "LoginThrottle", "MoneyDate", "Partner", "PasswordToken", "Pause",
     "PracticeCode", "PrivateNote", "ProcessedUpdate", "Promise", "PromiseMark", "Reminder", "RitualDelivery",
     "RuleConfirmation", "RuleVersion", "TalkSession", "Therapist", "TherapistSession", "UTCDateTime",
-    "WeeklyTalk", "utcnow",
+    "WeeklyTalk", "WidgetReply", "utcnow",
 ]
