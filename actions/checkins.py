@@ -104,7 +104,7 @@ class ActionCheckinStop(Action):
 def share_choice(tracker: Tracker) -> Optional[str]:
     """nothing, mood, note or both: from a button's entity, else from the words."""
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "checkin_share" and entity.get("value") in storage.checkins.SHARE_CHOICES:
+        if entity.get("entity") == "checkin_share" and entity.get("value") in storage.CHECKIN_SHARE_CHOICES:
             return str(entity["value"])
     text = user_text(tracker).lower()
     if re.search(r"\b(nothing|don'?t|do not|stop sharing|private|keep (it|them|my)|none|not share)\b", text):
@@ -162,7 +162,7 @@ def mood_of(tracker: Tracker) -> Optional[int]:
                 value = int(str(entity.get("value")))
             except ValueError:
                 continue
-            if value in storage.checkins.MOODS:
+            if value in storage.CHECKIN_MOODS:
                 return value
     text = user_text(tracker)
     for emoji, value in EMOJI_MOODS.items():

@@ -18,27 +18,28 @@ from bot.storage.couples import (
     set_share_consent,
 )
 from bot.storage.audit import views_for_partner
-from bot.storage.checkins import (
-    CHECKIN_KIND,
+from bot.storage.checkin_answers import MOODS as CHECKIN_MOODS
+from bot.storage.checkin_answers import SHARE_CHOICES as CHECKIN_SHARE_CHOICES
+from bot.storage.checkin_answers import (
     CheckinAnswer,
-    CheckinView,
-    checkin_on_hold,
     checkin_prompts_of,
     checkin_sharing,
     choose_checkin_sharing,
-    daily_checkin,
-    note_checkin_partner,
     partner_checkins_shared_with,
-    plan_checkin_prompts,
     record_checkin_mood,
     record_checkin_note,
+)
+from bot.storage.checkin_plan import CHECKIN_KIND, checkin_on_hold, plan_checkin_prompts, skip_held_checkin
+from bot.storage.checkins import (
+    CheckinView,
+    daily_checkin,
+    note_checkin_partner,
     set_daily_checkin,
+    set_quiet_hours,
     skip_checkin_today,
-    skip_held_checkin,
     stop_daily_checkin,
 )
 from bot.storage.checkin_snooze import Snoozed, open_checkin_kind, snooze_checkin
-from bot.storage.checkins import set_quiet_hours
 from bot.storage.promises import (
     SUMMARY_KIND,
     PromiseView,

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot import clock, content
-from bot.storage.checkins import CHECKIN_KIND, _zone
+from bot.storage.checkin_plan import CHECKIN_KIND
 from bot.storage.db import session_scope
+from bot.storage.local_zone import local_zone
 from bot.storage.models import CheckinPartner, CheckinPrompt, Reminder, utcnow
 from bot.storage.quiet_hours import after_quiet, window_of
 
@@ -68,7 +69,7 @@ def snooze_checkin(partner_id: int, delay: Optional[timedelta] = None, *,
         if prompt.snoozes >= int(settings["snoozes_a_day"]):
             return Snoozed("too_many")
         side = session.get(CheckinPartner, partner_id)
-        zone = _zone(side.timezone if side else None)
+        zone = local_zone(side.timezone if side else None)
         due = after_quiet(now + delay, zone, window_of(side)).astimezone(ZoneInfo("UTC"))
         previous = session.get(Reminder, prompt.reminder_id) if prompt.reminder_id else None
         if previous is not None and previous.status == "pending":

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, content
-from bot.storage.checkins import _zone
 from bot.storage.db import session_scope
+from bot.storage.local_zone import local_zone
 from bot.storage.models import MoneyDate, Partner, Reminder, RitualDelivery, utcnow
 from bot.storage.weekly_talk import ritual_chat, still_planned
 
@@ -65,7 +65,7 @@ def set_money_date(couple_id: int, nth: int, weekday: int, hour: int, minute: in
             row = MoneyDate(couple_id=couple_id, checklist=list(_words()["default_checklist"]))
             session.add(row)
         row.nth, row.weekday, row.hour, row.minute = nth, weekday, hour, minute
-        row.timezone, row.conversation_id = _zone(timezone).key, conversation_id[:255]
+        row.timezone, row.conversation_id = local_zone(timezone).key, conversation_id[:255]
         row.status, row.changed_at = "active", utcnow()
         _cancel_planned(session, couple_id)
         session.flush()
@@ -155,7 +155,7 @@ def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime]
             chat = ritual_chat(session, row.couple_id, row.conversation_id)
             if owner is None or chat is None:
                 continue
-            zone = _zone(row.timezone)
+            zone = local_zone(row.timezone)
             today = now.astimezone(zone).date()
             for month_ahead in (0, 1):
                 year, month = (today.year, today.month + month_ahead) if today.month + month_ahead <= 12 \

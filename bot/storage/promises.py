@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, content
-from bot.storage.checkins import _private_chat, _zone
+from bot.storage.checkin_plan import private_chat
 from bot.storage.db import session_scope
+from bot.storage.local_zone import local_zone
 from bot.storage.models import CheckinPartner, Partner, Promise, PromiseMark, Reminder, RitualDelivery, utcnow
 from bot.storage.quiet_hours import after_quiet, minutes, window_of
 
@@ -106,7 +107,7 @@ def mark_promise(couple_id: int, partner_id: int, promise_id: int, mark: str, *,
         if row.made_by == partner_id:
             return "own"
         side = session.get(CheckinPartner, partner_id)
-        today = now.astimezone(_zone(side.timezone if side else None)).date().isoformat()
+        today = now.astimezone(local_zone(side.timezone if side else None)).date().isoformat()
         existing = session.scalar(select(PromiseMark).where(PromiseMark.promise_id == promise_id,
                                                             PromiseMark.marked_by == partner_id,
                                                             PromiseMark.local_date == today))
@@ -153,10 +154,10 @@ def plan_promise_summaries(*, couple_id: Optional[int] = None, now: Optional[dat
         for couple in session.scalars(query).all():
             for partner in session.scalars(select(Partner).where(Partner.couple_id == couple)).all():
                 side = session.get(CheckinPartner, partner.id)
-                chat = _private_chat(session, couple, partner, side)
+                chat = private_chat(session, couple, partner, side)
                 if chat is None:
                     continue
-                zone = _zone(side.timezone if side else None)
+                zone = local_zone(side.timezone if side else None)
                 local_today = now.astimezone(zone).date()
                 for weeks_ahead in (0, 1):
                     start = _week_start(local_today) + timedelta(weeks=weeks_ahead)

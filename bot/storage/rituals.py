@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from bot import clock
-from bot.storage.checkins import CHECKIN_KIND, plan_checkin_prompts, skip_held_checkin
+from bot.storage.checkin_plan import CHECKIN_KIND, plan_checkin_prompts, skip_held_checkin
 from bot.storage.db import session_scope
 from bot.storage.models import CheckinPrompt, Partner, Promise, PromiseMark, Reminder, TalkSession
 from bot.storage.promises import SUMMARY_KIND, plan_promise_summaries

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, content
-from bot.storage.checkins import _zone
 from bot.storage.db import session_scope
+from bot.storage.local_zone import local_zone
 from bot.storage.models import Conversation, Partner, Reminder, RitualDelivery, TalkSession, WeeklyTalk, utcnow
 
 OPEN_KIND = "weekly_talk"
@@ -91,7 +91,7 @@ def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hou
     """Agree (or move) the weekly slot; an opening not sent yet follows the new slot."""
     if not (0 <= weekday <= 6 and 0 <= hour <= 23 and 0 <= minute <= 59):
         raise ValueError("a weekly talk needs a weekday and a time of day")
-    zone = _zone(timezone).key
+    zone = local_zone(timezone).key
     with session_scope() as session:
         row = session.scalar(select(WeeklyTalk).where(WeeklyTalk.couple_id == couple_id))
         if row is None:
@@ -163,7 +163,7 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
             chat = ritual_chat(session, row.couple_id, row.conversation_id)
             if owner is None or chat is None:
                 continue
-            zone = _zone(row.timezone)
+            zone = local_zone(row.timezone)
             today = now.astimezone(zone).date()
             for weeks_ahead in (0, 1):
                 monday = today - timedelta(days=today.weekday()) + timedelta(weeks=weeks_ahead)
