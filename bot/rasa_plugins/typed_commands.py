@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 JOIN_INTENT = "join_practice"
 CODE_ENTITY = "practice_code"
-_CODE_CHARS = "A-HJ-NP-Za-hj-np-z2-9"  # the code alphabet (bot.storage.couples), either case
+_CODE_CHARS = "A-HJ-NP-Za-hj-np-z2-9"  # the code alphabet (bot.storage.linking), either case
 _LINK = re.compile(r"^\s*/link(?:@\w+)?\s+(\S+)\s*$", re.IGNORECASE)
 _CODE_IN_TEXT = re.compile(rf"(?<![\w-])([{_CODE_CHARS}]{{5}}[- ]?[{_CODE_CHARS}]{{5}})(?![\w-])")
 _CONSENT = re.compile(r"^\s*/consent(?:@\w+)?\s+(on|off|yes|no)\s*$", re.IGNORECASE)

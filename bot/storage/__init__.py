@@ -7,17 +7,16 @@ from bot.storage.couples import (
     Who,
     conversations_of,
     couple_of,
-    create_link_code,
     first_time_update,
     forget_partner,
     identify,
     partner_by_key,
     private_conversations_of,
-    redeem_link_code,
     set_couple_place,
     set_share_consent,
 )
 from bot.storage.audit import views_for_partner
+from bot.storage.linking import create_link_code, redeem_link_code
 from bot.storage.checkin_answers import MOODS as CHECKIN_MOODS
 from bot.storage.checkin_answers import SHARE_CHOICES as CHECKIN_SHARE_CHOICES
 from bot.storage.checkin_answers import (

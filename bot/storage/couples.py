@@ -1,7 +1,9 @@
-"""Who is talking: conversations, partners and couples, linking, consent, forgetting."""
+"""Who is talking: conversations, partners and couples, their places and zones, consent, forgetting.
+
+Joining a second chat to a couple (link codes, merging two couples) is in ``bot.storage.linking``.
+"""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional
@@ -12,22 +14,19 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.storage.db import session_scope
+from bot.storage.linking import merge_couples
 from bot.storage.models import (
     Conversation,
     Couple,
     Event,
-    LinkCode,
     Partner,
     Pause,
     ProcessedUpdate,
-    Reminder,
     RuleConfirmation,
     RuleVersion,
     utcnow,
 )
 
-LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
-LINK_CODE_TTL = timedelta(hours=48)
 # "Last active" is for people (a therapist's list of couples): a minute is fine enough,
 # and it spares a database write on almost every turn.
 ACTIVITY_RESOLUTION = timedelta(minutes=1)
@@ -53,29 +52,63 @@ def _partner_count(session: Session, couple_id: int) -> int:
     return session.scalar(select(func.count(Partner.id)).where(Partner.couple_id == couple_id)) or 0
 
 
-def _merge_couples(session: Session, source_id: int, target_id: int) -> None:
-    """Move everything of couple ``source_id`` into ``target_id`` and drop the source."""
-    if source_id == target_id:
-        return
-    for model in (Partner, Conversation, Pause, Reminder, Event, LinkCode):
-        session.execute(update(model).where(model.couple_id == source_id).values(couple_id=target_id))
-    # Rules proposed by a partner alone stay history of the target; numbering continues.
-    top = session.scalar(select(func.max(RuleVersion.version)).where(RuleVersion.couple_id == target_id)) or 0
-    for rv in session.scalars(select(RuleVersion).where(RuleVersion.couple_id == source_id)
-                              .order_by(RuleVersion.version)):
-        top += 1
-        rv.couple_id, rv.version = target_id, top
-        if rv.status == "confirmed":
-            rv.status = "superseded"
-    source = session.get(Couple, source_id)
-    target = session.get(Couple, target_id)
-    if source is not None and target is not None:
-        target.therapist_id = target.therapist_id or source.therapist_id
-        target.practice_code = target.practice_code or source.practice_code
-        target.country = target.country or source.country
-        target.timezone = target.timezone or source.timezone
+def _conversation(session: Session, conversation_id: str, partner: Optional[Partner], channel: str,
+                  chat_type: str, country: Optional[str], timezone: Optional[str]) -> Conversation:
+    """The conversation row, made on its first message (in the partner's couple, else a new one)."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is not None:
+        return conversation
+    couple_id = partner.couple_id if partner is not None else None
+    if couple_id is None:
+        couple = Couple(country=country, timezone=timezone)
+        session.add(couple)
         session.flush()
-        session.delete(source)
+        couple_id = couple.id
+    conversation = Conversation(id=conversation_id, couple_id=couple_id, channel=channel, chat_type=chat_type)
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def _partner(session: Session, conversation: Conversation, partner: Optional[Partner], partner_key: str,
+             channel: str, display_name: Optional[str], language: Optional[str]) -> Partner:
+    """The partner row, made on their first message; a partner known from another chat joins this couple
+    when one of the two couples has no one else in it."""
+    if partner is None:
+        partner = Partner(couple_id=conversation.couple_id, external_id=partner_key, channel=channel,
+                          display_name=display_name, language=language)
+        session.add(partner)
+        session.flush()
+    elif partner.couple_id != conversation.couple_id:
+        if _partner_count(session, partner.couple_id) == 1:
+            merge_couples(session, partner.couple_id, conversation.couple_id)
+        elif _partner_count(session, conversation.couple_id) == 0:
+            merge_couples(session, conversation.couple_id, partner.couple_id)
+        session.flush()
+        session.refresh(conversation)
+        session.refresh(partner)
+    return partner
+
+
+def _note_details(partner: Partner, couple: Couple, conversation: Conversation, chat_type: str,
+                  display_name: Optional[str], language: Optional[str], country: Optional[str],
+                  timezone: Optional[str]) -> None:
+    """Keep what the message told about the person, the couple and the chat (the couple's place only once)."""
+    if display_name and partner.display_name != display_name:
+        partner.display_name = display_name[:200]
+    if language and partner.language != language:
+        partner.language = language[:16]
+    if timezone and partner.timezone != timezone:
+        partner.timezone = timezone[:64]
+    if country and not couple.country:
+        couple.country = country[:8]
+    if timezone and not couple.timezone:
+        couple.timezone = timezone[:64]
+    now = utcnow()
+    if conversation.last_active_at is None or now - clock.as_utc(conversation.last_active_at) >= ACTIVITY_RESOLUTION:
+        conversation.last_active_at = now
+    if chat_type and conversation.chat_type != chat_type:
+        conversation.chat_type = chat_type
 
 
 def identify(
@@ -99,48 +132,11 @@ def identify(
     conversation_id = conversation_id[:255]
     partner_key = (partner_key or f"{channel}:{conversation_id}")[:200]
     with session_scope() as session:
-        conversation = session.get(Conversation, conversation_id)
-        partner = session.scalar(select(Partner).where(Partner.external_id == partner_key))
-        if conversation is None:
-            couple_id = partner.couple_id if partner is not None else None
-            if couple_id is None:
-                couple = Couple(country=country, timezone=timezone)
-                session.add(couple)
-                session.flush()
-                couple_id = couple.id
-            conversation = Conversation(id=conversation_id, couple_id=couple_id, channel=channel,
-                                        chat_type=chat_type)
-            session.add(conversation)
-            session.flush()
-        if partner is None:
-            partner = Partner(couple_id=conversation.couple_id, external_id=partner_key, channel=channel,
-                              display_name=display_name, language=language)
-            session.add(partner)
-            session.flush()
-        elif partner.couple_id != conversation.couple_id:
-            if _partner_count(session, partner.couple_id) == 1:
-                _merge_couples(session, partner.couple_id, conversation.couple_id)
-            elif _partner_count(session, conversation.couple_id) == 0:
-                _merge_couples(session, conversation.couple_id, partner.couple_id)
-            session.flush()
-            session.refresh(conversation)
-            session.refresh(partner)
-        if display_name and partner.display_name != display_name:
-            partner.display_name = display_name[:200]
-        if language and partner.language != language:
-            partner.language = language[:16]
-        if timezone and partner.timezone != timezone:
-            partner.timezone = timezone[:64]
+        known = session.scalar(select(Partner).where(Partner.external_id == partner_key))
+        conversation = _conversation(session, conversation_id, known, channel, chat_type, country, timezone)
+        partner = _partner(session, conversation, known, partner_key, channel, display_name, language)
         couple = session.get(Couple, conversation.couple_id)
-        if country and not couple.country:
-            couple.country = country[:8]
-        if timezone and not couple.timezone:
-            couple.timezone = timezone[:64]
-        now = utcnow()
-        if conversation.last_active_at is None or now - clock.as_utc(conversation.last_active_at) >= ACTIVITY_RESOLUTION:
-            conversation.last_active_at = now
-        if chat_type and conversation.chat_type != chat_type:
-            conversation.chat_type = chat_type
+        _note_details(partner, couple, conversation, chat_type, display_name, language, country, timezone)
         return Who(
             conversation_id=conversation.id,
             couple_id=conversation.couple_id,
@@ -218,47 +214,6 @@ def partner_timezones(couple_id: int) -> dict:
         couple = session.get(Couple, couple_id)
         zones[None] = couple.timezone if couple is not None else None
         return zones
-
-
-def create_link_code(couple_id: int, partner_id: Optional[int] = None) -> str:
-    """A fresh one-time code the other partner can use to join this couple."""
-    with session_scope() as session:
-        while True:
-            code = "".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8))
-            if session.get(LinkCode, code) is None:
-                break
-        session.add(LinkCode(code=code, couple_id=couple_id, created_by=partner_id,
-                             expires_at=utcnow() + LINK_CODE_TTL))
-        return code
-
-
-def redeem_link_code(code: str, conversation_id: str) -> int:
-    """Join the couple behind ``code`` from ``conversation_id``; returns the couple id.
-
-    Raises ``ValueError`` with a reason a person can read when the code cannot be used.
-    """
-    code = (code or "").strip().upper().replace("-", "").replace(" ", "")
-    with session_scope() as session:
-        link = session.get(LinkCode, code) if code else None
-        if link is None:
-            raise ValueError("unknown code")
-        if link.used_at is not None:
-            raise ValueError("code already used")
-        expires = clock.as_utc(link.expires_at)
-        if expires < utcnow():
-            raise ValueError("code expired")
-        conversation = session.get(Conversation, conversation_id)
-        if conversation is None:
-            raise ValueError("this chat has not started yet")
-        if conversation.couple_id == link.couple_id:
-            raise ValueError("already linked")
-        _merge_couples(session, conversation.couple_id, link.couple_id)
-        link.used_at = utcnow()
-        session.flush()
-        from bot.storage.pauses import share_pending_reminders
-
-        share_pending_reminders(session, link.couple_id, conversation_id)  # planned before they linked
-        return link.couple_id
 
 
 def partner_by_key(partner_key: str) -> Optional[Partner]:

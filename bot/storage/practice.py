@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import clock
-from bot.storage.couples import LINK_CODE_ALPHABET
+from bot.storage.linking import LINK_CODE_ALPHABET
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, QUESTION_COACHED
 from bot.storage.models import (
