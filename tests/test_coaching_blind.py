@@ -25,7 +25,9 @@ COACHING_FLOORS = {"kind_accuracy": 0.79, "topic_kept": 0.62, "turned": 0.0}
 # Scored once as it stood (commit 24763a2, blind): precision 6/6 = 100%, recall 6/55 = 10.9%, no wrong nudge.
 # Then the lexicon was widened from the helper's own development examples (tests/defensiveness/dev.yml)
 # and the batch re-scored: NO LONGER BLIND. Precision 19/20 = 95.0%, recall 19/55 = 34.5%, 1 wrong nudge.
-DEFENSIVE_FLOORS = {"precision": 0.94, "recall": 0.33}
+# Widened again (round 2, tests/defensiveness/dev2.yml) and frozen before batch 2 was opened; batch 1
+# re-scored (not blind): precision 32/32 = 100%, recall 32/55 = 58.2%, no wrong nudge.
+DEFENSIVE_FLOORS = {"precision": 0.99, "recall": 0.58}
 
 
 def test_question_coaching_on_blind_batch1() -> None:
@@ -43,7 +45,8 @@ def test_defensiveness_notice_on_blind_batch1() -> None:
     items = de.load_items(coaching_docs.DEFENSIVE_BLIND)
     figures = de.score(items)
     record(f"Defensiveness notice on batch1 ({len(items)} replies; blind score as it stood: precision 6/6, recall "
-           f"6/55 = 10.9%; re-scored after widening the lexicon on own examples, no longer blind)", de.lines(figures))
+           f"6/55 = 10.9%; re-scored after widening the lexicon twice on own examples, no longer blind)",
+           de.lines(figures))
     got = de.rates(figures.overall)
     assert got["precision"] >= DEFENSIVE_FLOORS["precision"]
     assert got["recall"] >= DEFENSIVE_FLOORS["recall"]
@@ -79,3 +82,10 @@ def test_defensiveness_development_examples_in_sample() -> None:
     """The lexicon's own examples, including the hurt partner's words that must never get the nudge."""
     figures = de.score(de.load_items(Path(__file__).resolve().parent / "defensiveness" / "dev.yml"))
     assert figures.overall["fp"] == 0 and de.rates(figures.overall)["recall"] >= 0.95
+
+
+def test_defensiveness_round_two_examples_in_sample() -> None:
+    """Round 2's own examples (five sets, each scored before the lexicon was widened on it): no wrong nudge on
+    any calm line, the hurt partner's included; 141/152 defensive lines nudged when the lexicon was frozen."""
+    figures = de.score(de.load_items(Path(__file__).resolve().parent / "defensiveness" / "dev2.yml"))
+    assert figures.overall["fp"] == 0 and de.rates(figures.overall)["recall"] >= 0.92

@@ -58,14 +58,36 @@ def send_choice(text: str) -> Optional[bool]:
 
 
 @lru_cache(maxsize=1)
-def _defensive() -> "re.Pattern[str]":
-    patterns = content.load("apology")["empathy"]["defensive"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+def _defensive() -> Tuple["re.Pattern[str]", ...]:
+    return tuple(re.compile(p, re.I) for p in content.load("apology")["empathy"]["defensive"])
+
+
+@lru_cache(maxsize=1)
+def _reported() -> Tuple["re.Pattern[str]", ...]:
+    empathy = content.load("apology")["empathy"]
+    taken_back = "|".join(f"(?:{p})" for p in empathy.get("taken_back") or ["(?!)"])
+    return tuple(re.compile(str(empathy.get(key) or "(?!)"), re.I)
+                 for key in ("reported_speech", "quoted_before", "quoted_after")) + (re.compile(taken_back, re.I),)
 
 
 def is_defensive(text: str) -> bool:
-    """True when ``text`` denies, defends, counter-attacks or rushes the other's pain."""
-    return bool(_defensive().search(_normalise(text)))
+    """True when ``text`` denies, defends, counter-attacks or rushes the other's pain.
+
+    Words quoted from someone else ("you make it sound like it was nothing") never count, and a defence
+    the speaker only reports and then takes back ("I kept saying we just talked. It was a lie") is owning.
+    """
+    text = _normalise(text)
+    speech, quoted_before, quoted_after, taken_back = _reported()
+    owned = bool(taken_back.search(text))
+    for pattern in _defensive():
+        for found in pattern.finditer(text):
+            before, after = text[max(0, found.start() - 50):found.start()], text[found.end():found.end() + 30]
+            if quoted_before.search(before) or quoted_after.search(after):
+                continue
+            if owned and speech.search(before):
+                continue
+            return True
+    return False
 
 
 def nudges() -> List[str]:
