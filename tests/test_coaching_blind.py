@@ -1,9 +1,10 @@
 """Question coaching and the defensiveness notice on text never tuned on: the frozen blind batches.
 
-tests/coaching_blind/batch1.yml (130 questions: text, kind, language, topic) and
-tests/defensiveness_blind/batch1.yml (110 replies, defensive or not) were written from the category
-definitions only, by someone who had read neither the lexicons nor the development examples. Each was
-scored once, when the coaching was built (commit 24763a2); the floors below sit just under those
+tests/coaching_blind/batch1.yml (130 questions: text, kind, language, topic),
+tests/defensiveness_blind/batch1.yml (110 replies, defensive or not) and tests/defensiveness_blind/batch2.yml
+(160 replies) were written from the category definitions only, by someone who had read neither the lexicons
+nor the development examples. Each was scored once (batch 1s when the coaching was built, commit 24763a2;
+defensiveness batch 2 with the lexicon frozen at 56dc279); the floors below sit at or just under those
 figures, so a change that makes either worse on unseen text fails. docs/question-coaching.md and
 docs/defensiveness.md hold the figures and a review table of every line
 (``python -m bot.language.coaching_docs``; the last test checks they are up to date).
@@ -28,6 +29,10 @@ COACHING_FLOORS = {"kind_accuracy": 0.79, "topic_kept": 0.62, "turned": 0.0}
 # Widened again (round 2, tests/defensiveness/dev2.yml) and frozen before batch 2 was opened; batch 1
 # re-scored (not blind): precision 32/32 = 100%, recall 32/55 = 58.2%, no wrong nudge.
 DEFENSIVE_FLOORS = {"precision": 0.99, "recall": 0.58}
+# Blind batch 2 (tests/defensiveness_blind/batch2.yml, 160 replies, written by another session from the definitions
+# only), scored ONCE with the lexicon frozen at commit 56dc279: precision 29/32 = 90.6%, recall 29/80 = 36.2%,
+# 3 wrong nudges on 80 calm replies (EN 1/50, DE 1/10, ES 1/10, FR 0/10). Not tuned after that score.
+DEFENSIVE_FLOORS_2 = {"precision": 0.90, "recall": 0.36, "wrong_nudges": 3}
 
 
 def test_question_coaching_on_blind_batch1() -> None:
@@ -52,11 +57,23 @@ def test_defensiveness_notice_on_blind_batch1() -> None:
     assert got["recall"] >= DEFENSIVE_FLOORS["recall"]
 
 
+def test_defensiveness_notice_on_blind_batch2() -> None:
+    items = de.load_items(coaching_docs.DEFENSIVE_BLIND2)
+    figures = de.score(items)
+    record(f"Defensiveness notice on blind batch2 ({len(items)} replies never tuned on, scored once with the lexicon "
+           f"frozen at 56dc279)", de.lines(figures))
+    got = de.rates(figures.overall)
+    assert got["precision"] >= DEFENSIVE_FLOORS_2["precision"]
+    assert got["recall"] >= DEFENSIVE_FLOORS_2["recall"]
+    assert figures.overall["fp"] <= DEFENSIVE_FLOORS_2["wrong_nudges"]
+
+
 def test_blind_batches_are_frozen_and_well_formed() -> None:
-    for path, label, size in ((coaching_docs.COACHING_BLIND, "kind", 100), (coaching_docs.DEFENSIVE_BLIND, "label", 100)):
+    for path, label, size in ((coaching_docs.COACHING_BLIND, "kind", 100), (coaching_docs.DEFENSIVE_BLIND, "label", 100),
+                              (coaching_docs.DEFENSIVE_BLIND2, "label", 150)):
         text = path.read_text(encoding="utf-8")
         items = yaml.safe_load(text)["lines"]
-        assert text.startswith("# Blind set written") and "Frozen" in text.splitlines()[0]
+        assert text.startswith("# Blind set") and "Frozen" in text.splitlines()[0]
         assert len(items) >= size and len({i["text"] for i in items}) == len(items)
         assert {i["lang"] for i in items} == {"en", "de", "es", "fr"} and all(i[label] for i in items)
 

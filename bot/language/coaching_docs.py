@@ -19,6 +19,7 @@ from bot.language import defensiveness_evaluate as de
 COACHING_BLIND = PROJECT_ROOT / "tests" / "coaching_blind" / "batch1.yml"
 COACHING_DEV = PROJECT_ROOT / "tests" / "coaching" / "dev.yml"
 DEFENSIVE_BLIND = PROJECT_ROOT / "tests" / "defensiveness_blind" / "batch1.yml"
+DEFENSIVE_BLIND2 = PROJECT_ROOT / "tests" / "defensiveness_blind" / "batch2.yml"
 COACHING_DOC = PROJECT_ROOT / "docs" / "question-coaching.md"
 DEFENSIVE_DOC = PROJECT_ROOT / "docs" / "defensiveness.md"
 KINDS = ("graphic_detail", "comparison", "whats_wrong_with_me", "timeline_facts", "motive_meaning", "none")
@@ -62,18 +63,27 @@ def coaching_doc(intro: Iterable[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def defensiveness_doc(intro: Iterable[str]) -> str:
-    """The defensiveness page: figures on the blind batch and the review table."""
-    blind = de.score(de.load_items(DEFENSIVE_BLIND))
-    out = list(intro)
-    out += ["", "## Batch 1 with the lexicon as it is now (no longer blind)", ""]
-    out += [f"- {line}" for line in de.lines(blind)]
-    out += ["", "## Review table: every blind line", "",
-            "tp: defensive and nudged; fp: a wrong nudge on a calm reply; fn: defensive, no nudge; tn: calm, no nudge.", "",
-            "| # | lang | reply | labelled | nudge | |", "|---|---|---|---|---|---|"]
-    for n, row in enumerate(blind.rows, 1):
+def _review(figures: de.Figures) -> List[str]:
+    out = ["tp: defensive and nudged; fp: a wrong nudge on a calm reply; fn: defensive, no nudge; tn: calm, no nudge.",
+           "", "| # | lang | reply | labelled | nudge | |", "|---|---|---|---|---|---|"]
+    for n, row in enumerate(figures.rows, 1):
         out.append(f"| {n} | {row['lang']} | {cell(row['text'])} | {row['gold']} | "
                    f"{'yes' if row['nudged'] else 'no'} | {row['cell']} |")
+    return out
+
+
+def defensiveness_doc(intro: Iterable[str]) -> str:
+    """The defensiveness page: figures on both blind batches and their review tables."""
+    blind = de.score(de.load_items(DEFENSIVE_BLIND))
+    out = list(intro)
+    if DEFENSIVE_BLIND2.exists():
+        second = de.score(de.load_items(DEFENSIVE_BLIND2))
+        out += ["", f"## Blind batch 2 ({len(second.rows)} replies, scored once with the frozen lexicon)", ""]
+        out += [f"- {line}" for line in de.lines(second)]
+        out += ["", "### Review table: every line of batch 2", ""] + _review(second)
+    out += ["", "## Batch 1 with the lexicon as it is now (no longer blind)", ""]
+    out += [f"- {line}" for line in de.lines(blind)]
+    out += ["", "## Review table: every line of batch 1", ""] + _review(blind)
     return "\n".join(out) + "\n"
 
 
