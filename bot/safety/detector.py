@@ -29,6 +29,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 from bot.safety.engine import Hit, LanguageMatcher, load_languages
 from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
 from bot.safety.normalise import Normalised, Normaliser, split_long
+from bot.safety.language_guess import guess_language
+from bot.safety.settled import defer_to_own_language
 from bot.safety.second_opinion import Opinion, SecondOpinion
 from bot.safety.softeners import Softeners
 from bot.safety.speller import Speller
@@ -130,6 +132,7 @@ class SafetyDetector:
         found: List[Hit] = []
         for part in split_long(text, MAX_SCAN_CHARS, HEAD_TAIL_CHARS):
             norm = self._normalise(part)
+            own = guess_language(part) or "en"
             readings = [(norm, None)]
             without = self._normalise.without_fillers(norm)
             if without is not None:  # "i honestly fucking want to die" is read both ways
@@ -137,10 +140,13 @@ class SafetyDetector:
             for reading, languages in readings:
                 if languages is not None and any(h.level == "crisis" for h in found):
                     break  # nothing left to find above crisis
+                tagged = []
                 for matcher in self._matchers:  # every language: people mix them ("honestly quiero morir")
                     with self._lock:
                         hits = matcher.find(reading.text)
-                    found.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits)
+                    tagged.extend((matcher.lang.code, h._replace(match=reading.span(part, h.start, h.end)))
+                                  for h in hits)
+                found.extend(defer_to_own_language(tagged, own))
             found.extend(self._spelled_hits(part, norm, found))
         return found
 
@@ -152,13 +158,14 @@ class SafetyDetector:
         if spelled is None:
             return []
         reading, spans = spelled
-        extra: List[Hit] = []
+        tagged = []
         for matcher in self._matchers:
             with self._lock:
                 hits = matcher.find(reading.text)
-            extra.extend(h._replace(match=reading.span(part, h.start, h.end)) for h in hits
-                         if any(h.start < end and start < h.end for start, end in spans))
-        return extra
+            tagged.extend((matcher.lang.code, h._replace(match=reading.span(part, h.start, h.end))) for h in hits)
+        own = guess_language(part) or "en"
+        return [h for h in defer_to_own_language(tagged, own)
+                if any(h.start < end and start < h.end for start, end in spans)]
 
     def lexicon_assess(self, text: Any) -> Assessment:
         """The lexicon's verdict alone (the precise floor)."""

@@ -11,6 +11,7 @@ from bot.safety.lexicon import (
 from bot.safety.patterns import Compiler
 from bot.safety.anchored import AnchoredMatcher
 from bot.safety.normalise import Normaliser
+from bot.safety.settled import is_settled, names_a_topic
 
 _SENTENCE_END = set(".!?;")
 _CLAUSE_END = set(".!?;:,")
@@ -133,7 +134,7 @@ class LanguageMatcher:
             return []
         found: List[Tuple[Entry, int, int]] = []
         excluded: List[Tuple[Exclusion, int, int]] = []
-        markers: Dict[str, List[int]] = {}
+        markers: Dict[str, List[Tuple[int, int]]] = {}
         for mid, start, end in matches:
             kind, obj = self._keys[mid]
             if kind == "entry":
@@ -141,7 +142,7 @@ class LanguageMatcher:
             elif kind == "exclusion":
                 excluded.append((obj, start, end))
             else:
-                markers.setdefault(obj, []).append(start)
+                markers.setdefault(obj, []).append((start, end))
         # An idiom the lexicon excludes is reported as a "none" hit, so the second opinion can
         # leave its words out too ("he choked up" is nobody's crisis, whatever a model thinks).
         idioms = [Hit("none", "", doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), x.id, False)
@@ -149,15 +150,14 @@ class LanguageMatcher:
         if not found:
             return idioms
         clause, sentence = _segments(doc, self.lang.clause_breaks)
-        marker_sents = {name: {sentence[i] for i in starts} for name, starts in markers.items()}
+        marker_sents = {name: {sentence[i] for i, _ in spans} for name, spans in markers.items()}
         # "That was three years ago." puts the sentence before it in the past too
         back = marker_sents.pop("distance_previous", set())
         if back:
             marker_sents.setdefault("distance", set()).update(back | {s - 1 for s in back})
-        # "I tried years ago; I got help and those thoughts are gone": a past or reported crisis the
-        # person says is over, with no sign of it coming back and no "but", "tonight", "going to",
-        # is none for the lexicon (the second opinion still reads the whole message)
-        settled = bool(markers.get("resolved")) and not markers.get("returning")
+        # "I tried years ago; I got help and those thoughts are gone": a past or form-framed crisis
+        # told as over is none for the lexicon (the second opinion still reads the whole message)
+        settled = is_settled(markers, sentence)
         hits = []
         for entry, start, end in found:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
@@ -167,6 +167,8 @@ class LanguageMatcher:
             category = entry.category
             if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
                 level = "none"  # the second opinion may still raise it: it reads the whole message
+            elif names_a_topic(markers, start):
+                level = "none"
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         return hits + idioms
 

@@ -33,3 +33,65 @@ def test_a_crisis_coming_back_still_gets_help(detector: Any, text: str) -> None:
 @pytest.mark.parametrize("text", SAID_TO_BE_OVER)
 def test_a_past_crisis_said_to_be_over_is_not_the_crisis_card(detector: Any, text: str) -> None:
     assert detector.assess(text).level != "crisis"
+
+
+# Round 5: "but" answered by a date or a resolution, a returning word inside a resolved phrase,
+# the message's own language deciding, what a programme or a question is about, chore idioms.
+STILL_WORRYING_ROUND5 = [
+    "My ex used to hit me and now he's started again",
+    "he used to hit me, he still does when he drinks",
+    "He'll kill me if I'm in the house when he gets back",
+    "he'll kill me if I break his rules again",
+    "if he hits me again I'll kill him",
+    "Years ago I overdosed, but now the thoughts are back",
+    "After watching that documentary about affairs I want to kill myself",
+    "Hubo otro episodio de violencia anoche, me pegó en la cara",
+    "J'ai fait une tentative de suicide il y a longtemps, mais ce soir je vais recommencer",
+    "Früher hab ich mich geritzt, aber seit gestern mach ich es wieder",
+    "My therapist asked about self-harm. I said no but honestly I cut last night",
+]
+
+TOLD_AS_OVER_ROUND5 = [
+    "My ex used to hit me, but that was ten years ago and I feel safe now.",
+    "Mi exmarido me pegaba, pero de eso hace diez años y ya no tengo ningún contacto con él.",
+    "J'ai fait une tentative de suicide il y a longtemps. Aujourd'hui je vais bien.",
+    "We watched a documentary about domestic violence for our therapy homework.",
+    "Die Doku über häusliche Gewalt schauen wir heute zusammen.",
+    "If he leaves his socks on the floor one more time I'll murder him",
+    "Mein Chef bringt mich um, wenn ich wieder zu spät komme.",
+]
+
+
+@pytest.mark.parametrize("text", STILL_WORRYING_ROUND5)
+def test_round5_framing_never_silences_a_present_danger(detector: Any, text: str) -> None:
+    assert detector.assess(text).level in {"check", "crisis"}
+
+
+@pytest.mark.parametrize("text", TOLD_AS_OVER_ROUND5)
+def test_round5_framing_leaves_the_person_alone(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+def test_a_but_counts_as_returning_unless_a_date_or_resolution_answers_it() -> None:
+    from bot.safety.settled import is_settled
+
+    sentence = [0] * 20
+    resolved = {"resolved": [(15, 17)]}
+    assert is_settled(resolved, sentence)
+    assert not is_settled({**resolved, "contrast": [(3, 4)]}, sentence)
+    assert is_settled({**resolved, "contrast": [(3, 4)], "distance": [(6, 9)]}, sentence)
+    # "je vais bien": the returning "vais" inside the resolution does not count
+    assert is_settled({"resolved": [(5, 8)], "returning": [(6, 7)]}, sentence)
+    assert not is_settled({"resolved": [(5, 8)], "returning": [(10, 11)]}, sentence)
+
+
+def test_the_message_language_decides_over_a_word_shared_with_another_language() -> None:
+    from bot.safety.engine import Hit
+    from bot.safety.settled import defer_to_own_language
+
+    own_says_over = Hit("none", "suicide_self_harm", 10, 17, "fr.ssh.tentative", False)
+    english = Hit("check", "suicide_self_harm", 10, 17, "ssh.suicide-word", False)
+    elsewhere = Hit("check", "suicide_self_harm", 40, 47, "ssh.suicide-word", False)
+    kept = defer_to_own_language([("fr", own_says_over), ("en", english), ("en", elsewhere)], "fr")
+    assert english not in kept and elsewhere in kept and own_says_over in kept
+    assert english in defer_to_own_language([("fr", own_says_over), ("en", english)], "de")
