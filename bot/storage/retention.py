@@ -35,7 +35,7 @@ from sqlalchemy import inspect, select, text, update
 from bot import clock
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import AuditEntry, CheckinPrompt, DailyCheckin, Pause, Reminder
-from bot.storage.tracker_rows import EXPIRED  # marks a tracker row whose words were removed (not touched again)
+from bot.storage.tracker_rows import EXPIRED, row_data  # EXPIRED marks a tracker row whose words were removed
 
 RETENTION_PURGE = "retention_purge"
 PURGE_EVERY = timedelta(days=1)
@@ -122,10 +122,10 @@ def _purge_conversation(connection: Any, sender: str, cut: float, counts: Dict[s
     last_set: Dict[str, int] = {}
     for row_id, type_name, raw in rows:
         if type_name == "slot":
-            last_set[str(_data(raw).get("name"))] = row_id
+            last_set[str(row_data(raw).get("name"))] = row_id
     emptied: List[Dict[str, Any]] = []
     for row_id, type_name, raw in rows:
-        data = _data(raw)
+        data = row_data(raw)
         old = float(data.get("timestamp") or 0) < cut
         if not old or not _has_words(type_name, data):
             continue
@@ -137,14 +137,6 @@ def _purge_conversation(connection: Any, sender: str, cut: float, counts: Dict[s
     counts["tracker_rows_deleted"] += deleted
     counts["tracker_rows_emptied"] += len(emptied)
     return bool(deleted or emptied)
-
-
-def _data(raw: Optional[str]) -> Dict[str, Any]:
-    try:
-        data = json.loads(raw or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _purge_tables(cutoff: datetime) -> Dict[str, int]:

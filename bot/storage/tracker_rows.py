@@ -13,12 +13,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import inspect, select
+from sqlalchemy import column, inspect, select, table
 
 from bot.storage.db import session_scope
-from bot.storage.transcripts import RASA_EVENTS
 
 TRACKER_TABLE = "events"
+# Rasa 3.6 SQLTrackerStore's table, described here without touching Rasa's own metadata.
+RASA_EVENTS = table(TRACKER_TABLE, column("id"), column("sender_id"), column("type_name"), column("timestamp"),
+                    column("intent_name"), column("action_name"), column("data"))
 EXTERNAL_PREFIX = "EXTERNAL: "  # a user row Rasa wrote for a triggered intent (a reminder), not a person
 # Rows that hold no words: emptied by the retention purge (bot.storage.retention.EXPIRED), or a private
 # turn stored without them (bot.storage.private_notes.PRIVATE_MARK in the row's metadata).

@@ -12,6 +12,7 @@ Who may be seen:
 - logged events of a partner who does not share keep their type and time (a
   therapist should know a crisis happened) but lose their details.
 Text search only ever looks at what is shown, so it cannot reveal withheld words.
+The ground rules as the therapist sees them are in ``bot.storage.review_rules``.
 """
 from __future__ import annotations
 
@@ -20,24 +21,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import column, inspect, select, table
+from sqlalchemy import inspect, select
 
 from bot import clock
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, ESCALATION_NOTICED, SAFETY_CHECK
 from bot.storage.models import Conversation, Event, Partner
-from bot.storage.private_notes import PRIVATE_MARK
-from bot.storage.rules import rules_history
 from bot.storage.practice import PartnerLabel, labels_of
+from bot.storage.tracker_rows import RASA_EVENTS, metadata_of, row_data, wordless
 
 MESSAGE = "message"  # the filter name for what people wrote and what the bot answered
 FLAGGED_EVENTS = frozenset({CRISIS_ROUTED, SAFETY_CHECK, ESCALATION_NOTICED})
 MAX_ITEMS = 5000
-
-# Rasa 3.6 SQLTrackerStore's table, described here without touching Rasa's own metadata.
-RASA_EVENTS = table("events", column("id"), column("sender_id"), column("type_name"), column("timestamp"),
-                    column("intent_name"), column("action_name"), column("data"))
-
 
 @dataclass(frozen=True)
 class ConversationInfo:
@@ -84,54 +79,8 @@ class Transcript:
         return tuple(item for item in self.items if item.flagged)
 
 
-@dataclass(frozen=True)
-class RuleVersionView:
-    """One version of the ground rules as the therapist sees it."""
-
-    version: int
-    status: str  # proposed | confirmed | superseded
-    rules: Dict[str, str]
-    proposed_by: Optional[PartnerLabel]
-    proposed_at: datetime
-    confirmed_by: Tuple[PartnerLabel, ...]
-    confirmed_at: Optional[datetime]
-    withheld: bool  # a proposal only a non-sharing partner stands behind
-
-
-def rules_for_review(couple_id: int) -> List[RuleVersionView]:
-    """Every version of the couple's rules, newest first; words nobody shared stay hidden.
-
-    A version both partners confirmed is a joint agreement and is shown; a
-    proposal is hidden unless someone behind it shares.
-    """
-    with session_scope() as session:
-        labels = labels_of(session, couple_id)
-    views = []
-    for rs in rules_history(couple_id):
-        backers = [labels[p] for p in (rs.proposed_by, *rs.confirmed_by) if p in labels]
-        withheld = rs.confirmed_at is None and not any(p.consent_share for p in backers)
-        views.append(RuleVersionView(rs.version, rs.status, {} if withheld else dict(rs.rules),
-                                     labels.get(rs.proposed_by), clock.as_utc(rs.proposed_at),
-                                     tuple(labels[p] for p in rs.confirmed_by if p in labels),
-                                     clock.as_utc(rs.confirmed_at), withheld))
-    return views
-
-
 def _epoch(moment: Optional[datetime]) -> Optional[float]:
     return clock.as_utc(moment).timestamp() if moment is not None else None
-
-
-def _payload(row: Any) -> Dict[str, Any]:
-    try:
-        data = json.loads(row.data or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _metadata(data: Dict[str, Any]) -> Dict[str, Any]:
-    meta = data.get("metadata") or (data.get("parse_data") or {}).get("metadata") or {}
-    return meta if isinstance(meta, dict) else {}
 
 
 def _help_line(entry: Any) -> str:
@@ -190,15 +139,13 @@ def _messages(session, couple_id: int, conversations: Dict[str, ConversationInfo
     state: Dict[str, Tuple[str, Optional[PartnerLabel]]] = {}  # conversation -> visibility of last user message
     offered: Dict[str, Dict[str, str]] = {}  # conversation -> payload → title of the latest buttons
     for row in session.execute(query):
-        data = _payload(row)
-        if (data.get("metadata") or {}).get(PRIVATE_MARK) if isinstance(data.get("metadata"), dict) else False:
-            continue  # a private turn (yes/no/maybe list, reflection): stored without words, never shown
-        if data.get("kintsugi_expired"):  # words removed after KINTSUGI_RETENTION_DAYS (bot/storage/retention.py)
+        data = row_data(row.data)
+        if wordless(data):  # a private turn (yes/no/maybe list, reflection) or words removed by retention
             continue
         at = datetime.fromtimestamp(float(row.timestamp or data.get("timestamp") or 0), tz=timezone.utc)
         conv = conversations[row.sender_id]
         if row.type_name == "user":
-            key = str(_metadata(data).get("partner_id") or f"{conv.channel}:{conv.id}")
+            key = str(metadata_of(data).get("partner_id") or f"{conv.channel}:{conv.id}")
             partner = by_key.get(key)
             visibility = "gone" if partner is None else ("shown" if partner.consent_share else "withheld")
             state[conv.id] = (visibility, partner)
