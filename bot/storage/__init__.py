@@ -95,4 +95,40 @@ from bot.storage.pauses import (
 )
 from bot.storage.rules import RuleSet, change_rule, confirm_rules, current_rules, pending_rules, propose_rules, rules_history
 
+# The therapist's review app (bot/web/review/): accounts, sign-in, sessions, practices, transcripts, audit.
+from bot.storage import audit
+from bot.storage.activity import answered_checkins
+from bot.storage.practice import (
+    CoupleSummary,
+    couple_for_therapist,
+    couples_for_therapist,
+    create_practice_code,
+    practice_codes_of,
+    revoke_practice_code,
+)
+from bot.storage.review_rules import RuleVersionView, rules_for_review
+from bot.storage.sign_in import DEFAULT_POLICY, LoginPolicy, LoginResult, verify_login
+from bot.storage.therapists import (
+    MAX_PASSWORD,
+    MIN_PASSWORD,
+    TherapistView,
+    create_therapist,
+    issue_password_token,
+    list_therapists,
+    set_disabled,
+    set_password_with_token,
+    therapist_by_email,
+    therapist_for_password_token,
+)
+from bot.storage.transcripts import MESSAGE, Transcript, TranscriptItem, transcript
+from bot.storage.web_sessions import (
+    ABSOLUTE_LIFETIME,
+    IDLE_TIMEOUT,
+    ReviewSession,
+    close_all_sessions,
+    close_session,
+    open_session,
+    session_for,
+)
+
 __all__ = [name for name in dir() if not name.startswith("_")]

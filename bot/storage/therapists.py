@@ -1,8 +1,6 @@
-"""Therapist accounts: creating them, passwords (Argon2id), set-password links and signing in.
+"""Therapist accounts: creating them, their place and locale, passwords (Argon2id), set-password links.
 
-Signing in slows down after a few failures and then locks for a while, per
-email and (more leniently) per address; unknown emails are throttled the same
-way and cost the same time, so the answer never tells whether an account exists.
+Signing in (throttled, then locked) is in ``bot.storage.sign_in``.
 """
 from __future__ import annotations
 
@@ -11,40 +9,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock
 from bot.storage.db import session_scope
-from bot.storage.models import LoginThrottle, PasswordToken, Therapist, TherapistSession, utcnow
+from bot.storage.models import PasswordToken, Therapist, TherapistSession, utcnow
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # hashing a megabyte on every try would be a cheap denial of service
 PASSWORD_LINK_TTL = timedelta(hours=48)
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    """How quickly repeated failures slow down and then lock signing in."""
-
-    free_failures: int = 3
-    base_delay: timedelta = timedelta(seconds=2)
-    max_delay: timedelta = timedelta(seconds=60)
-    lock_after: int = 10
-    lock_for: timedelta = timedelta(minutes=15)
-    window: timedelta = timedelta(hours=1)
-    ip_factor: int = 5  # one office network may hold several therapists
-
-    def delay(self, failures: int) -> timedelta:
-        """The wait before the next try after ``failures`` failures in a row."""
-        if failures < self.free_failures:
-            return timedelta(0)
-        return min(self.base_delay * (2 ** (failures - self.free_failures)), self.max_delay)
-
-
-DEFAULT_POLICY = LoginPolicy()
 
 
 @dataclass(frozen=True)
@@ -65,20 +41,6 @@ class TherapistView:
         return self.display_name or self.email
 
 
-@dataclass(frozen=True)
-class LoginResult:
-    """What a sign-in attempt came to: ``ok``, ``wrong``, ``wait`` or ``locked``."""
-
-    status: str
-    therapist: Optional[TherapistView] = None
-    retry_after: int = 0  # seconds
-
-    @property
-    def ok(self) -> bool:
-        """True when the therapist is signed in."""
-        return self.status == "ok"
-
-
 @lru_cache(maxsize=1)
 def _hasher():
     from argon2 import PasswordHasher
@@ -91,8 +53,6 @@ def _dummy_hash() -> str:
     return _hasher().hash(secrets.token_urlsafe(16))
 
 
-
-
 def token_hash(token: str) -> str:
     """The stored form of a secret token: its SHA-256."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -103,7 +63,8 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def _view(t: Therapist) -> TherapistView:
+def therapist_view(t: Therapist) -> TherapistView:
+    """An account as the product shows it."""
     return TherapistView(t.id, t.email, t.display_name, bool(t.disabled), bool(t.password_hash),
                          clock.as_utc(t.created_at), clock.as_utc(t.last_seen_at))
 
@@ -165,7 +126,7 @@ def create_therapist(email: str, password: Optional[str] = None, display_name: O
                                   locale=locale.replace("-", "_") if locale else None)
             session.add(therapist)
             session.flush()
-            return _view(therapist)
+            return therapist_view(therapist)
     except IntegrityError as exc:
         raise ValueError("A therapist with that email already exists.") from exc
 
@@ -174,13 +135,13 @@ def therapist_by_email(email: str) -> Optional[TherapistView]:
     """The account for ``email``, or None."""
     with session_scope() as session:
         t = session.scalar(select(Therapist).where(Therapist.email == normalize_email(email)))
-        return _view(t) if t else None
+        return therapist_view(t) if t else None
 
 
 def list_therapists() -> List[TherapistView]:
     """Every account, oldest first."""
     with session_scope() as session:
-        return [_view(t) for t in session.scalars(select(Therapist).order_by(Therapist.id))]
+        return [therapist_view(t) for t in session.scalars(select(Therapist).order_by(Therapist.id))]
 
 
 def set_disabled(email: str, disabled: bool = True) -> bool:
@@ -231,7 +192,7 @@ def therapist_for_password_token(token: str) -> Optional[TherapistView]:
         if row is None or row.used_at is not None or clock.as_utc(row.expires_at) < utcnow():
             return None
         t = session.get(Therapist, row.therapist_id)
-        return _view(t) if t is not None and not t.disabled else None
+        return therapist_view(t) if t is not None and not t.disabled else None
 
 
 def set_password_with_token(token: str, password: str) -> TherapistView:
@@ -248,79 +209,4 @@ def set_password_with_token(token: str, password: str) -> TherapistView:
         row.used_at = utcnow()
         t.password_hash = hashed
         session.execute(delete(TherapistSession).where(TherapistSession.therapist_id == t.id))
-        return _view(t)
-
-
-def _throttle_keys(email: str, ip: Optional[str], policy: LoginPolicy) -> List[Tuple[str, int]]:
-    """Throttle keys with their leniency: an email counts every failure, an address fewer."""
-    keys = [(f"email:{email}"[:400], 1)]
-    if ip:
-        keys.append((f"ip:{ip}"[:400], policy.ip_factor))
-    return keys
-
-
-def _blocked(row: Optional[LoginThrottle], now: datetime, policy: LoginPolicy, factor: int) -> Optional[LoginResult]:
-    if row is None or not row.failures:
-        return None
-    locked = clock.as_utc(row.locked_until)
-    if locked and locked > now:
-        return LoginResult("locked", retry_after=int((locked - now).total_seconds()) + 1)
-    if clock.as_utc(row.first_failure_at) and clock.as_utc(row.first_failure_at) < now - policy.window:
-        return None
-    due = clock.as_utc(row.last_failure_at) + policy.delay(row.failures // factor)
-    if due > now:
-        return LoginResult("wait", retry_after=max(int((due - now).total_seconds() + 0.999), 1))
-    return None
-
-
-def _record_failure(session, key: str, now: datetime, policy: LoginPolicy, factor: int) -> Optional[datetime]:
-    row = session.get(LoginThrottle, key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0)
-        session.add(row)
-    stale = row.first_failure_at is None or clock.as_utc(row.first_failure_at) < now - policy.window
-    if stale and not (clock.as_utc(row.locked_until) and clock.as_utc(row.locked_until) > now):
-        row.failures, row.first_failure_at, row.locked_until = 0, now, None
-    row.failures += 1
-    row.last_failure_at = now
-    # Only an email locks: locking an address would let one person lock out a whole office.
-    if factor == 1 and row.failures >= policy.lock_after:
-        row.locked_until = now + policy.lock_for
-    return clock.as_utc(row.locked_until)
-
-
-def verify_login(email: str, password: str, *, ip: Optional[str] = None, now: Optional[datetime] = None,
-                 policy: LoginPolicy = DEFAULT_POLICY) -> LoginResult:
-    """Check a sign-in; slows down after ``free_failures`` and locks after ``lock_after`` failures."""
-    now = now or utcnow()
-    email = normalize_email(email)[:320]
-    keys = _throttle_keys(email, ip, policy)
-    with session_scope() as session:
-        for key, factor in keys:
-            blocked = _blocked(session.get(LoginThrottle, key), now, policy, factor)
-            if blocked is not None:
-                return blocked
-        t = session.scalar(select(Therapist).where(Therapist.email == email))
-        stored = t.password_hash if t is not None and not t.disabled and t.password_hash else None
-        therapist_id = t.id if stored else None
-    from argon2.exceptions import InvalidHashError, VerificationError
-
-    hasher = _hasher()
-    good = False
-    try:
-        good = hasher.verify(stored or _dummy_hash(), (password or "")[:MAX_PASSWORD]) and stored is not None
-    except (VerificationError, InvalidHashError):
-        good = False
-    with session_scope() as session:
-        if not good:
-            locks = [_record_failure(session, key, now, policy, factor) for key, factor in keys]
-            locked = [lock for lock in locks if lock and lock > now]
-            if locked:
-                return LoginResult("locked", retry_after=int((max(locked) - now).total_seconds()) + 1)
-            return LoginResult("wrong")
-        session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
-        t = session.get(Therapist, therapist_id)
-        if hasher.check_needs_rehash(stored):
-            t.password_hash = hasher.hash(password)
-        t.last_seen_at = now
-        return LoginResult("ok", therapist=_view(t))
+        return therapist_view(t)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 import re
 
-from bot.storage.therapists import therapist_for_password_token, verify_login
+from bot.storage.sign_in import verify_login
+from bot.storage.therapists import therapist_for_password_token
 from bot.web.review.cli import therapist_main
 
 

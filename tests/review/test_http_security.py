@@ -11,7 +11,8 @@ from bot.config import Settings
 from bot.storage import audit
 from bot.storage.db import get_engine
 from bot.storage.practice import practice_codes_of
-from bot.storage.therapists import LoginPolicy, disable_therapist
+from bot.storage.sign_in import LoginPolicy
+from bot.storage.therapists import disable_therapist
 from bot.web.review.security import ReviewPolicy
 
 from .conftest import csrf_of, sign_in

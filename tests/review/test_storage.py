@@ -15,13 +15,12 @@ from bot.storage.practice import (
     leave_practice,
     revoke_practice_code,
 )
+from bot.storage.sign_in import LoginPolicy, verify_login
 from bot.storage.therapists import (
-    LoginPolicy,
     create_therapist,
     list_therapists,
     set_password_with_token,
     issue_password_token,
-    verify_login,
 )
 from bot.storage.transcripts import MESSAGE, transcript
 from bot.storage.web_sessions import close_all_sessions, open_session, session_for

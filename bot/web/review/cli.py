@@ -49,13 +49,13 @@ def _ask_password(err: TextIO) -> Optional[str]:
 def therapist_main(argv: List[str], out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     """Run ``kintsugi therapist ...``; returns the exit code."""
     args = _parser().parse_args(argv)
-    from bot.storage import upgrade_database
-    from bot.storage.therapists import (
+    from bot.storage import (
         create_therapist,
         issue_password_token,
         list_therapists,
         set_disabled,
         therapist_by_email,
+        upgrade_database,
     )
 
     upgrade_database()

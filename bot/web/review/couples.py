@@ -14,11 +14,16 @@ from typing import Dict, Optional, Tuple
 from aiohttp import web
 
 from bot import clock
-from bot.storage import audit
-from bot.storage.couples import conversations_of
-from bot.storage.practice import CoupleSummary, couple_for_therapist, couples_for_therapist
-from bot.storage.review_rules import rules_for_review
-from bot.storage.transcripts import MESSAGE, transcript
+from bot.storage import (
+    MESSAGE,
+    CoupleSummary,
+    audit,
+    conversations_of,
+    couple_for_therapist,
+    couples_for_therapist,
+    rules_for_review,
+    transcript,
+)
 from bot.web.review import export
 from bot.web.review.filters import couple_id_from, parse_day, parse_filters
 from bot.web.review.render import reader_locale, reader_zone, render, text, words

@@ -16,8 +16,7 @@ from typing import Any, Dict, List
 from aiohttp import web
 
 from bot import clock
-from bot.storage.practice import CoupleSummary
-from bot.storage.transcripts import Transcript, TranscriptItem
+from bot.storage import CoupleSummary, Transcript, TranscriptItem
 from bot.web.review.filters import Filters
 from bot.web.review.render import event_label, extras, plain_value, said, words
 from bot.web.review.render import text as ui

@@ -6,10 +6,9 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import urlencode
 
-from bot.storage.events import EVENT_TYPES
-from bot.storage.transcripts import MESSAGE
+from bot.storage import MESSAGE, events
 
-KNOWN_TYPES = frozenset(EVENT_TYPES) | {MESSAGE}
+KNOWN_TYPES = frozenset(events.EVENT_TYPES) | {MESSAGE}
 MAX_COUPLE_ID = 2 ** 31 - 1  # an id past a database integer is simply not there
 
 

@@ -13,8 +13,7 @@ from typing import Awaitable, Callable, Optional
 from aiohttp import web
 
 from bot.config import Settings
-from bot.storage.therapists import DEFAULT_POLICY, LoginPolicy
-from bot.storage.web_sessions import ABSOLUTE_LIFETIME, IDLE_TIMEOUT, ReviewSession, session_for
+from bot.storage import ABSOLUTE_LIFETIME, DEFAULT_POLICY, IDLE_TIMEOUT, LoginPolicy, ReviewSession, session_for
 
 log = logging.getLogger(__name__)
 

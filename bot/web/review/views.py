@@ -5,16 +5,20 @@ import asyncio
 
 from aiohttp import web
 
-from bot.storage import audit
-from bot.storage.practice import create_practice_code, practice_codes_of, revoke_practice_code
-from bot.storage.therapists import (
+from bot.storage import (
     MAX_PASSWORD,
     MIN_PASSWORD,
+    audit,
+    close_all_sessions,
+    close_session,
+    create_practice_code,
+    open_session,
+    practice_codes_of,
+    revoke_practice_code,
     set_password_with_token,
     therapist_for_password_token,
     verify_login,
 )
-from bot.storage.web_sessions import close_all_sessions, close_session, open_session
 from bot.web.review.render import reader_locale, reader_zone, render, text, words
 from bot.web.review.security import (
     FORM_COOKIE,

@@ -17,14 +17,12 @@ from babel import Locale
 from babel.dates import format_skeleton, get_day_names
 
 from bot import clock
-from bot.storage.activity import answered_checkins
-from bot.storage.events import CRISIS_ROUTED, FLOODING_REPORTED, QUESTION_COACHED, RULE_PROPOSED
-from bot.storage.transcripts import MESSAGE, Transcript, transcript
+from bot.storage import MESSAGE, Transcript, answered_checkins, events, transcript
 
 WEEKS_SHOWN = 12
 MEASURES = ("messages", "pauses", "questions", "rules", "checkins", "crises")
-EVENT_MEASURE = {FLOODING_REPORTED: "pauses", QUESTION_COACHED: "questions", RULE_PROPOSED: "rules",
-                 CRISIS_ROUTED: "crises"}
+EVENT_MEASURE = {events.FLOODING_REPORTED: "pauses", events.QUESTION_COACHED: "questions",
+                 events.RULE_PROPOSED: "rules", events.CRISIS_ROUTED: "crises"}
 # Chart geometry (SVG user units; the chart scales to its box).
 WIDTH, LEFT, RIGHT, TOP, STRIP, BAR, AXIS = 760, 150, 12, 38, 46, 30, 34
 
