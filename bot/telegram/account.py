@@ -17,6 +17,7 @@ from bot.storage.audit import views_for_partner
 from bot.storage.erasure import erase_partner, partner_left_summary
 from bot.storage.practice import join_practice, looks_like_practice_code, practice_of_couple
 from bot.telegram.chat import is_group, partner_key
+from bot.telegram.buttons import refused
 from bot.telegram.replies import OWN_PREFIX, remove_keyboard, send_text
 from bot.telegram.talk import remember
 from bot.telegram.texts import channel_file, ui
@@ -167,8 +168,7 @@ async def own_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     query = update.callback_query
     what, _, rest = (query.data or "")[len(OWN_PREFIX):].partition(":")
     choice, _, owner = rest.partition(":")
-    if owner != str(query.from_user.id):
-        await query.answer(ui("not_your_button"), show_alert=True)
+    if await refused(update, int(owner) if owner.isdigit() else -1):  # the one check every button goes through
         return
     await query.answer()
     await remove_keyboard(update)

@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.storage import first_time_update
-from bot.telegram.buttons import CHOSEN, first_press, show_choice
+from bot.telegram.buttons import CHOSEN, first_press, refused, show_choice, split_owner
 from bot.telegram.chat import is_addressed, is_group, without_mention
 from bot.telegram.mydata import START_PAYLOAD as MYDATA_START, mydata
 from bot.telegram.replies import payload_for, private_chat_button, send_private, send_text
@@ -109,8 +109,13 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: answered, the keyboard removed, and its payload sent as the person's message."""
     query = update.callback_query
-    data = query.data or ""
-    if data == CHOSEN or not first_press(update, context.application.bot_data):  # a double tap counts once
+    if query.data == CHOSEN:
+        await query.answer(ui("button_already_chosen"))
+        return
+    data, owner = split_owner(query.data or "")
+    if await refused(update, owner):  # someone else's button: a kind alert, nothing changes
+        return
+    if not await first_press(update, context.application.bot_data):  # a double tap counts once, on any gateway
         await query.answer(ui("button_already_chosen"))
         return
     await query.answer()

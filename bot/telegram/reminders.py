@@ -10,6 +10,7 @@ from bot import sealed
 from bot.reminders import NotReady, PermanentFailure
 from bot.rituals import ritual_message
 from bot.storage import DueReminder
+from bot.telegram.buttons import reminder_owner
 from bot.telegram.chat import chat_id_of
 from bot.telegram.reminder_words import worded_for_chat
 from bot.telegram.replies import keyboard, send_text
@@ -49,7 +50,8 @@ class TelegramSender:
             message["text"] = message["text"].replace("{reflection}", unseal_reflection(reminder.details))
         message = await worded_for_chat(reminder, message)  # "Hi both" only in a group; the reader's zone
         application = self.runner.application
-        markup = keyboard(message.get("buttons") or [], application.bot_data)
+        owner = await reminder_owner(reminder.conversation_id, reminder.details)  # a check-in's buttons are its partner's
+        markup = keyboard(message.get("buttons") or [], application.bot_data, owner)
         try:
             await send_text(application.bot, chat_id_of(reminder.conversation_id), message["text"], markup)
         except (Forbidden, BadRequest) as exc:

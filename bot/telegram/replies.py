@@ -14,6 +14,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, Forbidden
 
+from bot.telegram.buttons import mark_length, owned, owner_of, split_owner
 from bot.telegram.texts import ui
 
 log = logging.getLogger(__name__)
@@ -64,17 +65,19 @@ def _payloads(store: MutableMapping[str, Any]) -> "OrderedDict[str, str]":
     return store.setdefault(PAYLOADS_KEY, OrderedDict())
 
 
-def callback_data_for(payload: str, store: MutableMapping[str, Any]) -> str:
-    """Button data for a Rasa payload; long payloads are kept in memory under a hash."""
-    if len(payload.encode("utf-8")) <= CALLBACK_LIMIT and not payload.startswith((PAYLOAD_PREFIX, OWN_PREFIX)):
-        return payload
+def callback_data_for(payload: str, store: MutableMapping[str, Any], owner: Optional[int] = None) -> str:
+    """Button data for a Rasa payload (marked as ``owner``'s); long payloads are kept in memory under a hash."""
+    room = CALLBACK_LIMIT - mark_length(owner)
+    if len(payload.encode("utf-8")) <= room and not payload.startswith((PAYLOAD_PREFIX, OWN_PREFIX)) \
+            and split_owner(payload)[1] is None:
+        return owned(payload, owner)
     key = PAYLOAD_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
     payloads = _payloads(store)
     payloads[key] = payload
     payloads.move_to_end(key)
     while len(payloads) > MAX_PAYLOADS:
         payloads.popitem(last=False)
-    return key
+    return owned(key, owner)
 
 
 def payload_for(data: str, store: MutableMapping[str, Any]) -> Optional[str]:
@@ -84,8 +87,12 @@ def payload_for(data: str, store: MutableMapping[str, Any]) -> Optional[str]:
     return data
 
 
-def keyboard(buttons: Iterable[Dict[str, Any]], store: MutableMapping[str, Any]) -> Optional[InlineKeyboardMarkup]:
-    """Rasa buttons as an inline keyboard, one button per row (titles can be long)."""
+def keyboard(buttons: Iterable[Dict[str, Any]], store: MutableMapping[str, Any],
+             owner: Optional[int] = None) -> Optional[InlineKeyboardMarkup]:
+    """Rasa buttons as an inline keyboard, one button per row (titles can be long).
+
+    ``owner``: whose the buttons are in a group (``bot.telegram.buttons``); a button's own ``for``
+    and the open payloads of ``content/channels/telegram.yml`` say otherwise."""
     rows = []
     for button in buttons:
         title = str(button.get("title") or button.get("payload") or "").strip()[:64]
@@ -95,7 +102,8 @@ def keyboard(buttons: Iterable[Dict[str, Any]], store: MutableMapping[str, Any])
         if button.get("type") == "web_url" or payload.startswith(("https://", "http://")):
             rows.append([InlineKeyboardButton(title, url=payload)])
         else:
-            rows.append([InlineKeyboardButton(title, callback_data=callback_data_for(payload, store))])
+            rows.append([InlineKeyboardButton(title, callback_data=callback_data_for(
+                payload, store, owner_of(button, payload, owner)))])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -123,6 +123,7 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional
     """
     bot, crisis = context.bot, False
     name = user.first_name if user is not None and is_group(chat) and addressed else None
+    owner = user.id if user is not None and is_group(chat) else None  # in a group, buttons are the asker's
     if lead:
         notes = [r for r in replies if r.get("text") and not r.get("buttons") and not r.get("custom")]
         await send_text(bot, chat.id, "\n\n".join([lead, *(r["text"] for r in notes)]))
@@ -137,7 +138,7 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: Optional
             await _deliver_private(context, chat, str(kintsugi.get("partner_id") or ""), text,
                                    kind=str(kintsugi.get("kind") or ""), user=user)
             continue
-        markup = keyboard(reply.get("buttons") or [], context.application.bot_data)
+        markup = keyboard(reply.get("buttons") or [], context.application.bot_data, owner)
         if not text and markup is None:
             log.debug("reply without text or buttons in chat %s skipped", chat.id)
             continue

@@ -10,6 +10,7 @@ from bot import storage
 from bot.storage.audit import VIEW_CONVERSATION, record_view
 from bot.storage.practice import create_practice_code, practice_of_couple, revoke_practice_code
 from bot.storage.therapists import create_therapist
+from bot.telegram.buttons import whose_text
 from bot.telegram.texts import channel_file, ui
 from tests.telegram.conftest import gateway_settings
 from tests.telegram.fake_bot_api import Person, group_chat, private_chat
@@ -69,7 +70,7 @@ async def test_consent_shows_the_state_and_who_looked_and_only_its_owner_can_cha
     message = _sent_message(bot_api, GROUP, shown)
     bot_api.push(bot_api.callback(BEN, GROUP, button["callback_data"], message))  # not Ben's to press
     await bot_api.wait_for(lambda api: api.methods("answerCallbackQuery"))
-    assert bot_api.methods("answerCallbackQuery")[0]["text"] == ui("not_your_button")
+    assert bot_api.methods("answerCallbackQuery")[0]["text"] == whose_text(BEN.language_code)
     assert bot_api.methods("editMessageReplyMarkup") == []
     bot_api.push(bot_api.callback(ANA, GROUP, button["callback_data"], message))
     assert (await bot_api.wait_for_messages(GROUP["id"], 4))[-1] == ui("consent.now_on", practice="Dr Kim")

@@ -13,6 +13,7 @@ import pytest
 
 from bot import storage
 from bot.storage import events as ev
+from bot.telegram.buttons import whose_text
 from tests.telegram.conftest import gateway_settings
 from tests.telegram.test_telegram_stack import new_group, people, press, say, stack  # noqa: F401 (fixture)
 
@@ -67,5 +68,14 @@ async def test_a_comparison_about_the_photos_is_offered_wordings_that_keep_the_p
     own = " ".join(await press(bot_api, ana, group, "My own words"))
     assert "write it the way" in own.lower()
     await say(bot_api, ana, group, "What did the attention from her give you?", reply_to_bot=True)
-    final = " ".join(await press(bot_api, ben, group, "Now"))
-    assert '"What did the attention from her give you?"' in final
+    # Ben taps "Now" on Ana's question: a kind alert only he sees, and nothing changes (bot/telegram/buttons.py)
+    alerts = len(bot_api.methods("answerCallbackQuery"))
+    sent = len(bot_api.sent(group["id"]))
+    [now] = [k for m in bot_api.sent(group["id"]) if m.get("reply_markup")
+             for row in m["reply_markup"]["inline_keyboard"] for k in row if k["text"] == "Now"][-1:]
+    bot_api.push(bot_api.callback(ben, group, now["callback_data"]))
+    await bot_api.wait_for(lambda api: len(api.methods("answerCallbackQuery")) > alerts)
+    assert bot_api.methods("answerCallbackQuery")[-1]["text"] == whose_text(ben.language_code)
+    assert len(bot_api.sent(group["id"])) == sent
+    final = " ".join(await press(bot_api, ana, group, "Now"))
+    assert '"What did the attention from her give you?"' in final and not final.startswith("Ben")
