@@ -8,35 +8,32 @@ A turn's work is bounded by a window, whatever the session's length (issue 21): 
 returns the session's last turns (at least ``KINTSUGI_TRACKER_WINDOW``, at most twice
 that) after a *snapshot*, a few events that restore the state at the cut (every slot
 that holds something, an open form, a paused conversation). See :class:`UrlTrackerStore`.
+Where the window is cut and what the snapshot holds: ``tracker_window.py``; the tables and
+statements: ``tracker_sql.py``.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActiveLoop, ConversationPaused, Event,
-                                     LoopInterrupted, SessionStarted, SlotSet, UserUttered)
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, bindparam, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import get_settings
 from bot.rasa_plugins import install
 from bot.rasa_plugins.private_turns import scrub_events
+from bot.rasa_plugins.tracker_sql import WINDOWS, EventStatements, event_row, prepare_window_tables
+from bot.rasa_plugins.tracker_window import cut_position, snapshot_events, typed_messages
 from bot.storage.db import build_engine
 
 log = logging.getLogger(__name__)
-
-WINDOW_TABLE = "tracker_windows"
-ACTION_LISTEN = "action_listen"
 
 
 class UrlTrackerStore(SQLTrackerStore):
@@ -88,8 +85,8 @@ class UrlTrackerStore(SQLTrackerStore):
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine)
         self.window = max(0, int(get_settings().tracker_window if window is None else window))
-        _prepare_window_tables(engine)
-        self._statements = _EventStatements(self.SQLEvent.__table__, WINDOWS)
+        prepare_window_tables(engine)
+        self._statements = EventStatements(self.SQLEvent.__table__, WINDOWS)
         self._threads = ThreadPoolExecutor(self.DATABASE_THREADS, thread_name_prefix="tracker-store")
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -138,7 +135,7 @@ class UrlTrackerStore(SQLTrackerStore):
             stored = scrub_events(tracker.events)  # private turns lose their words (private_turns.py)
             new = stored[saved:]
             if new:
-                connection.execute(st.insert, [_event_row(tracker.sender_id, event) for event in new])
+                connection.execute(st.insert, [event_row(tracker.sender_id, event) for event in new])
             if window is not None:
                 window.saved = len(tracker.events)
                 if self.window and new and not any(isinstance(event, SessionStarted) for event in new):
@@ -176,137 +173,3 @@ class _Window:
     after_id: int  # the snapshot is the state after this row (0: no snapshot)
     base: int  # the snapshot's events at the start of tracker.events (not rows)
     saved: int  # tracker.events[:saved] are stored (or are the snapshot)
-
-
-def cut_position(events: List[Event], users: List[int], window: int, slots: Any = None) -> Optional[int]:
-    """Where to cut: at the ``action_listen`` before the ``window``-th last user message, or earlier.
-
-    ``users``: positions of the user events after the current cut. Rasa folds a form's
-    happy path (each turn that only answers the form) into the form's first turn when it
-    builds the policies' states (``DialogueStateTracker.applied_events``); a cut inside
-    such a run would change those states, so the cut moves back to a user message that
-    opens no such turn: one with no form open, or one the form does not answer next.
-    None when there is none (a form answered turn after turn since the last cut).
-    """
-    candidates = users[:len(users) - window + 1]
-    loops: Dict[int, Optional[str]] = {}
-    state = DialogueStateTracker("cut", slots or [])
-    wanted = set(candidates)
-    for index, event in enumerate(events[:candidates[-1] + 1]):
-        if index in wanted:
-            loops[index] = state.active_loop_name
-        state.update(event)
-    for chosen in reversed(candidates):
-        loop = loops[chosen]
-        if loop is not None:
-            following = next((e for e in events[chosen + 1:] if isinstance(e, ActionExecuted)), None)
-            if following is None or following.action_name == loop:
-                continue
-        before = events[chosen - 1] if chosen > 0 else None
-        if isinstance(before, ActionExecuted) and before.action_name == ACTION_LISTEN:
-            return chosen - 1
-        return chosen
-    return None
-
-
-def typed_messages(events: List[Event], limit: int) -> List[UserUttered]:
-    """The session's last ``limit`` typed user messages in ``events`` (not ``/commands``), oldest first."""
-    out: List[UserUttered] = []
-    for event in reversed(events):
-        if isinstance(event, SessionStarted):
-            break
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
-            out.append(event)
-            if len(out) >= limit:
-                break
-    return out[::-1]
-
-
-def snapshot_events(state: DialogueStateTracker, timestamp: Optional[float] = None,
-                    history: Optional[List[UserUttered]] = None) -> List[Event]:
-    """Events that put a fresh tracker into ``state``'s slots, form and pause.
-
-    ``history``: typed user messages before the cut, kept (text and intent only) for the
-    escalation check, which reads the partners' last messages of the session.
-    """
-    out: List[Event] = [UserUttered(m.text, m.intent, timestamp=m.timestamp) for m in history or []]
-    for name, slot in state.slots.items():
-        if slot.value != slot.initial_value or getattr(slot, "_has_been_set", False):
-            out.append(SlotSet(name, slot.value, timestamp=timestamp))
-    loop = state.active_loop
-    if loop is not None and loop.name:
-        out.append(ActiveLoop(loop.name, timestamp=timestamp))
-        if loop.rejected:
-            out.append(ActionExecutionRejected(loop.name, timestamp=timestamp))
-        if loop.is_interrupted:
-            out.append(LoopInterrupted(True, timestamp=timestamp))
-    if state.is_paused():
-        out.append(ConversationPaused(timestamp=timestamp))
-    return out
-
-
-_METADATA = MetaData()
-WINDOWS = Table(
-    WINDOW_TABLE, _METADATA,
-    Column("sender_id", String(255), primary_key=True),
-    Column("session_start", Float),  # the session the snapshot belongs to (its session_started timestamp)
-    Column("after_id", Integer, nullable=False),  # the snapshot is the state after this row of ``events``
-    Column("data", Text, nullable=False),  # the snapshot's events, as JSON
-)
-# Reads by conversation and id, and the session's start by type: index lookups, not scans of the conversation.
-EVENT_INDEXES = (("ix_events_kintsugi_sender_id", "sender_id, id"),
-                 ("ix_events_kintsugi_sender_type", "sender_id, type_name, id"))
-
-
-def _prepare_window_tables(engine: Any) -> None:
-    """``tracker_windows`` and the indexes on Rasa's ``events`` (made by Rasa's store just before)."""
-    from sqlalchemy import exc, text
-
-    for attempt in (1, 2, 3):  # replicas starting at once: PostgreSQL serialises them on a lock
-        try:
-            with engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    # "IF NOT EXISTS" does not see another replica's index still being made: wait for it.
-                    connection.execute(text("SELECT pg_advisory_xact_lock(74125031)"))
-                _METADATA.create_all(connection)
-                for name, columns in EVENT_INDEXES:
-                    connection.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON events ({columns})"))
-            return
-        except exc.DBAPIError:
-            if attempt == 3:
-                raise
-            time.sleep(0.5 * attempt)
-
-
-class _EventStatements:
-    """The tracker store's statements on Rasa's ``events`` table and ``tracker_windows``, built once."""
-
-    def __init__(self, table: Table, windows: Table) -> None:
-        sender = table.c.sender_id == bindparam("sender_id")
-        is_start = table.c.type_name == SessionStarted.type_name
-        session_start = select(func.max(table.c.timestamp)).where(sender, is_start).scalar_subquery()
-        this_session = or_(table.c.timestamp >= session_start, session_start.is_(None))
-        self.all_events = select(table.c.data).where(sender).order_by(table.c.id)
-        self.session_events = select(table.c.data).where(sender, this_session).order_by(table.c.id)
-        self.session_count = select(func.count()).select_from(table).where(sender, this_session)
-        self.insert = table.insert()
-        # The window: the session's start, then the rows after the cut (in this session).
-        self.session_start = select(func.max(table.c.timestamp)).where(sender, is_start)
-        after = table.c.id > bindparam("after_id")
-        since = table.c.timestamp >= bindparam("since")
-        self.tail_events = {True: select(table.c.data).where(sender, after, since).order_by(table.c.id),
-                            False: select(table.c.data).where(sender, after).order_by(table.c.id)}
-        self.tail_ids = {True: select(table.c.id).where(sender, after, since).order_by(table.c.id).limit(1),
-                         False: select(table.c.id).where(sender, after).order_by(table.c.id).limit(1)}
-        key = windows.c.sender_id == bindparam("sender_id")
-        self.window_row = select(windows.c.session_start, windows.c.after_id, windows.c.data).where(key)
-        self.window_delete = windows.delete().where(key)
-        self.window_insert = windows.insert()
-
-
-def _event_row(sender_id: str, event: Event) -> Dict[str, Any]:
-    """One row of Rasa's ``events`` table, filled as Rasa fills it."""
-    data = event.as_dict()
-    intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
-    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
-            "intent_name": intent, "action_name": data.get("name"), "data": json.dumps(data)}

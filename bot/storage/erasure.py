@@ -30,7 +30,7 @@ from bot.storage.db import get_engine, session_scope
 from bot.storage.models import Conversation, Event, Partner, Reminder, RuleVersion
 
 TRACKER_TABLE = "events"
-WINDOW_TABLE = "tracker_windows"  # bot.rasa_plugins.tracker_store: the state at each window's cut
+WINDOW_TABLE = "tracker_windows"  # bot.rasa_plugins.tracker_sql: the state at each window's cut
 # Rows that open a conversation's next session: they belong to no one's turn.
 SESSION_ACTIONS = {"action_session_start"}
 SESSION_EVENTS = {"session_started"}
