@@ -50,11 +50,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start rasa, the action server and the gateway, and keep them running until Ctrl-C.
 
     A rasa server or action server (or gateway) that stops is started again with backoff
-    (``bot.stack.Supervisor``); the other parts keep running, and the gateway answers crisis
+    (``bot.supervisor.Supervisor``); the other parts keep running, and the gateway answers crisis
     messages with help lines from its own check while rasa is away.
     """
     from bot.config import get_settings
-    from bot.stack import Stack, Supervisor, train_if_changed
+    from bot.stack import Stack, train_if_changed
+    from bot.supervisor import Supervisor
     from bot.storage import upgrade_database
 
     settings = get_settings()

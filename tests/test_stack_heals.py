@@ -1,7 +1,7 @@
 """``kintsugi run`` heals itself: a crashed rasa server comes back by itself while the gateway answers.
 
 The real stack (action server, rasa server, gateway with Telegram against a fake Bot API) runs
-under ``bot.stack.Supervisor``, the loop ``kintsugi run`` uses; the test kills the rasa server.
+under ``bot.supervisor.Supervisor``, the loop ``kintsugi run`` uses; the test kills the rasa server.
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ import pytest
 
 from bot import PROJECT_ROOT
 from bot.config import Settings
-from bot.stack import Stack, Supervisor, free_port, train_if_changed
+from bot.stack import Stack, free_port, train_if_changed
+from bot.supervisor import Supervisor
 from bot.telegram.texts import ui
 from tests.telegram.fake_bot_api import FakeBotApi, Person, private_chat
 
@@ -72,8 +73,8 @@ class FakeStack:
 
 def test_supervisor_restarts_a_stopped_part_with_doubling_backoff(monkeypatch) -> None:
     now = [1000.0]
-    monkeypatch.setattr("bot.stack.time.monotonic", lambda: now[0])
-    monkeypatch.setattr("bot.stack.is_up", lambda url, timeout=1.0: True)
+    monkeypatch.setattr("bot.supervisor.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("bot.supervisor.is_up", lambda url, timeout=1.0: True)
     said: List[str] = []
     stack = FakeStack()
     sup = Supervisor(stack, say=said.append, first_delay=1, max_delay=4, stable_after=60)  # type: ignore[arg-type]
