@@ -18,7 +18,7 @@ remembers meanwhile (and may show the line once more rather than once less). Whe
 already says it (``said_by``: its answer to "are you a bot?"), the line is not repeated after it.
 The Telegram gateway asks the same records when it answers a crisis alone (rasa down).
 
-The line's language is the one the crisis reply uses (``actions/safety.py``): the client's when it
+The line's language is the one the crisis reply uses (``actions/crisis_reply.py``): the client's when it
 says one we have, else the message's own (``bot/safety/language_guess.py``), else the language of
 the question that asked ("¿eres un bot?"), else the last one this conversation showed, else English.
 A command or a button press is a use (it counts for the idle and continuous times) and gets the
