@@ -7,7 +7,6 @@ Marking goes one promise at a time with three buttons (kept, not kept, not sure)
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,8 +14,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.checkins import _remember_side
 from actions.common import is_group, is_side_talk, user_text, who
+from actions.partner_action import PartnerAction, own_words, remember_side
 from bot import content, storage
 from bot.rituals import promise_summary_text
 
@@ -24,16 +23,9 @@ STOP_WORDS = {"the", "a", "an", "to", "i", "my", "me", "he", "she", "they", "his
               "promise", "kept", "keep", "not", "sure", "when", "at", "on", "in", "of", "it", "that", "this", "and"}
 
 
-@lru_cache(maxsize=1)
-def _lead_ins() -> "re.Pattern[str]":
-    patterns = content.load("rituals")["promises"]["lead_ins"]
-    return re.compile(r"^\s*(?:" + "|".join(f"(?:{p})" for p in patterns) + r")\s*[:,\-–]?\s*", re.I)
-
-
 def promise_words(text: str) -> str:
     """The commitment itself: "I promise to text when plans change" → "text when plans change"."""
-    words = " ".join((text or "").split())
-    return _lead_ins().sub("", words, count=1).strip(" .!\"'“”")
+    return own_words(text, "promises", "lead_ins")
 
 
 def mark_of(tracker: Tracker) -> Optional[str]:
@@ -67,18 +59,16 @@ def promise_of(tracker: Tracker, candidates: List[storage.PromiseView]) -> Optio
     return winners[0] if best and len(winners) == 1 else None
 
 
-class ActionPromiseAdd(Action):
+class ActionPromiseAdd(PartnerAction):
     """ "I promise to text when plans change": kept in the maker's words."""
+
+    remembers_side = True
 
     def name(self) -> Text:
         return "action_promise_add"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
-        _remember_side(tracker, person)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         words = promise_words(user_text(tracker))
         try:
             promise = storage.add_promise(person.couple_id, person.partner_id, words)
@@ -91,17 +81,14 @@ class ActionPromiseAdd(Action):
         return []
 
 
-class ActionPromiseList(Action):
+class ActionPromiseList(PartnerAction):
     """ "Show our promises": the active ones, who made them, how to mark them."""
 
     def name(self) -> Text:
         return "action_promise_list"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         promises = storage.promises_of(person.couple_id)[-int(content.load("rituals")["promises"]["shown"]):]
         if not promises:
             dispatcher.utter_message(response="utter_promise_none")
@@ -127,7 +114,7 @@ class ActionPromiseMark(Action):
             dispatcher.utter_message(response="utter_promise_mark_privately")
             return []
         person = who(tracker)
-        _remember_side(tracker, person)
+        remember_side(tracker, person)
         candidates = storage.promises_to_mark(person.couple_id, person.partner_id)
         if not candidates:
             mine = any(p.made_by == person.partner_id for p in storage.promises_of(person.couple_id))
