@@ -31,7 +31,7 @@ def promise_words(text: str) -> str:
 def mark_of(tracker: Tracker) -> Optional[str]:
     """kept, not_kept or not_sure: from a button's entity, else from the words."""
     for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "promise_mark" and entity.get("value") in storage.promises.MARKS:
+        if entity.get("entity") == "promise_mark" and entity.get("value") in storage.PROMISE_MARKS:
             return str(entity["value"])
     text = user_text(tracker).lower()
     if re.search(r"\b(not sure|unsure|don'?t know|no idea|can'?t tell|maybe)\b", text):

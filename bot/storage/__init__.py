@@ -39,6 +39,7 @@ from bot.storage.checkins import (
     stop_daily_checkin,
 )
 from bot.storage.checkin_snooze import Snoozed, open_checkin_kind, snooze_checkin
+from bot.storage.promises import MARKS as PROMISE_MARKS
 from bot.storage.promises import (
     SUMMARY_KIND,
     PromiseView,
