@@ -62,8 +62,9 @@ KINTSUGI_VARIANTS = {
     "pg-redis-w2-async": Variant("kintsugi-pg-redis-w2-async", database="postgresql", redis=True, workers=2,
                                  async_commit=True),
 }
-# The long conversation and interference (issue 21) run on these (and on the stock bot as `rasa run` starts it).
-LONG_VARIANTS = ("sqlite", "sqlite-nowindow")
+# The long conversation and interference (issue 21) run on these (and on the stock bot as `rasa run` starts it);
+# pg-redis-w2 is the production shape (two Sanic workers): does a second worker keep fresh conversations fast?
+LONG_VARIANTS = ("sqlite", "sqlite-nowindow", "pg-redis-w2")
 # The crisis path is timed end to end on these.
 CRISIS_VARIANTS = ("sqlite", "pg-redis-w2")
 STOCK_VARIANTS = {
