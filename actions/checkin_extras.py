@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.checkins import _remember_side
-from actions.common import is_side_talk, user_text, who
+from actions.common import is_side_talk, timezone_of, user_text, who
 from bot import storage
 from bot.language.quiet_words import OFF, parse_quiet_hours
+from bot.language.local_times import clock_in
 from bot.language.timeparse import local_clock, parse_duration
 
 
@@ -33,7 +34,7 @@ class ActionCheckinSnooze(Action):
             dispatcher.utter_message(response=f"utter_checkin_snooze_{snoozed.status}")
             return []
         local = snoozed.due_at.astimezone(ZoneInfo(snoozed.timezone or "UTC"))
-        dispatcher.utter_message(response="utter_checkin_snoozed", time=local_clock(local.hour, local.minute))
+        dispatcher.utter_message(response="utter_checkin_snoozed", time=clock_in(local.hour, local.minute, snoozed.timezone))
         return []
 
 
@@ -63,7 +64,7 @@ class ActionCheckinQuietHours(Action):
             return []
         storage.set_quiet_hours(person.couple_id, person.partner_id, storage.QuietHours(start, end))
         dispatcher.utter_message(response="utter_quiet_hours_set", start=local_clock(start // 60, start % 60),
-                                 end=local_clock(end // 60, end % 60))
+                                 end=clock_in(end // 60, end % 60, timezone_of(tracker, person)))  # their own zone
         return []
 
 

@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import is_group, is_side_talk, metadata, user_text, who
+from actions.shown_times import checkin_time
 from actions.forms import KintsugiFormValidation
 from bot import storage
-from bot.language.timeparse import local_clock, parse_daily_time
+from bot.language.timeparse import parse_daily_time
 
 DAY_WORDS = {"0123456": "every day", "01234": "on weekdays", "56": "at weekends"}
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
@@ -59,7 +60,7 @@ class ActionCheckinSetup(Action):
         storage.plan_checkin_prompts(couple_id=person.couple_id)
         moved = before is not None and before.status == "active"
         dispatcher.utter_message(response="utter_checkin_moved" if moved else "utter_checkin_set",
-                                 time=local_clock(view.hour, view.minute), days=describe_days(view.weekdays))
+                                 time=checkin_time(tracker, person, view.hour, view.minute), days=describe_days(view.weekdays))
         if is_group(tracker) or person.partner_count < 2:
             dispatcher.utter_message(response="utter_checkin_privately")
         return []

@@ -12,9 +12,10 @@ from rasa_sdk.types import DomainDict
 
 from actions.checkins import DAY_NAMES
 from actions.common import is_side_talk, timezone_of, user_text, who
+from actions.shown_times import slot_time
 from actions.weekly_talk import named_weekday
 from bot import clock, content, storage
-from bot.language.timeparse import local_clock, parse_daily_time
+from bot.language.timeparse import parse_daily_time
 from bot.rituals import money_checklist_text
 
 STOP = re.compile(r"\b(stop|cancel|end|no more|turn off|switch off)\b.{0,20}\bmoney dates?\b", re.I)
@@ -74,7 +75,7 @@ class ActionMoneyDateSetup(Action):
         storage.plan_rituals(couple_id=person.couple_id, now=clock.now())
         which = next(str(w) for w, n in _words()["ordinals"].items() if n == view.nth)
         dispatcher.utter_message(response="utter_money_date_set", which=which, day=DAY_NAMES[view.weekday][:-1],
-                                 time=local_clock(view.hour, view.minute))
+                                 time=slot_time(tracker, person, view.hour, view.minute, view.timezone, view.weekday))
         dispatcher.utter_message(text=money_checklist_text(person.couple_id))
         return []
 

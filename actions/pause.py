@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
+from actions.shown_times import moment_time
 from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, who
 from actions.pause_time import (
     CITY_SLOT,
@@ -141,7 +142,7 @@ class ActionScheduleResume(Action):
                                 "minutes": int((pause.resume_at - pause.started_at).total_seconds() // 60)})
         both = "you both" if person.partner_count > 1 or is_group(tracker) else "you"
         dispatcher.utter_message(response="utter_pause_scheduled_told" if pause.told else "utter_pause_scheduled",
-                                 who=both, when=describe(resume_at, tz=tz))
+                                 who=both, when=moment_time(tracker, person, resume_at))  # each reader's zone
         return clear_flow_slots(tracker)  # pause_city stays: the city is asked once
 
 

@@ -17,8 +17,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import metadata, timezone_of, who
 from actions.forms import answers_the_form
+from actions.shown_times import moment_time
 from bot import clock, content, storage
-from bot.language.timeparse import VAGUE, _zone, describe, parse_duration, parse_when
+from bot.language.timeparse import VAGUE, _zone, parse_duration, parse_when
 from bot.language.zones import zone_from_place
 from bot.storage.couples import set_partner_timezone
 from bot.storage.pauses import MAX_PAUSE, MIN_PAUSE
@@ -189,8 +190,7 @@ def hold_question_during_pause(dispatcher: CollectingDispatcher, tracker: Tracke
     pause = storage.active_pause(person.couple_id)
     if pause is None or pause.resume_at <= clock.now():
         return None
-    dispatcher.utter_message(response="utter_question_during_pause",
-                             when=describe(pause.resume_at, tz=timezone_of(tracker, person)))
+    dispatcher.utter_message(response="utter_question_during_pause", when=moment_time(tracker, person, pause.resume_at))
     return [FollowupAction("action_listen")]
 
 
@@ -210,7 +210,7 @@ class ActionKeepQuestionForLater(Action):
         storage.schedule_reminder(person.couple_id, tracker.sender_id, pause.resume_at, "question",
                                   {"kept_by": person.partner_id, "during_pause": pause.id})
         dispatcher.utter_message(response="utter_question_kept_for_after",
-                                 when=describe(pause.resume_at, tz=timezone_of(tracker, person)))
+                                 when=moment_time(tracker, person, pause.resume_at))
         return []
 
 

@@ -16,6 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import response_text, user_text, who
+from bot.config import get_settings
+from bot.language.local_times import seen_at
 from bot.rasa_plugins.typed_commands import CODE_ENTITY, read_command
 from bot.storage.couples import partner_by_id
 from bot.storage import set_share_consent, views_for_partner
@@ -95,7 +97,8 @@ def _views(domain: DomainDict, partner: Optional[Partner]) -> str:
     views = views_for_partner(partner.external_id, limit=RECENT_VIEWS) if partner else []
     if not views:
         return response_text(domain, "utter_consent_no_views")
-    lines = [response_text(domain, "utter_consent_view_line", when=v.at.strftime("%d %b %Y, %H:%M UTC"),
+    zone = partner.timezone if partner is not None and partner.timezone else get_settings().default_timezone
+    lines = [response_text(domain, "utter_consent_view_line", when=seen_at(v.at, zone),  # the reader's own zone
                            who=v.therapist, what=v.what) for v in views]
     return "\n".join([response_text(domain, "utter_consent_views_title"), *lines])
 

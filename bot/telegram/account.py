@@ -12,6 +12,8 @@ from typing import List, Optional
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.config import get_settings
+from bot.language.local_times import seen_at
 from bot.storage import create_link_code, partner_by_key, redeem_link_code, set_share_consent
 from bot.storage.audit import views_for_partner
 from bot.storage.erasure import erase_partner, partner_left_summary
@@ -85,8 +87,9 @@ def _views_text(key: str) -> str:
     views = views_for_partner(key, limit=RECENT_VIEWS)
     if not views:
         return ui("consent.no_views")
-    lines = [ui("consent.view_line", when=v.at.strftime("%d %b %Y, %H:%M UTC"), who=v.therapist, what=v.what)
-             for v in views]
+    partner = partner_by_key(key)
+    zone = (partner.timezone if partner is not None else None) or get_settings().default_timezone  # their own
+    lines = [ui("consent.view_line", when=seen_at(v.at, zone), who=v.therapist, what=v.what) for v in views]
     return "\n".join([ui("consent.views_title"), *lines])
 
 

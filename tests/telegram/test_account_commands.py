@@ -80,6 +80,7 @@ async def test_consent_shows_the_state_and_who_looked_and_only_its_owner_can_cha
     bot_api.push(bot_api.message(ANA, GROUP, "/consent"))
     text = (await bot_api.wait_for_messages(GROUP["id"], 5))[-1]
     assert text.startswith(ui("consent.is_on", practice="Dr Kim")) and "Dr Kim read your conversation" in text
+    assert re.search(r"\d{1,2}:\d{2} [ap]m (?:[A-Z][\w ]+ time|UTC): Dr Kim read", text)  # when, in her zone
     bot_api.push(bot_api.message(ANA, GROUP, "/consent off"))
     assert (await bot_api.wait_for_messages(GROUP["id"], 6))[-1] == ui("consent.now_off", practice="Dr Kim")
     assert storage.partner_by_key("tg:201").consent_share is False
