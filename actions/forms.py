@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from abc import abstractmethod
-from typing import List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import ActionExecutionRejected, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import is_side_talk, user_text
+from actions.common import is_side_talk, response_text, user_text
 from bot.language.timeparse import parse_duration, parse_when
 
 BREAK_INTENT = "im_flooded"
@@ -86,7 +86,10 @@ class KintsugiFormValidation(FormValidationAction):
             return ([SlotSet(requested, None)] if requested else []) + [ActionExecutionRejected(form)]
         if form not in NEVER_LEFT_FOR_A_BREAK and is_break_request(tracker, tracker.get_slot("requested_slot")):
             return [ActionExecutionRejected(form)]
-        return await super().run(dispatcher, tracker, domain)
+        before = len(dispatcher.messages)
+        events = await super().run(dispatcher, tracker, domain)
+        merge_refusal(dispatcher, tracker, domain, form, events, before)
+        return events
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
@@ -98,3 +101,65 @@ class KintsugiFormValidation(FormValidationAction):
         finally:
             del tracker.slots_to_validate  # back to the class's method
 
+
+
+# --- Refusal and re-ask in one message ------------------------------------------------------------
+# A refused answer is said once, with the question again: the refusals of these forms already end in
+# the question, so the form's own re-ask (the ask actions in actions/form_asks.py, question_timing.py,
+# pause_time.py) stays silent for that turn. A note that puts an answer elsewhere gets the question
+# appended; a refusal gets the question's buttons.
+NOTES_BEFORE_ASK = ("utter_rule_noted_elsewhere",)
+_STANDARD_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+
+
+def refused_this_turn(tracker: Tracker, slot: str, form: str) -> bool:
+    """True when the form's validation refused this message's answer to ``slot`` and already asked again."""
+    spoke = refused = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            spoke = True
+        if event.get("event") == "slot" and event.get("name") == slot and event.get("value") is None:
+            refused = True
+    return spoke and refused and answers_the_form(tracker, form)
+
+
+def _said(message: Dict[Text, Any], domain: DomainDict) -> str:
+    if message.get("text"):
+        return str(message["text"])
+    values = {k: v for k, v in message.items() if k not in _STANDARD_KEYS}
+    return response_text(domain, str(message.get("response") or ""), **values) if message.get("response") else ""
+
+
+def _ask_buttons(slot: str, tracker: Tracker, domain: DomainDict) -> List[Dict[Text, Any]]:
+    """The buttons the question for ``slot`` comes with (in the asker's language where it has its own)."""
+    if slot == "question_timing":
+        from actions.questions import _offer
+        from bot.language import coaching_after
+
+        own = coaching_after.timing_buttons(_offer(tracker).get("language") or "en")
+        if own:
+            return own
+    variations = ((domain.get("responses") or {}).get(f"utter_ask_{slot}") or [{}])
+    return list(variations[0].get("buttons") or [])
+
+
+def merge_refusal(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, form: str,
+                  events: List[EventType], before: int) -> None:
+    """Make what a refusing validation said one message that also asks again (see ``refused_this_turn``)."""
+    slot = tracker.get_slot("requested_slot")
+    if not slot or not answers_the_form(tracker, form):
+        return
+    if not any(e.get("event") == "slot" and e.get("name") == slot and e.get("value") is None for e in events):
+        return
+    said = dispatcher.messages[before:]
+    if not said or any(m.get("buttons") or m.get("custom") for m in said):
+        return  # a refusal with its own choices (the pause's quick times) asks again itself
+    texts = [_said(m, domain) for m in said]
+    if said[-1].get("response") in NOTES_BEFORE_ASK and (domain.get("responses") or {}).get(f"utter_ask_{slot}"):
+        texts.append(response_text(domain, f"utter_ask_{slot}"))
+    merged = {"text": "\n\n".join(t for t in texts if t), "buttons": _ask_buttons(slot, tracker, domain),
+              "elements": [], "custom": {}, "template": None, "response": None, "image": None, "attachment": None}
+    del dispatcher.messages[before:]
+    dispatcher.messages.append(merged)

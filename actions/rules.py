@@ -72,17 +72,40 @@ def check_rule_value(key: str, value: Any, dispatcher: CollectingDispatcher) -> 
     return text[:MAX_RULE]
 
 
+DURATION_ELSEWHERE = ("pause_signal", "off_limits", "who_asks")  # asked these, a bare length is the shortest break
+
+
+def question_it_answers(key: str, text: str) -> Optional[str]:
+    """The other agreement an answer clearly belongs to (``content/off_limits.yml``), or None."""
+    from bot.language.off_limits import belongs_to
+
+    found = belongs_to(text)
+    if found and found != key:
+        return found
+    plain = text.lower().replace("’", "'")
+    for other, patterns in (content.load("off_limits").get("answers_elsewhere") or {}).items():
+        if other != key and any(re.search(p, plain) for p in patterns):
+            return str(other)
+    if key in DURATION_ELSEWHERE and len(text.split()) <= 4 and parse_duration(text) is not None:
+        return "break_length"
+    return None
+
+
 def answer_for_another_question(key: str, value: Any, tracker: Tracker,
                                  dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
     """An answer that clearly belongs to another question of the form ("no details about sex" asked how
-    to come back) is put there, said so, and the question asked is asked again; None otherwise."""
-    from bot.language.off_limits import belongs_to
-
+    to come back, "30 minutes" asked for the signal) is put there when that one is still open, said so,
+    and the question asked is asked again (in the same message: ``actions.forms.merge_refusal``); None otherwise."""
     text = re.sub(r"\s+", " ", str(value or "")).strip()[:MAX_RULE]
-    if key == "off_limits" or tracker.get_slot("rule_off_limits") or belongs_to(text) != "off_limits":
+    other = question_it_answers(key, text)
+    rule = next((r for r in rule_catalogue()["rules"] if r["key"] == other), None)
+    if rule is None or tracker.get_slot(rule["slot"]):
         return None
-    dispatcher.utter_message(response="utter_rule_noted_elsewhere", rule=rule_for_slot("rule_off_limits")["label"])
-    return {"rule_off_limits": text}
+    cleaned = check_rule_value(other, text, CollectingDispatcher())  # quietly: a length out of range stays here
+    if cleaned is None or cleaned == SKIPPED:
+        return None
+    dispatcher.utter_message(response="utter_rule_noted_elsewhere", rule=rule["label"])
+    return {rule["slot"]: cleaned}
 
 
 def read_back(rules: Dict[str, str]) -> str:
