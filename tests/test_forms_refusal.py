@@ -9,8 +9,6 @@ from typing import Any, Dict, List, Optional
 import pytest
 
 from actions.form_asks import ASK_ACTIONS
-from actions.question_timing import ActionAskQuestionTiming, ActionAskQuestionWhen
-from actions.questions import ValidateQuestionForm
 from actions.rules import ValidateRulesForm, answer_for_another_question
 from tests.action_kit import domain, run, tracker, user_event
 
@@ -97,21 +95,6 @@ def test_ordinary_answers_stay_where_they_were_given(sqlite_database, said) -> N
                                            CollectingDispatcher()) is None
 
 
-def test_the_question_forms_refusals_ask_again_once_with_the_buttons(sqlite_database) -> None:
-    t = answering("question_form", "question_timing", "hmm")
-    events, messages = run(ValidateQuestionForm(), t)
-    [message] = messages
-    assert message["text"] == ask_text("utter_question_timing_unclear")
-    assert [b["payload"] for b in message["buttons"]] == \
-        [b["payload"] for b in domain()["responses"]["utter_ask_question_timing"][0]["buttons"]]
-    assert run(ActionAskQuestionTiming(), after(t, events, messages))[1] == []
-
-    t = answering("question_form", "question_when", "whenever", slots={"question_timing": "later"})
-    events, messages = run(ValidateQuestionForm(), t)
-    assert len(messages) == 1 and messages[0]["text"] == ask_text("utter_question_when_unclear")
-    assert run(ActionAskQuestionWhen(), after(t, events, messages))[1] == []
-
-
 def test_a_question_not_refused_is_asked(sqlite_database) -> None:
     """Starting a form, or a new question after an answer: the ask actions speak."""
     started = tracker("c-forms", "let's set ground rules", "set_ground_rules",
@@ -127,5 +110,4 @@ def test_a_question_not_refused_is_asked(sqlite_database) -> None:
     assert messages == [] and any(e.get("value") == "red card" for e in events)
     assert [m["response"] for m in run(ASKS["action_ask_rule_break_length"], after(t, events, messages))[1]] == \
         ["utter_ask_rule_break_length"]
-    assert run(ActionAskQuestionWhen(), tracker("c", "later", slots={"question_timing": "later"}))[1] != []
     assert user_event("x")["text"] == "x"
