@@ -33,10 +33,26 @@ def apology_draft(tracker: Tracker) -> str:
 
 
 def partner_chats(person: storage.Who) -> List[str]:
-    """The other partner's private chats: every private chat of the couple but this one."""
+    """The other partner's own chats: every private chat of the couple but this one, and their own widget
+    sessions (a widget partner's key names its session, ``web:<session>:<A|B>``; a session this person
+    writes in too is a shared device, never the other partner's own)."""
     if person.partner_count < 2:
         return []
-    return [c for c in storage.private_conversations_of(person.couple_id) if c != person.conversation_id]
+    chats = [c for c in storage.private_conversations_of(person.couple_id) if c != person.conversation_id]
+    return chats + [c for c in _partner_web_sessions(person) if c not in chats]
+
+
+def _partner_web_sessions(person: storage.Who) -> List[str]:
+    from bot.storage.couples import partner_by_id, partner_timezones
+
+    couple_chats, sessions = set(storage.conversations_of(person.couple_id)), []
+    for partner_id in partner_timezones(person.couple_id):
+        if partner_id in (None, person.partner_id):
+            continue
+        key = str(getattr(partner_by_id(partner_id), "external_id", "") or "").split(":")
+        if len(key) == 3 and key[0] == "web" and key[1] != person.conversation_id and key[1] in couple_chats:
+            sessions.append(key[1])
+    return sessions
 
 
 class ActionStartApology(Action):

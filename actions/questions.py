@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.common import clear_flow_slots, metadata, safe_log_event, timezone_of, who
+from actions.question_privacy import asker_key, number_buttons, private_route, to_asker
 from bot import clock, content, storage
 from bot.language import coaching_after
 from bot.language.coaching import QuestionAdvice, advise, off_limits_hits, offer_lines, texts
@@ -38,9 +39,13 @@ def _offer(tracker: Tracker) -> Dict[str, Any]:
     return offer if isinstance(offer, dict) else {}
 
 
-def _say(dispatcher: CollectingDispatcher, language: str, name: str, response: str, **values: Any) -> None:
-    """A coaching sentence in the asker's language (English through the domain's own response)."""
-    if language == "en":
+def _say(dispatcher: CollectingDispatcher, language: str, name: str, response: str, private: Optional[str] = None,
+         **values: Any) -> None:
+    """A coaching sentence in the asker's language (English through the domain's own response); to the
+    asker's private chat alone when ``private`` names them (a group, ``actions/question_privacy.py``)."""
+    if private:
+        to_asker(dispatcher, private, texts(language)[name].format(**values))
+    elif language == "en":
         dispatcher.utter_message(response=response, **values)
     else:
         dispatcher.utter_message(text=texts(language)[name].format(**values))
@@ -96,11 +101,12 @@ class ValidateQuestionForm(KintsugiFormValidation):
         rules = storage.current_rules(person.couple_id)
         told = str(metadata(tracker).get("language") or "")[:2].lower() or None
         advice = advise(text, rules.rules.get("off_limits") if rules else None, language=told)
+        private = private_route(tracker, person)
         if advice.off_limits_hits:
-            _say(dispatcher, advice.language, "off_limits", "utter_question_off_limits",
+            _say(dispatcher, advice.language, "off_limits", "utter_question_off_limits", private,
                  topics=", ".join(advice.off_limits_hits))
         if advice.kind == "motive_meaning":
-            _say(dispatcher, advice.language, "meaning", "utter_question_pattern")
+            _say(dispatcher, advice.language, "meaning", "utter_question_pattern", private)
         safe_log_event(tracker.sender_id, events.QUESTION_COACHED, partner_id=person.partner_id,
                        couple_id=person.couple_id,
                        details={"kind": advice.kind, "off_limits": bool(advice.off_limits_hits),
@@ -125,7 +131,7 @@ class ValidateQuestionForm(KintsugiFormValidation):
         if choice == "keep":
             safe_log_event(tracker.sender_id, events.QUESTION_KEPT, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"kind": kind})
-            _say(dispatcher, offer.get("language") or "en", "kept", "utter_question_kept")
+            _say(dispatcher, offer.get("language") or "en", "kept", "utter_question_kept", private_route(tracker, person))
             return {"question_choice": "kept"}
         if choice == "own":  # the ask action then invites their words instead of repeating the list
             return {"question_choice": None,
@@ -136,7 +142,7 @@ class ValidateQuestionForm(KintsugiFormValidation):
             hits = off_limits_hits(own, rules.rules.get("off_limits") if rules else None)
             if hits:
                 _say(dispatcher, offer.get("language") or "en", "off_limits", "utter_question_off_limits",
-                     topics=", ".join(hits))
+                     private_route(tracker, person), topics=", ".join(hits))
             safe_log_event(tracker.sender_id, events.QUESTION_REWORDED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"kind": kind, "own_words": True})
             return {"question_choice": "own", "question_text": own}
@@ -200,12 +206,19 @@ class ActionAskQuestionChoice(Action):
                     {"title": say["buttons"]["own"], "payload": "my own words"}]
         latest = (tracker.latest_message.get("text") or "").strip()[:MAX_QUESTION]
         first_ask = latest == (tracker.get_slot("question_text") or "")
+        private = private_route(tracker, who(tracker))
+        if private:  # a group: the wordings to the asker alone, the choice here by number
+            buttons = number_buttons(say, len(wordings))
         if not first_ask:
             dispatcher.utter_message(text=say["reask"], buttons=buttons)
             return []
         kind = tracker.get_slot("question_kind") or "graphic_detail"
         lines = offer_lines(QuestionAdvice(kind, language, wordings=tuple(wordings)))
         intro = say["intro"].get(kind) or say["intro"]["graphic_detail"]
+        if private:
+            to_asker(dispatcher, private, "\n\n".join([intro, "\n".join(lines), say["prompt"]]))
+            dispatcher.utter_message(text=say["group_choice"], buttons=buttons)
+            return []
         dispatcher.utter_message(text="\n\n".join([intro, "\n".join(lines), say["prompt"]]), buttons=buttons)
         return []
 
@@ -249,7 +262,12 @@ class ActionQuestionWrapup(Action):
             safe_log_event(tracker.sender_id, events.QUESTION_READY_NOW, partner_id=person.partner_id,
                            couple_id=person.couple_id)
             asker = _asker_if_not(person.partner_id, tracker.sender_id)
-            if asker:  # the other partner pressed "Now": handled as themselves, the question stays the asker's
+            private = private_route(tracker, person, asker_key(tracker.sender_id) if asker else None)
+            if private:  # a group: the chosen wording to the asker alone; here, that a question is ready
+                to_asker(dispatcher, private, coaching_after.text(language, "utter_question_go_ahead", question=question))
+                ready = texts(language)["group_ready_partner"].format(asker=asker) if asker else texts(language)["group_ready"]
+                dispatcher.utter_message(text=ready)
+            elif asker:  # the other partner pressed "Now": handled as themselves, the question stays the asker's
                 coaching_after.say(dispatcher, language, "utter_question_go_ahead_for_partner", asker=asker,
                                    question=question)
             else:
@@ -257,28 +275,3 @@ class ActionQuestionWrapup(Action):
             coaching_after.say(dispatcher, language, "utter_answering_tips")
         return clear_flow_slots(tracker)
 
-
-class ActionAskQuestionTiming(Action):
-    """Ask now or later, in the asker's language (English: the domain's response with its buttons)."""
-
-    def name(self) -> Text:
-        return "action_ask_question_timing"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        language = _offer(tracker).get("language") or "en"
-        coaching_after.say(dispatcher, language, "utter_ask_question_timing",
-                           buttons=coaching_after.timing_buttons(language))
-        return []
-
-
-class ActionAskQuestionWhen(Action):
-    """Ask when, in the asker's language."""
-
-    def name(self) -> Text:
-        return "action_ask_question_when"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        coaching_after.say(dispatcher, _offer(tracker).get("language") or "en", "utter_ask_question_when")
-        return []

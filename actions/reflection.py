@@ -201,6 +201,16 @@ class ValidateReflectionForm(KintsugiFormValidation):
         return {"reflection_answer": outcome}
 
 
+def reader_language(tracker: Tracker) -> str:
+    """The language of whoever reads a delivered reflection: the trigger carries none, so the latest message
+    here that named one (their client's), else English."""
+    for event in reversed(tracker.events or []):
+        told = ((event.get("metadata") or {}) if event.get("event") == "user" else {}).get("language")
+        if told:
+            return private_words.choose(told)
+    return "en"
+
+
 def deliver(tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
     """Send the finished reflection to the partner's private chats (sealed in the reminder)."""
     person = who(tracker)
@@ -251,5 +261,5 @@ class ActionReflectionDelivered(Action):
             except (sealed.Unreadable, sealed.MissingKey):
                 text = None
             if text:
-                say(dispatcher, speaks(tracker), "utter_reflection_delivered", words=text)
+                say(dispatcher, reader_language(tracker), "utter_reflection_delivered", words=text)
         return []

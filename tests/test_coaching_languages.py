@@ -15,12 +15,12 @@ import pytest
 from actions.closeness import ActionAskClosenessAnswer, ActionClosenessStart, ActionClosenessWrapup, \
     ValidateClosenessForm
 from actions.feelings import ActionListenToFeelings
-from actions.questions import ActionAskQuestionTiming, ActionQuestionWrapup, ValidateQuestionForm
+from actions.question_timing import ActionAskQuestionTiming
+from actions.questions import ActionQuestionWrapup, ValidateQuestionForm
 from actions.reflection import ActionAskReflectionAnswer, ActionReflectionStart, ValidateReflectionForm
 from bot import closeness, content, private_words, sealed, storage
 from bot.config import get_settings
 from bot.language import coaching_after
-from bot.storage import private_notes
 from tests.action_kit import domain, run, run_validation, tracker
 
 LANGS = ("de", "es", "fr")
@@ -188,3 +188,18 @@ def test_the_reflect_first_nudge_comes_in_the_replys_language(database: str, rep
     texts: List[str] = [m.get("text") or "" for m in said]
     assert any(t in nudges for t in texts), texts
     assert not re.search(r"\b(before explaining|One gentle idea|It might help)\b", " ".join(texts))
+
+
+def test_a_delivered_reflection_is_introduced_in_the_readers_language(key: str) -> None:
+    from actions.reflection import ActionReflectionDelivered
+    from bot import clock
+    from tests.action_kit import user_event
+
+    ana = storage.identify("tg-401", "tg:401")
+    storage.identify("tg-402", "tg:402")
+    storage.redeem_link_code(storage.create_link_code(ana.couple_id, ana.partner_id), "tg-402")
+    storage.schedule_reminder(ana.couple_id, "tg-402", clock.now(), "reflection", {"sealed": sealed.seal("Not sure yet")})
+    storage.claim_due_reminders("test", now=clock.now())  # being delivered, as the reminder loop does
+    earlier = user_event("hola", metadata=meta("tg:402", "es"))
+    _, said = run(ActionReflectionDelivered(), tracker("tg-402", "", "EXTERNAL_reflection", history=[earlier]))
+    assert said[0]["text"].startswith("Tu pareja ha escrito una reflexión privada") and "Not sure yet" in said[0]["text"]

@@ -47,6 +47,19 @@ def say(dispatcher: Any, language: str, response: str, buttons: Optional[List[Di
     dispatcher.utter_message(text=text, **({"buttons": buttons} if buttons else {}))
 
 
+def text(language: str, response: str, **values: Any) -> str:
+    """One after-choice sentence as text in ``language`` (English: the domain's response)."""
+    translated = texts(language).get(response)
+    if translated:
+        try:
+            return str(translated).format(**values)
+        except (KeyError, IndexError, ValueError):
+            return str(translated)
+    from actions.common import response_text
+
+    return response_text({}, response, **values)
+
+
 def when_words(moment: datetime, language: str, english: str) -> str:
     """A day and a time in ``language`` (``moment`` already in the reader's zone); ``english`` when English."""
     pattern = texts(language).get("when_pattern")
