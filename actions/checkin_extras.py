@@ -9,26 +9,24 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.checkins import _remember_side
-from actions.common import is_side_talk, timezone_of, user_text, who
+from actions.common import timezone_of, user_text, who
+from actions.partner_action import PartnerAction
 from bot import storage
 from bot.language.quiet_words import OFF, parse_quiet_hours
 from bot.language.local_times import clock_in
 from bot.language.timeparse import local_clock, parse_duration
 
 
-class ActionCheckinSnooze(Action):
+class ActionCheckinSnooze(PartnerAction):
     """ "Snooze", "ask me again in an hour": the open check-in comes back a little later."""
+
+    remembers_side = True
 
     def name(self) -> Text:
         return "action_checkin_snooze"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
-        _remember_side(tracker, person)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         snoozed = storage.snooze_checkin(person.partner_id, parse_duration(user_text(tracker)))
         if snoozed.status != "snoozed":
             dispatcher.utter_message(response=f"utter_checkin_snooze_{snoozed.status}")
@@ -38,18 +36,16 @@ class ActionCheckinSnooze(Action):
         return []
 
 
-class ActionCheckinQuietHours(Action):
+class ActionCheckinQuietHours(PartnerAction):
     """ "Quiet hours from 10pm to 7am", "no messages after 10:30pm", "no quiet hours"; each partner's own."""
+
+    remembers_side = True
 
     def name(self) -> Text:
         return "action_checkin_quiet_hours"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
-        _remember_side(tracker, person)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         parsed = parse_quiet_hours(user_text(tracker))
         if parsed is None:
             dispatcher.utter_message(response="utter_quiet_hours_ask")

@@ -9,9 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import is_group, is_side_talk, metadata, user_text, who
-from actions.shown_times import checkin_time
+from actions.common import is_group, user_text, who
 from actions.forms import KintsugiFormValidation
+from actions.partner_action import PartnerAction, remember_side
+from actions.shown_times import checkin_time
 from bot import storage
 from bot.language.timeparse import parse_daily_time
 
@@ -30,25 +31,16 @@ def describe_days(weekdays: str) -> str:
     return "on " + (" and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
-def _remember_side(tracker: Tracker, person: storage.Who) -> None:
-    """Where this partner's private prompt goes, and their zone (the message's, else the default)."""
-    meta = metadata(tracker)
-    storage.note_checkin_partner(person.couple_id, person.partner_id, conversation_id=tracker.sender_id,
-                                 private=not is_group(tracker), timezone=str(meta.get("timezone") or "")[:64] or None)
-
-
-class ActionCheckinSetup(Action):
+class ActionCheckinSetup(PartnerAction):
     """ "Remind us to do our check-in every evening at 9", or "move our check-in to 8pm"."""
+
+    remembers_side = True
 
     def name(self) -> Text:
         return "action_checkin_setup"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
-        _remember_side(tracker, person)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         parsed = parse_daily_time(user_text(tracker))
         if parsed is None:
             dispatcher.utter_message(response="utter_checkin_ask_time")
@@ -66,17 +58,14 @@ class ActionCheckinSetup(Action):
         return []
 
 
-class ActionCheckinSkip(Action):
+class ActionCheckinSkip(PartnerAction):
     """ "Skip today": no prompt for either partner today."""
 
     def name(self) -> Text:
         return "action_checkin_skip"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         current = storage.daily_checkin(person.couple_id)
         if current is None or current.status != "active":
             dispatcher.utter_message(response="utter_checkin_none")
@@ -86,17 +75,14 @@ class ActionCheckinSkip(Action):
         return []
 
 
-class ActionCheckinStop(Action):
+class ActionCheckinStop(PartnerAction):
     """ "Stop the check-ins"."""
 
     def name(self) -> Text:
         return "action_checkin_stop"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         stopped = storage.stop_daily_checkin(person.couple_id)
         dispatcher.utter_message(response="utter_checkin_stopped" if stopped else "utter_checkin_none")
         return []
@@ -121,17 +107,14 @@ def share_choice(tracker: Tracker) -> Optional[str]:
     return None
 
 
-class ActionCheckinShare(Action):
+class ActionCheckinShare(PartnerAction):
     """Each partner chooses what the other sees of their check-ins; nothing until they say."""
 
     def name(self) -> Text:
         return "action_checkin_share"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         choice = share_choice(tracker)
         if choice is None:
             dispatcher.utter_message(response="utter_checkin_share_ask")
@@ -182,7 +165,7 @@ class ActionCheckinMood(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         person = who(tracker)
-        _remember_side(tracker, person)
+        remember_side(tracker, person)
         mood = mood_of(tracker)
         answer = storage.record_checkin_mood(person.couple_id, person.partner_id, mood) if mood else None
         if answer is None:
