@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.checkins import DAY_NAMES
-from actions.common import is_side_talk, timezone_of, user_text, who
+from actions.common import timezone_of, user_text, who
+from actions.partner_action import PartnerAction
 from actions.shown_times import slot_time
 from actions.weekly_talk import named_weekday
 from bot import clock, content, storage
@@ -48,17 +49,14 @@ def checklist_edit(text: str) -> Tuple[Optional[str], Optional[str]]:
     return None, None
 
 
-class ActionMoneyDateSetup(Action):
+class ActionMoneyDateSetup(PartnerAction):
     """Set up, move or stop the monthly money date."""
 
     def name(self) -> Text:
         return "action_money_date_setup"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         text = user_text(tracker)
         if STOP.search(text):
             stopped = storage.stop_money_date(person.couple_id)
@@ -80,17 +78,14 @@ class ActionMoneyDateSetup(Action):
         return []
 
 
-class ActionMoneyChecklist(Action):
+class ActionMoneyChecklist(PartnerAction):
     """Show, add to or take from the couple's money checklist."""
 
     def name(self) -> Text:
         return "action_money_checklist"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if is_side_talk(tracker):
-            return []
-        person = who(tracker)
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     person: storage.Who) -> List[EventType]:
         add, remove = checklist_edit(user_text(tracker))
         if add or remove:
             outcome, _items = storage.edit_money_checklist(person.couple_id, tracker.sender_id, add=add, remove=remove)
