@@ -14,8 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-import yaml
-
 from bot import content
 from bot.language.coaching import QuestionAdvice, advise
 
@@ -150,5 +148,4 @@ def lines(figures: Figures) -> List[str]:
 
 def load_items(path: Path) -> List[Dict[str, Any]]:
     """The labelled lines of a YAML file (``lines:``)."""
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["lines"]
+    return content.parse(path)["lines"]  # bot.content's one YAML loader, uncached: a fresh list each call

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence
 
-import yaml
-
+from bot import content
 from bot.language.apology import is_defensive
 
 
@@ -60,5 +59,4 @@ def lines(figures: Figures) -> List[str]:
 
 def load_items(path: Path) -> List[Dict[str, Any]]:
     """The labelled replies of a YAML file (``lines:``)."""
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["lines"]
+    return content.parse(path)["lines"]  # bot.content's one YAML loader, uncached: a fresh list each call
