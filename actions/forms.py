@@ -159,7 +159,8 @@ def merge_refusal(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Do
     texts = [_said(m, domain) for m in said]
     if said[-1].get("response") in NOTES_BEFORE_ASK and (domain.get("responses") or {}).get(f"utter_ask_{slot}"):
         texts.append(response_text(domain, f"utter_ask_{slot}"))
-    merged = {"text": "\n\n".join(t for t in texts if t), "buttons": _ask_buttons(slot, tracker, domain),
+    # One paragraph: channels send each paragraph of a message without buttons as its own message.
+    merged = {"text": " ".join(t.strip() for t in texts if t), "buttons": _ask_buttons(slot, tracker, domain),
               "elements": [], "custom": {}, "template": None, "response": None, "image": None, "attachment": None}
     del dispatcher.messages[before:]
     dispatcher.messages.append(merged)

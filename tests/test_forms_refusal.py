@@ -59,7 +59,7 @@ def test_a_rule_answer_for_another_question_is_noted_there_and_the_question_aske
     events, messages = run(ValidateRulesForm(), t)
     assert any(e.get("name") == "rule_off_limits" and e.get("value") == "no details about sex" for e in events)
     [message] = messages
-    assert message["text"] == "\n\n".join([ask_text("utter_rule_noted_elsewhere").format(rule="Off-limits details"),
+    assert message["text"] == " ".join([ask_text("utter_rule_noted_elsewhere").format(rule="Off-limits details"),
                                            ask_text("utter_ask_rule_resume")])
     assert run(ASKS["action_ask_rule_resume"], after(t, events, messages))[1] == []
 
