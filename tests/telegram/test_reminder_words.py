@@ -53,3 +53,20 @@ def test_each_partner_reads_their_own_zone_else_the_couples(sqlite_database: str
     assert _zone(due("tg-502", "pause_started", moment), 502) == "Europe/Berlin"  # the couple's, until Ben says
     set_partner_timezone(ben.partner_id, "America/New_York")
     assert _zone(due("tg-502", "pause_started", moment), 502) == "America/New_York"
+
+
+def test_a_group_reads_the_time_in_both_partners_zones(sqlite_database: str) -> None:
+    from bot.telegram.reminder_words import _zones
+
+    ana = storage.identify("tg--77", "tg:601", channel="telegram", chat_type="supergroup", display_name="Ana")
+    ben = storage.identify("tg--77", "tg:602", channel="telegram", chat_type="supergroup", display_name="Ben")
+    set_partner_timezone(ana.partner_id, "Europe/Berlin")
+    set_partner_timezone(ben.partner_id, "America/New_York")
+    resume_at = datetime(2026, 11, 30, 19, 30, tzinfo=timezone.utc)
+    reminder = DueReminder(1, ana.couple_id, "tg--77", "pause_started", resume_at,
+                           {"resume_at": resume_at.isoformat()})
+    zone, *others = _zones(reminder, -77)
+    assert [zone, *others] == ["Europe/Berlin", "America/New_York"]
+    with clock.frozen(resume_at - timedelta(minutes=40)):
+        text = worded(reminder, reminder_message("pause_started"), zone, others)["text"]
+    assert text.startswith("Hi both") and "at 8:30 pm Berlin time, 2:30 pm New York time (in 40 minutes)" in text
