@@ -40,7 +40,8 @@ def test_german_question_gets_german_wordings_and_own_words_work(rasa_stack: Ras
     assert "Schreib sie so" in texts(own)
     rasa_stack.send(sender, "Was hast du bei ihr gesucht?", meta)
     final = rasa_stack.send(sender, "now", meta)
-    assert '"Was hast du bei ihr gesucht?"' in texts(final)
+    assert "Wenn du bereit bist, frag: „Was hast du bei ihr gesucht?“" in texts(final)  # after the choice: German too
+    assert "Für den Menschen, der antwortet" in texts(final) and "For the partner who answers" not in texts(final)
 
 
 def test_off_limits_rules_are_still_checked_on_the_offer(rasa_stack: RasaStack, stack_db: str) -> None:
