@@ -5,10 +5,14 @@ couple to a therapist's practice; ``/consent on`` and ``/consent off`` say yes o
 sharing. Plain ``/consent`` needs nothing here: it is an intent of the domain, which
 Rasa's own ``/intent`` handling already understands. Codes have a fixed shape, so they
 are read by pattern, not guessed by the trained model.
+
+A message that is only one of the check-in's mood emoji (the prompt's buttons in
+``content/channels/reminders.yml``) is a check-in mood: a text model cannot tell "🙂" from "👍".
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,6 +28,26 @@ _CODE_CHARS = "A-HJ-NP-Za-hj-np-z2-9"  # the code alphabet (bot.storage.linking)
 _LINK = re.compile(r"^\s*/link(?:@\w+)?\s+(\S+)\s*$", re.IGNORECASE)
 _CODE_IN_TEXT = re.compile(rf"(?<![\w-])([{_CODE_CHARS}]{{5}}[- ]?[{_CODE_CHARS}]{{5}})(?![\w-])")
 _CONSENT = re.compile(r"^\s*/consent(?:@\w+)?\s+(on|off|yes|no)\s*$", re.IGNORECASE)
+
+
+MOOD_INTENT = "checkin_mood"
+
+
+@lru_cache(maxsize=1)
+def _mood_emoji() -> Dict[str, str]:
+    from bot import content
+
+    moods = {}
+    for button in content.load("channels/reminders")["checkin"]["buttons"]:
+        value = re.search(r'"checkin_mood":\s*"(\d)"', button["payload"])
+        if value:
+            moods[button["title"].strip()] = value.group(1)
+    return moods
+
+
+def bare_mood(text: str) -> Optional[str]:
+    """The mood (1-5, as the buttons send it) of a message that is only one mood emoji, else None."""
+    return _mood_emoji().get((text or "").strip().replace("\ufe0f", ""))
 
 
 def read_command(text: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -58,6 +82,15 @@ class TypedCommands(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Override the intent of each message that is a typed command."""
         for message in messages:
+            mood = bare_mood(message.get(TEXT) or "")
+            if mood is not None:
+                message.set(INTENT, {"name": MOOD_INTENT, "confidence": 1.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [{"name": MOOD_INTENT, "confidence": 1.0}], add_to_output=True)
+                entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != MOOD_INTENT]
+                entities.append({"entity": MOOD_INTENT, "value": mood, "start": 0, "end": len(message.get(TEXT)),
+                                 "extractor": type(self).__name__})
+                message.set(ENTITIES, entities, add_to_output=True)
+                continue
             command = read_command(message.get(TEXT) or "")
             if command is None:
                 continue
