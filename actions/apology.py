@@ -63,6 +63,13 @@ class ActionStartApology(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if is_group(tracker):  # drafting is coaching for the writer alone: never where the partner reads
+            from rasa_sdk.events import FollowupAction
+
+            from actions.closeness import say, speaks
+
+            say(dispatcher, speaks(tracker), "utter_private_in_group")
+            return [FollowupAction("action_listen")]
         person = who(tracker)
         safe_log_event(tracker.sender_id, events.APOLOGY_STARTED, partner_id=person.partner_id,
                        couple_id=person.couple_id)

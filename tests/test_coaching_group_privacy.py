@@ -69,3 +69,19 @@ def test_a_widget_partners_own_session_is_where_a_chosen_send_goes(database: str
     storage.identify("sess-home", "web:sess-home:B", channel="web", chat_type="web")
     shared = storage.identify("sess-home", "web:sess-home:A", channel="web", chat_type="web")
     assert shared.partner_count == 2 and partner_chats(shared) == []  # one screen for both: not "privately"
+
+
+def test_an_apology_is_never_drafted_where_the_partner_reads(database: str) -> None:
+    """In a group "help me apologise" gets one kind line pointing to a private chat, in the writer's language."""
+    from actions.apology import ActionStartApology
+    from tests.action_kit import responses
+
+    events, said = run(ActionStartApology(), tracker(GROUP, "help me apologise", "apologise", metadata=ANA))
+    assert responses(said) == ["utter_private_in_group"] and [(e["event"], e["name"]) for e in events] == [
+        ("followup", "action_listen")]
+    _, said = run(ActionStartApology(), tracker(GROUP, "help me apologise", "apologise",
+                                                metadata={**ANA, "language": "es"}))
+    assert said[0]["text"].startswith("Esto es solo para cada uno de vosotros")
+    _, said = run(ActionStartApology(), tracker("tg-7001", "help me apologise", "apologise",
+                                                metadata={**ANA, "chat_type": "private"}))
+    assert responses(said) == ["utter_apology_intro"]
