@@ -8,11 +8,19 @@ import asyncio
 import logging
 from typing import Any, Dict, List
 
-from bot import storage
+import pytest
+
+from bot import sealed, storage
 from bot.rasa_plugins.widget_replies import ReplyBook
 from bot.storage import widget_outbox
 
 WORDS = "I keep checking his phone while he sleeps"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kept replies are sealed with the deployment's key (KINTSUGI_ENCRYPTION_KEY)."""
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", sealed.new_key())
 
 
 class Socket:
@@ -49,6 +57,16 @@ async def test_a_reply_kept_by_one_process_reaches_the_socket_of_the_next_once(d
     assert await ReplyBook().unconfirmed("web-1") == []
     assert [m["text"] for m in await after.unconfirmed("web-2")] == ["someone else's"]
     assert WORDS not in caplog.text
+    assert all(WORDS not in payload for payload in stored_payloads())  # sealed: no words in the table
+
+
+async def test_without_a_key_nothing_is_stored_and_the_process_keeps_the_reply(database, monkeypatch) -> None:
+    monkeypatch.delenv("KINTSUGI_ENCRYPTION_KEY", raising=False)
+    book, socket = ReplyBook(), Socket()
+    reply = await book.deliver("web-1", {"text": WORDS}, "m1", socket.emit)
+    assert rows() == 0
+    back = Socket()
+    assert await book.rejoin("web-1", nothing, back.emit) == 1 and back.got[0]["reply_id"] == reply
 
 
 async def test_a_message_handled_by_one_process_is_not_handled_again_by_another(database) -> None:
@@ -113,3 +131,10 @@ def rows() -> int:
 
     with storage.db.session_scope() as session:
         return session.scalar(select(func.count()).select_from(widget_outbox.WidgetReply))
+
+
+def stored_payloads() -> list:
+    from sqlalchemy import select
+
+    with storage.db.session_scope() as session:
+        return list(session.scalars(select(widget_outbox.WidgetReply.payload)))

@@ -5,30 +5,47 @@ Every reply to a widget conversation is kept (``widget_replies``) until the widg
 socket. A client message id is recorded when its handling starts and when it ends
 (``processed_updates``, keys hashed), so a resend reaching any process is never handed to rasa
 twice. Rows go on confirmation, after ``KEEP`` (a day), with the retention purge, and with the
-partner's conversations on erasure. Nothing here logs a reply's words.
+partner's conversations on erasure. Payloads are sealed (``bot.sealed``): the table never holds
+a reply's words in plain text, and nothing here logs them.
 """
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock
+from bot import clock, sealed
 from bot.storage.db import session_scope
 from bot.storage.models import ProcessedUpdate, WidgetReply
 
+log = logging.getLogger(__name__)
+
 KEEP = timedelta(hours=24)
 MAX_PER_SESSION = 100
+_warned = False
 
 
 def keep(session_id: str, reply_id: str, message: Dict[str, Any]) -> bool:
-    """Keep one reply until the widget confirms it (True once stored)."""
+    """Keep one reply, sealed, until the widget confirms it (True once stored).
+
+    A reply can hold private words (a list item, a reflection read back), so the table holds
+    only ciphertext (``bot.sealed``, ``KINTSUGI_ENCRYPTION_KEY``). Without a key nothing is
+    stored (False): the rasa process keeps the reply in its memory instead.
+    """
+    global _warned
+    try:
+        payload = sealed.seal(message)
+    except sealed.MissingKey:
+        if not _warned:
+            log.warning("no encryption key: unconfirmed widget replies are kept in the rasa process only")
+            _warned = True
+        return False
     with session_scope() as session:
-        session.add(WidgetReply(session_id=session_id, reply_id=reply_id, payload=json.dumps(message)))
+        session.add(WidgetReply(session_id=session_id, reply_id=reply_id, payload=payload))
     return True
 
 
@@ -39,7 +56,14 @@ def unconfirmed(session_id: str) -> List[Dict[str, Any]]:
         rows = list(session.scalars(select(WidgetReply).where(WidgetReply.session_id == session_id,
                                                               WidgetReply.at >= oldest)
                                     .order_by(WidgetReply.id.desc()).limit(MAX_PER_SESSION)))
-        return [json.loads(row.payload) for row in reversed(rows)]
+        payloads = [row.payload for row in reversed(rows)]
+    messages = []
+    for payload in payloads:
+        try:
+            messages.append(sealed.unseal(payload))
+        except (sealed.Unreadable, sealed.MissingKey):  # sealed with another key: cannot be sent again
+            continue
+    return messages
 
 
 def confirm(session_id: str, reply_ids: Iterable[str]) -> int:

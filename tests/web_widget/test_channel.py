@@ -20,7 +20,10 @@ def _database(sqlite_database: str, monkeypatch: pytest.MonkeyPatch) -> str:
     The AI disclosure (tested in tests/test_disclosure_memory.py) stays out of these replies."""
     import bot.disclosure
 
+    from bot import sealed
+
     monkeypatch.setattr(bot.disclosure, "wrap", lambda handler: handler)
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", sealed.new_key())
     return sqlite_database
 
 

@@ -70,8 +70,11 @@ def until(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
 
 
 def test_replies_kept_before_a_rasa_restart_arrive_once_after_it(
-        open_page: OpenPage, gateway: ThreadedApp, cutter: Cutter, own_stack: RasaStack) -> None:
+        open_page: OpenPage, gateway: ThreadedApp, cutter: Cutter, own_stack: RasaStack,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.storage import widget_outbox
+
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", own_stack.stack.encryption_key)  # to read the sealed rows
 
     widget = open_page(gateway.url)
     widget.open()
@@ -91,6 +94,7 @@ def test_replies_kept_before_a_rasa_restart_arrive_once_after_it(
     with use_database(own_stack.database_url):
         until(lambda: widget_outbox.handled(session, client_id), "rasa never finished handling the message")
         kept = [m["reply_id"] for m in widget_outbox.unconfirmed(session)]
+        assert all(said not in p and answer[0] not in p for p in sealed_rows(session)), "rows hold ciphertext"
     assert len(kept) == len(answer), "every reply to the cut message is kept in the database"
 
     own_stack.stack.stop("rasa", signal.SIGKILL)  # no goodbye: only what the database holds survives
@@ -113,3 +117,13 @@ def test_replies_kept_before_a_rasa_restart_arrive_once_after_it(
 
     logs = "\n".join(p.read_text(errors="replace") for p in Path(own_stack.log_dir).glob("*.log"))
     assert said not in logs and answer[0] not in logs
+
+
+def sealed_rows(session: str) -> list:
+    from sqlalchemy import select
+
+    from bot.storage.db import session_scope
+    from bot.storage.models import WidgetReply
+
+    with session_scope() as db:
+        return list(db.scalars(select(WidgetReply.payload).where(WidgetReply.session_id == session)))
