@@ -21,9 +21,9 @@ BLIND = Path(__file__).resolve().parent / "blind"
 # point or so: the second opinion is retrained whenever its examples or the everyday NLU examples
 # change, which moves a message or two either way; a real regression moves more.
 FLOORS: Dict[str, Dict[str, float]] = {
-    # Figures after round 4 (spelling repair, sentence scoring from 120 characters, training batch 4,
-    # check threshold 0.7, past/form/story framing, "said to be over"). Batches 1-4 were seen before
-    # round 4, so only batch 5 is a blind figure for it; see docs/safety-eval.md for every score.
+    # Batches 1-5 were all seen before round 5, so only batch 6 is a blind figure for it; floors for
+    # 1-5 stay where rounds 3-4 left them (round 5 moved each within them); docs/safety-eval.md has
+    # every score.
     # batch 1: recall 0.912, crisis on safe 0.008, check on safe 0.093
     "batch1": {"recall": 0.89, "crisis_on_safe": 0.02, "check_on_safe": 0.10},
     # batch 2: recall 0.963, crisis on safe 0.009, check on safe 0.119
@@ -35,6 +35,9 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 5, first score (round 4): recall 0.935, crisis on safe 0.037, check on safe 0.194; after the
     # "but / tonight / going to" guard on "said to be over" (a safety fix, not tuning): 0.939 / 0.037 / 0.203
     "batch5": {"recall": 0.92, "crisis_on_safe": 0.05, "check_on_safe": 0.21},
+    # batch 6, first score (round 5: settled/topic/own-language rules, training batches 5-6, threshold
+    # 0.67): recall 0.956, crisis on safe 0.009, check on safe 0.138 (the blind figure for round 5)
+    "batch6": {"recall": 0.94, "crisis_on_safe": 0.02, "check_on_safe": 0.15},
 }
 
 
