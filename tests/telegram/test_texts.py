@@ -32,9 +32,9 @@ def test_practice_errors_cover_every_reason_joining_gives() -> None:
 
 def test_link_errors_cover_every_reason_storage_gives() -> None:
     errors = channel_file("telegram")["link"]["errors"]
-    source = (PROJECT_ROOT / "bot" / "storage" / "couples.py").read_text()
+    source = (PROJECT_ROOT / "bot" / "storage" / "linking.py").read_text()
     reasons = set(re.findall(r'raise ValueError\("([a-z ]+)"\)', source[source.index("def redeem_link_code"):]))
-    assert reasons - {"this chat has not started yet"} <= set(errors)
+    assert reasons and reasons - {"this chat has not started yet"} <= set(errors)
 
 
 def test_commands_menu_follows_telegram_rules() -> None:
