@@ -1,4 +1,9 @@
-"""The weekly "state of us" talk: agree a slot, open it, two equal timed turns, one small action kept.
+"""The weekly "state of us" talk: agree a slot, open it, two equal timed turns, one small action both agree on.
+
+The closing step is kept once both partners said yes (the other partner is asked with buttons, either
+can suggest a change: ``bot/storage/talk_steps.py``); a talk stopped by a pause is offered again at the
+pause's end (pick up where you were, or another time); "stop the weekly talk" (the setup intent, read by
+its stop words) asks once, with buttons.
 
 The words are in ``content/rituals.yml`` (``bot/rituals.py`` puts them together for every channel);
 the turn ends are reminders (``bot/storage/weekly_talk.py``), so they come on time on any gateway.
@@ -17,11 +22,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.checkins import DAY_NAMES
-from actions.common import is_side_talk, timezone_of, user_text, who
+from actions.common import is_side_talk, language_of, timezone_of, user_text, who
 from actions.shown_times import slot_time
 from bot import clock, content, storage
 from bot.language.timeparse import WEEKDAY_WORDS, parse_daily_time
-from bot.rituals import talk_opening, talk_started, talk_turn_end
+from bot.rituals import ritual_message, step_buttons, step_words, talk_opening, talk_started, talk_turn_end
+from bot.storage import talk_steps
+
+CHOICE = "talk_choice"  # the entity of this flow's buttons: agree/change, resume/later, yes/no
+
+
+def choice_of(tracker: Tracker) -> str | None:
+    """The button pressed (entity ``talk_choice``), else None."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == CHOICE and entity.get("value"):
+            return str(entity["value"]).lower()
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -34,6 +50,32 @@ def action_words(text: str) -> str:
     """ "Our action this week is a walk on Saturday" → "a walk on Saturday"."""
     words = " ".join((text or "").split())
     return _action_lead_ins().sub("", words, count=1).strip(" .!\"'“”")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> "re.Pattern[str]":
+    patterns = content.load("rituals")["weekly_talk_stop_words"]
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.I)
+
+
+def wants_stop(text: str) -> bool:
+    """ "Stop the weekly talk", "cancel our Sunday talks", "keine Wochengespräche mehr": to stop it for good."""
+    return bool(_stop_words().search(" ".join((text or "").split())))
+
+
+def stop_talk(dispatcher: CollectingDispatcher, tracker: Tracker, person) -> None:
+    """Stopping the weekly talk: asked once with buttons, stopped only on the yes."""
+    words, choice = step_words(language_of(tracker)), choice_of(tracker)
+    if choice == "no":
+        dispatcher.utter_message(text=words["kept"])
+    elif choice == "yes":
+        dispatcher.utter_message(text=words["stopped"] if storage.stop_weekly_talk(person.couple_id) else words["none"])
+    elif (slot := storage.weekly_talk(person.couple_id)) is None or slot.status != "active":
+        dispatcher.utter_message(text=words["none"])
+    else:
+        dispatcher.utter_message(text=words["stop_ask"], buttons=[
+            {"title": words["stop_yes_button"], "payload": '/talk_setup{"talk_choice": "yes"}'},
+            {"title": words["stop_no_button"], "payload": '/talk_setup{"talk_choice": "no"}'}])
 
 
 def named_weekday(text: str) -> int | None:
@@ -56,6 +98,9 @@ class ActionTalkSetup(Action):
             return []
         person = who(tracker)
         text = user_text(tracker)
+        if choice_of(tracker) in ("yes", "no") or wants_stop(text):
+            stop_talk(dispatcher, tracker, person)
+            return []
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
             dispatcher.utter_message(response="utter_talk_ask_slot")
@@ -94,6 +139,20 @@ class ActionTalkStart(Action):
         if is_side_talk(tracker):
             return []
         person = who(tracker)
+        choice, words = choice_of(tracker), step_words(language_of(tracker))
+        if choice == "resume":
+            point = talk_steps.resume_talk(person.couple_id)
+            dispatcher.utter_message(text=words["resumed"].format(turn=words["turns"][point.turn - 1],
+                                                                  left=point.minutes_left)
+                                     if point else words["nothing_to_resume"])
+            return []
+        if choice == "later":
+            talk_steps.drop_resume(person.couple_id)
+            dispatcher.utter_message(text=words["later"])
+            return []
+        if choice is None and wants_stop(user_text(tracker)):  # "stop the weekly talk" read as a start
+            stop_talk(dispatcher, tracker, person)
+            return []
         storage.start_talk(person.couple_id, tracker.sender_id)
         dispatcher.utter_message(text=talk_started())
         return []
@@ -107,10 +166,17 @@ class ActionTalkTurn(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        latest = storage.latest_reminder(tracker.sender_id, "talk_turn")
+        kind = tracker.get_slot("reminder_kind") or "talk_turn"
+        if kind not in ("talk_turn", talk_steps.STEP_KIND, talk_steps.RESUME_KIND):
+            return []
+        latest = storage.latest_reminder(tracker.sender_id, kind)
         if latest is None:
             return []
-        dispatcher.utter_message(text=talk_turn_end(int(latest.details.get("turn") or 1)))
+        if kind == "talk_turn":
+            dispatcher.utter_message(text=talk_turn_end(int(latest.details.get("turn") or 1)))
+            return []
+        message = ritual_message(latest)  # the step for the other partner, or the offer to resume
+        dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
         return []
 
 
@@ -124,12 +190,25 @@ class ActionTalkAction(Action):
                   domain: DomainDict) -> List[EventType]:
         if is_side_talk(tracker):
             return []
-        person = who(tracker)
+        person, language = who(tracker), language_of(tracker)
+        words, choice = step_words(language), choice_of(tracker)
+        if choice in ("agree", "change"):
+            answer = talk_steps.answer_step(person.couple_id, person.partner_id, choice == "agree", tracker.sender_id,
+                                            language=language)
+            said = {"agreed": "agreed", "change": "change", "own": "own"}.get(answer.outcome, "nothing_open")
+            dispatcher.utter_message(text=words[said].format(action=answer.action or ""))
+            return []
         try:
-            talk = storage.record_talk_action(person.couple_id, person.partner_id, action_words(user_text(tracker)),
-                                              tracker.sender_id)
+            answer = talk_steps.propose_step(person.couple_id, person.partner_id, action_words(user_text(tracker)),
+                                             tracker.sender_id, language=language)
         except ValueError:
             dispatcher.utter_message(response="utter_talk_ask_action")
             return []
-        dispatcher.utter_message(response="utter_talk_action_kept", action=talk.action)
+        if answer.outcome == "agreed":  # one partner linked so far: nobody else to ask
+            dispatcher.utter_message(response="utter_talk_action_kept", action=answer.action)
+        elif answer.outcome == "ask_here":  # the couple's group: the other one answers right here
+            dispatcher.utter_message(text=words["ask_here"].format(action=answer.action),  # for either partner
+                                     buttons=[{**button, "for": "anyone"} for button in step_buttons(words)])
+        else:
+            dispatcher.utter_message(text=words["asked_partner"].format(action=answer.action))
         return []

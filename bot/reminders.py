@@ -47,6 +47,8 @@ REMINDER_INTENT = "EXTERNAL_reminder"
 # Kinds rasa answers with their own intent (and rule) instead of EXTERNAL_reminder.
 KIND_INTENTS = {CHECKIN_KIND: "EXTERNAL_checkin", SUMMARY_KIND: "EXTERNAL_promise_summary",
                 "weekly_talk": "EXTERNAL_weekly_talk", "talk_turn": "EXTERNAL_talk_turn",
+                # the weekly talk's step for the other partner, and the offer to resume after a pause
+                "talk_step": "EXTERNAL_talk_turn", "talk_resume": "EXTERNAL_talk_turn",
                 "money_date": "EXTERNAL_money_date",
                 "reflection": "EXTERNAL_reflection"}
 MAX_ATTEMPTS = 5

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 
 from bot import content, storage
 from bot.storage import DueReminder
+from bot.storage.talk_steps import RESUME_KIND, STEP_KIND, resume_point
 from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, turn_minutes
 
 
@@ -76,6 +77,37 @@ def talk_turn_end(turn: int) -> str:
     return (words["turn_over"] if int(turn) == 1 else words["closing"]).format(**_minutes())
 
 
+def step_words(language: Optional[str]) -> Dict[str, Any]:
+    """The weekly talk's step, resume and stop sentences in ``language`` (English when missing)."""
+    words = content.load("rituals")["weekly_talk_steps"]
+    return {**words["en"], **words.get((language or "en")[:2].lower(), {})}
+
+
+def step_buttons(words: Dict[str, Any]) -> List[Dict[str, str]]:
+    """Yes, or suggest a change: the other partner's answer to a suggested step."""
+    return [{"title": words["agree_button"], "payload": '/talk_action{"talk_choice": "agree"}'},
+            {"title": words["change_button"], "payload": '/talk_action{"talk_choice": "change"}'}]
+
+
+def resume_offer(couple_id: int, language: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """After a pause: the talk stopped in whose turn, minutes left, pick it up or another time; None when done."""
+    point = resume_point(couple_id)
+    if point is None:
+        return None
+    words = step_words(language)
+    return {"text": words["resume_offer"].format(turn=words["turns"][point.turn - 1], left=point.minutes_left),
+            "buttons": [{"title": words["resume_button"], "payload": '/talk_start{"talk_choice": "resume"}'},
+                        {"title": words["later_button"], "payload": '/talk_start{"talk_choice": "later"}'}]}
+
+
+def step_message(details: Dict[str, Any]) -> Dict[str, Any]:
+    """A ``talk_step`` message: the other partner asked (with buttons), or the proposer told it was agreed."""
+    words = step_words(details.get("language"))
+    if details.get("say") == "agreed":
+        return {"text": words["agreed"].format(action=details.get("action", ""))}
+    return {"text": words["ask_partner"].format(action=details.get("action", "")), "buttons": step_buttons(words)}
+
+
 def money_checklist_text(couple_id: int, key: str = "checklist") -> str:
     """The money date's opening (``key`` "opening") or its checklist, the couple's own items numbered."""
     items = "\n".join(f"{n}. {item}" for n, item in enumerate(storage.money_checklist(couple_id), start=1))
@@ -95,4 +127,8 @@ def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
         return {"text": money_checklist_text(reminder.couple_id, "opening")}
     if reminder.kind == TURN_KIND:
         return {"text": talk_turn_end(int(reminder.details.get("turn") or 1))}
+    if reminder.kind == STEP_KIND:
+        return step_message(reminder.details)
+    if reminder.kind == RESUME_KIND:  # nothing left to pick up (already resumed or finished): a short line
+        return resume_offer(reminder.couple_id) or {"text": step_words(None)["nothing_to_resume"]}
     return None

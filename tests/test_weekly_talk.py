@@ -15,7 +15,7 @@ from actions.weekly_talk import (ActionTalkAction, ActionTalkOpen, ActionTalkSet
 from bot import clock, storage
 from bot.storage import events as ev
 from tests.action_kit import responses, run, tracker
-from tests.test_actions_checkins import ANA, _linked_couple
+from tests.test_actions_checkins import ANA, BEN, _linked_couple
 from tests.test_rituals_fortnight import Delivered, _gateway
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -76,7 +76,10 @@ def test_agreed_opened_two_turns_an_action_recalled_next_week(database: str, tes
     assert "one small, concrete thing" in messages[0]["text"]
     _, messages = run(ActionTalkAction(), tracker("ana-chat", "our action is a walk on saturday morning",
                                                   "talk_action", metadata=ANA))
-    assert responses(messages) == ["utter_talk_action_kept"] and "a walk on saturday morning" in str(messages)
+    assert "asked your partner" in str(messages) and "a walk on saturday morning" in str(messages)
+    _, messages = run(ActionTalkAction(), tracker("ben-chat", "/talk_action", "talk_action", metadata=BEN,
+                                                  entities=[{"entity": "talk_choice", "value": "agree"}]))
+    assert "Agreed by you both" in str(messages)  # kept once both said yes (tests/test_talk_steps.py)
     run_until(datetime(2026, 6, 28, 20, 30, tzinfo=BERLIN))
     openings = [d for d in log if d.reminder.kind == "weekly_talk"]
     assert len(openings) == 2 and len({d.reminder.id for d in log}) == len(log)

@@ -21,9 +21,10 @@ from bot.storage.db import session_scope
 from bot.storage.models import CheckinPrompt, Partner, Promise, PromiseMark, Reminder, TalkSession
 from bot.storage.promises import SUMMARY_KIND, plan_promise_summaries
 from bot.storage.money_dates import MONEY_KIND, plan_money_dates
+from bot.storage.talk_steps import RESUME_KIND
 from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, interrupt_talk, plan_weekly_talks
 
-HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND, OPEN_KIND, TURN_KIND, MONEY_KIND)
+HELD_KINDS = (CHECKIN_KIND, SUMMARY_KIND, OPEN_KIND, TURN_KIND, MONEY_KIND, RESUME_KIND)
 HOLD_RETRY = timedelta(hours=1)
 
 

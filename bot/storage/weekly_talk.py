@@ -5,7 +5,9 @@ up) and the chat it opens in (their group when they have one). ``plan_weekly_tal
 ``plan_rituals``, on every reminder-loop tick) plans the next opening once per week as a reminder
 of kind ``weekly_talk``. ``start_talk`` opens a session and plans both turn ends at once (reminders
 of kind ``talk_turn``, turn 1 and 2), so the turns are equal whichever gateway sends them. A turn
-end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``): its timers stop.
+end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``): its timers stop; after a
+pause the couple is offered to pick it up (``bot/storage/talk_steps.py``, which also keeps the closing step
+only once both partners said yes). A step is recalled only once agreed (status ``closed``).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bot import clock, content
 from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
 from bot.storage.models import Conversation, Partner, Reminder, RitualDelivery, TalkSession, WeeklyTalk, utcnow
+from bot.storage.talk_steps import offer_resume
 
 OPEN_KIND = "weekly_talk"
 TURN_KIND = "talk_turn"
@@ -220,6 +223,7 @@ def interrupt_talk(reminder_id: int) -> None:
         talk = session.get(TalkSession, session_id) if session_id else None
         if talk is not None and talk.status == "open":
             talk.status, talk.ended_at = "interrupted", utcnow()
+            offer_resume(session, talk, clock.as_utc(utcnow()))  # a pause: picked up at its end (talk_steps)
         for other in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
                                                             Reminder.kind == TURN_KIND,
                                                             Reminder.status == "pending")).all():
@@ -256,7 +260,8 @@ def last_agreed_action(couple_id: int, *, before: Optional[datetime] = None) -> 
     before = clock.as_utc(before or utcnow())
     with session_scope() as session:
         return session.scalar(select(TalkSession.action).where(
-            TalkSession.couple_id == couple_id, TalkSession.action.isnot(None), TalkSession.ended_at < before)
+            TalkSession.couple_id == couple_id, TalkSession.action.isnot(None), TalkSession.status == "closed",
+            TalkSession.ended_at < before)
             .order_by(TalkSession.ended_at.desc()).limit(1))
 
 

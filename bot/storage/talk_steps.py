@@ -1,0 +1,198 @@
+"""The weekly talk's closing step, agreed by both partners, and picking a talk up again after a pause.
+
+``propose_step``: a partner's words become the talk's proposed step (status ``proposed``, ``action_by``
+the proposer); the other partner is asked where they read (a reminder of kind ``talk_step``, due at once,
+in the couple's group or their own chat), or in the same chat when it is the couple's group. A couple
+with one partner linked has nobody to ask: the step is kept at once. ``answer_step``: the other partner's
+yes closes the talk with the step (status ``closed``, recalled next week) and tells the proposer; a
+request for a change leaves it waiting for a new suggestion, which then goes to the first partner.
+
+``offer_resume`` (from ``interrupt_talk``): when a pause stopped the talk, the talk keeps the moment
+the pause began, and a ``talk_resume`` reminder at the pause's end offers to pick it up (whose turn,
+minutes left). ``resume_talk`` reopens it with the time it had left and plans its remaining turn ends.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional, Tuple
+
+from sqlalchemy import func, select
+
+from bot import clock, content
+from bot.storage.db import session_scope
+from bot.storage.models import Conversation, Partner, Pause, Reminder, TalkSession, utcnow
+from bot.storage.pauses import GROUP_CHAT_TYPES, reminder_chats
+
+STEP_KIND = "talk_step"
+RESUME_KIND = "talk_resume"
+TURN_KIND = "talk_turn"
+PROPOSAL_DAYS = 7  # a suggested step waits this long for the other partner's yes
+RESUME_HOURS = 24  # an interrupted talk can be picked up within a day
+
+
+@dataclass(frozen=True)
+class StepAnswer:
+    """What happened to a suggested step: ``asked`` (the other partner, elsewhere), ``ask_here`` (the couple's
+    group), ``agreed``, ``change``, ``own`` (the proposer's own yes) or ``none`` (nothing waiting)."""
+
+    outcome: str
+    action: Optional[str] = None
+    chats: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where an interrupted talk stopped: whose turn (1 or 2) and the whole minutes left in it."""
+
+    talk_id: int
+    turn: int
+    minutes_left: int
+
+
+def _minutes() -> timedelta:
+    return timedelta(minutes=int(content.load("rituals")["weekly_talk"]["turn_minutes"]))
+
+
+def _step_text(action: str) -> str:
+    words = content.load("rituals")["weekly_talk"]
+    text = " ".join((action or "").split())[: int(words["longest"])]
+    if len(text) < int(words["shortest"]):
+        raise ValueError("a step needs a few words")
+    return text
+
+
+def _cancel_turns(session, couple_id: int, talk_id: int) -> None:
+    for other in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id, Reminder.kind == TURN_KIND,
+                                                        Reminder.status == "pending")).all():
+        if (other.details or {}).get("session_id") == talk_id:
+            other.status = "cancelled"  # they are closing: no more timers
+
+
+def _tell(session, couple_id: int, besides: str, now: datetime, details: dict) -> Tuple[str, ...]:
+    """A ``talk_step`` message, due now, wherever the couple reads except ``besides`` (the chat that just spoke)."""
+    chats = tuple(c for c in reminder_chats(session, couple_id) if c != besides)
+    for chat in chats:
+        session.add(Reminder(couple_id=couple_id, conversation_id=chat, kind=STEP_KIND, due_at=now, details=details))
+    return chats
+
+
+def propose_step(couple_id: int, partner_id: Optional[int], action: str, conversation_id: str, *,
+                 language: str = "en", now: Optional[datetime] = None) -> StepAnswer:
+    """A partner suggests the week's small step; it is kept only once the other partner says yes."""
+    text = _step_text(action)
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.status == "proposed",
+            TalkSession.ended_at > now - timedelta(days=PROPOSAL_DAYS)).order_by(TalkSession.id.desc()).limit(1))
+        row = row or session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.started_at > now - timedelta(days=1))
+            .order_by(TalkSession.id.desc()).limit(1))
+        if row is None:
+            row = TalkSession(couple_id=couple_id, conversation_id=conversation_id[:255], started_at=now)
+            session.add(row)
+            session.flush()
+        _cancel_turns(session, couple_id, row.id)
+        partners = session.scalar(select(func.count(Partner.id)).where(Partner.couple_id == couple_id)) or 0
+        row.action, row.action_by, row.ended_at = text, partner_id, now
+        if partners < 2 or partner_id is None:
+            row.status = "closed"  # nobody else to ask yet
+            return StepAnswer("agreed", text)
+        row.status = "proposed"
+        chat = session.get(Conversation, conversation_id)
+        if chat is not None and chat.chat_type in GROUP_CHAT_TYPES:
+            return StepAnswer("ask_here", text)
+        chats = _tell(session, couple_id, conversation_id, now,
+                      {"say": "ask", "action": text, "talk_id": row.id, "language": language})
+        return StepAnswer("asked" if chats else "ask_here", text, chats)
+
+
+def answer_step(couple_id: int, partner_id: Optional[int], agree: bool, conversation_id: str, *,
+                language: str = "en", now: Optional[datetime] = None) -> StepAnswer:
+    """The other partner's yes keeps the step (the proposer is told); "suggest a change" waits for new words."""
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.status == "proposed",
+            TalkSession.ended_at > now - timedelta(days=PROPOSAL_DAYS)).order_by(TalkSession.id.desc()).limit(1))
+        if row is None:
+            return StepAnswer("none")
+        if partner_id is not None and row.action_by == partner_id:
+            return StepAnswer("own", row.action)
+        if not agree:
+            return StepAnswer("change", row.action)
+        row.status, row.ended_at = "closed", now
+        chat = session.get(Conversation, conversation_id)
+        chats = () if chat is not None and chat.chat_type in GROUP_CHAT_TYPES else _tell(
+            session, couple_id, conversation_id, now,
+            {"say": "agreed", "action": row.action, "talk_id": row.id, "language": language})
+        return StepAnswer("agreed", row.action, chats)
+
+
+def offer_resume(session, talk: TalkSession, now: datetime) -> None:
+    """The talk stopped because of a pause: keep when the pause began, and offer to pick it up at its end."""
+    pause = session.scalar(select(Pause).where(Pause.couple_id == talk.couple_id, Pause.status == "active")
+                           .order_by(Pause.id.desc()).limit(1))
+    if pause is None or clock.as_utc(pause.resume_at) <= now:
+        return  # no pause running (a crisis hold): nothing is offered, the safety flow leads
+    started = clock.as_utc(talk.started_at)
+    talk.ended_at = max(started, min(clock.as_utc(pause.started_at), now))
+    if talk.ended_at - started >= 2 * _minutes():
+        return
+    session.add(Reminder(couple_id=talk.couple_id, conversation_id=talk.conversation_id, kind=RESUME_KIND,
+                         due_at=max(clock.as_utc(pause.resume_at), now), details={"talk_id": talk.id}))
+
+
+def _resume_point(row: Optional[TalkSession]) -> Optional[ResumePoint]:
+    if row is None or row.ended_at is None:
+        return None
+    elapsed, minutes = clock.as_utc(row.ended_at) - clock.as_utc(row.started_at), _minutes()
+    if elapsed >= 2 * minutes:
+        return None
+    turn = 1 if elapsed < minutes else 2
+    left = math.ceil((turn * minutes - elapsed).total_seconds() / 60)
+    return ResumePoint(row.id, turn, max(1, left))
+
+
+def _interrupted(session, couple_id: int, now: datetime) -> Optional[TalkSession]:
+    return session.scalar(select(TalkSession).where(
+        TalkSession.couple_id == couple_id, TalkSession.status == "interrupted",
+        TalkSession.ended_at > now - timedelta(hours=RESUME_HOURS)).order_by(TalkSession.id.desc()).limit(1))
+
+
+def resume_point(couple_id: int, *, now: Optional[datetime] = None) -> Optional[ResumePoint]:
+    """Where the couple's interrupted talk stopped, or None."""
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        return _resume_point(_interrupted(session, couple_id, now))
+
+
+def resume_talk(couple_id: int, *, now: Optional[datetime] = None) -> Optional[ResumePoint]:
+    """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again."""
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = _interrupted(session, couple_id, now)
+        point = _resume_point(row)
+        if point is None:
+            return None
+        elapsed = clock.as_utc(row.ended_at) - clock.as_utc(row.started_at)
+        row.status, row.started_at, row.ended_at = "open", now - elapsed, None
+        for turn in (1, 2):
+            due = now - elapsed + turn * _minutes()
+            if due > now:
+                session.add(Reminder(couple_id=couple_id, conversation_id=row.conversation_id, kind=TURN_KIND,
+                                     due_at=due, details={"session_id": row.id, "turn": turn}))
+        return point
+
+
+def drop_resume(couple_id: int, *, now: Optional[datetime] = None) -> bool:
+    """ "Another time": the interrupted talk is left as it is and its offer is not repeated."""
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = _interrupted(session, couple_id, now)
+        if row is None:
+            return False
+        row.status = "stopped"
+        return True
