@@ -49,6 +49,20 @@ STILL_WORRYING_ROUND5 = [
     "J'ai fait une tentative de suicide il y a longtemps, mais ce soir je vais recommencer",
     "Früher hab ich mich geritzt, aber seit gestern mach ich es wieder",
     "My therapist asked about self-harm. I said no but honestly I cut last night",
+    # an idiom exclusion ("kill me with kindness") once silenced these: the weapon or the hands decide
+    "he tried to kill me with the knife",
+    "she tried to kill me with her car last night",
+    "he's going to kill me with the hammer",
+    # the same for other idioms that were too wide (they also kept the second opinion from reading)
+    "I cut myself on the wrist last night",
+    "i cut myself on my arm again",
+    "I burned myself on my thigh on purpose",
+    "I don't want to live in this world anymore",
+    "I don't want to live in a world without her",
+    "he kicked me for no reason last night",
+    "he slapped me with the back of his hand",
+    "he slapped me with a belt",
+    "the car hit my son, he's not moving",
 ]
 
 TOLD_AS_OVER_ROUND5 = [
