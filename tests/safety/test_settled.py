@@ -63,6 +63,9 @@ STILL_WORRYING_ROUND5 = [
     "he slapped me with the back of his hand",
     "he slapped me with a belt",
     "the car hit my son, he's not moving",
+    # said of a partner, "he'll kill me if I forget..." may be meant: it keeps its gentle question
+    "he'll kill me if I forget the milk, he said he'd break my arm",
+    "ich bring mich heute Nacht um",
 ]
 
 TOLD_AS_OVER_ROUND5 = [
