@@ -20,6 +20,7 @@ Message text is never logged.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
 # Longest text scanned in full; longer ones are scanned at the head and the
 # tail (so a crisis phrase at the end of a long message is always seen).
+_SENTENCES = re.compile(r"(?<=[.!?\n])\s+|\n+")
 MAX_SCAN_CHARS = 60_000
 HEAD_TAIL_CHARS = 30_000
 
@@ -188,12 +190,12 @@ class SafetyDetector:
             verdict = self._verdict(hits)
             if verdict.level == "crisis" and self._softeners is not None and self._softeners.soften(text, verdict.match):
                 verdict = replace(verdict, level="check", softened=True)
-            # The model judges alone only where the lexicon made no explicit decision: a message with
-            # an idiom the lexicon excludes ("he choked up") is not raised by the model on its own.
-            idiom = any(h.level == "none" and not h.category for h in hits)
-            if self.second_opinion is not None and text.strip() and not (idiom and verdict.level == "none"):
-                verdict = combine(verdict, self.second_opinion.opinion(text), self.second_opinion.thresholds,
-                                  self.second_opinion.min_words_alone)
+            # The model does not read an idiom the lexicon excludes ("he choked up", "this traffic is
+            # killing me"): it reads the rest of the message, so "this traffic is killing me. he said
+            # he'd break my arm" is still judged.
+            if self.second_opinion is not None and text.strip():
+                verdict = combine(verdict, self.second_opinion.opinion(_without_idioms(text, hits)),
+                                  self.second_opinion.thresholds, self.second_opinion.min_words_alone)
             return verdict
         except Exception as exc:  # a broken message must not break the safety net
             # no traceback: an exception message could quote the person's words
@@ -234,6 +236,15 @@ def load_second_opinion() -> Optional[SecondOpinion]:
     except Exception as exc:  # the lexicon still works without it
         log.error("safety second opinion unavailable (%s); the lexicon runs alone", type(exc).__name__)
         return None
+
+
+def _without_idioms(text: str, hits: List[Hit]) -> str:
+    """The message without the sentences that hold an excluded idiom (a sentence's other words
+    lean on the idiom: "he won't wake up early for the school run")."""
+    idioms = {h.match for h in hits if h.level == "none" and not h.category and h.match}
+    if not idioms:
+        return text
+    return " ".join(s for s in _SENTENCES.split(text) if not any(i in s for i in idioms))
 
 
 def _as_text(text: Any) -> str:

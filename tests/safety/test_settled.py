@@ -66,6 +66,8 @@ STILL_WORRYING_ROUND5 = [
     # said of a partner, "he'll kill me if I forget..." may be meant: it keeps its gentle question
     "he'll kill me if I forget the milk, he said he'd break my arm",
     "ich bring mich heute Nacht um",
+    # an idiom elsewhere in the message no longer keeps the second opinion from reading the rest
+    "this traffic is killing me. he said he'd break my arm",
 ]
 
 TOLD_AS_OVER_ROUND5 = [
