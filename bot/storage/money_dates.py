@@ -19,7 +19,7 @@ from bot import clock, content
 from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
 from bot.storage.models import MoneyDate, Partner, Reminder, RitualDelivery, utcnow
-from bot.storage.weekly_talk import ritual_chat, still_planned
+from bot.storage.weekly_talk import cancel_planned, ritual_chat, still_planned
 
 MONEY_KIND = "money_date"
 
@@ -67,18 +67,9 @@ def set_money_date(couple_id: int, nth: int, weekday: int, hour: int, minute: in
         row.nth, row.weekday, row.hour, row.minute = nth, weekday, hour, minute
         row.timezone, row.conversation_id = local_zone(timezone).key, conversation_id[:255]
         row.status, row.changed_at = "active", utcnow()
-        _cancel_planned(session, couple_id)
+        cancel_planned(session, couple_id, MONEY_KIND)
         session.flush()
         return _view(row)
-
-
-def _cancel_planned(session, couple_id: int) -> None:
-    for delivery in session.scalars(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
-                                                                 RitualDelivery.kind == MONEY_KIND)).all():
-        reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
-        if reminder is not None and reminder.status == "pending":
-            reminder.status = "cancelled"
-            session.delete(delivery)
 
 
 def money_date(couple_id: int) -> Optional[MoneyDateView]:
@@ -95,7 +86,7 @@ def stop_money_date(couple_id: int) -> bool:
         if row is None or row.status != "active":
             return False
         row.status, row.changed_at = "stopped", utcnow()
-        _cancel_planned(session, couple_id)
+        cancel_planned(session, couple_id, MONEY_KIND)
         return True
 
 

@@ -102,14 +102,15 @@ def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hou
             session.add(row)
         row.weekday, row.hour, row.minute, row.timezone = weekday, hour, minute, zone
         row.conversation_id, row.status, row.set_by, row.changed_at = conversation_id[:255], "active", partner_id, utcnow()
-        _cancel_planned_openings(session, couple_id)
+        cancel_planned(session, couple_id, OPEN_KIND)
         session.flush()
         return _slot(row)
 
 
-def _cancel_planned_openings(session, couple_id: int) -> None:
+def cancel_planned(session, couple_id: int, kind: str) -> None:
+    """Drop a couple's deliveries of ``kind`` not sent yet (their reminders cancelled): the slot moved or stopped."""
     for delivery in session.scalars(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
-                                                                 RitualDelivery.kind == OPEN_KIND)).all():
+                                                                 RitualDelivery.kind == kind)).all():
         reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
         if reminder is not None and reminder.status == "pending":
             reminder.status = "cancelled"
@@ -130,7 +131,7 @@ def stop_weekly_talk(couple_id: int) -> bool:
         if row is None or row.status != "active":
             return False
         row.status, row.changed_at = "stopped", utcnow()
-        _cancel_planned_openings(session, couple_id)
+        cancel_planned(session, couple_id, OPEN_KIND)
         return True
 
 
