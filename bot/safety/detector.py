@@ -134,7 +134,6 @@ class SafetyDetector:
         found: List[Hit] = []
         for part in split_long(text, MAX_SCAN_CHARS, HEAD_TAIL_CHARS):
             norm = self._normalise(part)
-            own = guess_language(part) or "en"
             readings = [(norm, None)]
             without = self._normalise.without_fillers(norm)
             if without is not None:  # "i honestly fucking want to die" is read both ways
@@ -148,7 +147,7 @@ class SafetyDetector:
                         hits = matcher.find(reading.text)
                     tagged.extend((matcher.lang.code, h._replace(match=reading.span(part, h.start, h.end)))
                                   for h in hits)
-                found.extend(defer_to_own_language(tagged, own))
+                found.extend(self._own_language_decides(part, tagged))
             found.extend(self._spelled_hits(part, norm, found))
         return found
 
@@ -165,9 +164,15 @@ class SafetyDetector:
             with self._lock:
                 hits = matcher.find(reading.text)
             tagged.extend((matcher.lang.code, h._replace(match=reading.span(part, h.start, h.end))) for h in hits)
-        own = guess_language(part) or "en"
-        return [h for h in defer_to_own_language(tagged, own)
+        return [h for h in self._own_language_decides(part, tagged)
                 if any(h.start < end and start < h.end for start, end in spans)]
+
+    @staticmethod
+    def _own_language_decides(part: str, tagged: List[Tuple[str, Hit]]) -> List[Hit]:
+        """Hits of several languages' rules: the message's own language has the last word."""
+        if len({code for code, _ in tagged}) < 2:
+            return [h for _, h in tagged]
+        return defer_to_own_language(tagged, guess_language(part) or "en")
 
     def lexicon_assess(self, text: Any) -> Assessment:
         """The lexicon's verdict alone (the precise floor)."""
