@@ -46,7 +46,7 @@ async def test_the_weekly_talk_in_the_group_and_a_promise_marked_privately(rasa_
     kept = await say(bot_api, ana, group, "@kintsugi_test_bot our action is a walk on saturday morning")
     assert any('"a walk on saturday morning"' in text for text in kept)
     agreed = await press(bot_api, ben, group, "Yes, agreed")  # kept once the other partner says yes, in the group
-    assert any('Agreed by you both: "a walk on saturday morning"' in text for text in agreed)
+    assert any('agreed by you both: "a walk on saturday morning"' in text.lower() for text in agreed)  # "Ben, agreed ...
 
     # A promise: made in Ana's private chat, marked in Ben's private chat with one tap, never in the group.
     ana_chat, ben_chat = private_chat(ana), private_chat(ben)
