@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import metadata, timezone_of, who
-from actions.forms import answers_the_form
+from actions.forms import refused_this_turn
 from actions.shown_times import moment_time
 from bot import clock, content, storage
 from bot.language.timeparse import VAGUE, _zone, parse_duration, parse_when
@@ -70,15 +70,7 @@ def quick_times(tz: str, minimum: timedelta, now: Optional[datetime] = None) -> 
 
 def said_this_turn(tracker: Tracker, slot: str = "pause_resume_time") -> bool:
     """True when the form's validation refused this message's ``slot`` and already asked again itself."""
-    bots = refused = False
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            break
-        if event.get("event") == "bot":
-            bots = True
-        if event.get("event") == "slot" and event.get("name") == slot and event.get("value") is None:
-            refused = True
-    return bots and refused and answers_the_form(tracker, "pause_form")
+    return refused_this_turn(tracker, slot, "pause_form")
 
 
 def needs_city(tracker: Tracker, person: storage.Who) -> bool:
