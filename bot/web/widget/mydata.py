@@ -19,6 +19,7 @@ import re
 from aiohttp import web
 
 from bot import clock
+from bot.storage import identify
 from bot.storage.data_export import export_json
 from bot.storage.tracker_rows import wrote_with_key
 
@@ -33,6 +34,16 @@ HEADERS = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "
 def key_hash(key: str) -> str:
     """What the widget sends with each message for its data key."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _export(session_id: str, partner_key: str) -> "bytes | None":
+    """The partner's data; someone who has only shared feelings so far (no action named them yet)
+    wrote here all the same, so they are entered as this conversation's partner first."""
+    raw = export_json(partner_key, "web")
+    if raw is None:
+        identify(session_id, partner_key, channel="web", chat_type="web")
+        raw = export_json(partner_key, "web")
+    return raw
 
 
 def _no(status: int, reason: str) -> web.Response:
@@ -50,7 +61,7 @@ async def download(request: web.Request) -> web.Response:
     partner_key = f"web:{session_id}:{partner}"
     if not await asyncio.to_thread(wrote_with_key, session_id, partner_key, key_hash(key)):
         return _no(404, "nothing stored for this chat")
-    raw = await asyncio.to_thread(export_json, partner_key, "web")
+    raw = await asyncio.to_thread(_export, session_id, partner_key)
     if raw is None:
         return _no(404, "nothing stored for this chat")
     log.info("partner data downloaded from the widget (%d bytes)", len(raw))
