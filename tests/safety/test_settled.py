@@ -68,6 +68,9 @@ STILL_WORRYING_ROUND5 = [
     "ich bring mich heute Nacht um",
     # an idiom elsewhere in the message no longer keeps the second opinion from reading the rest
     "this traffic is killing me. he said he'd break my arm",
+    # a question's topic is not a programme's: it can be the person's own plan
+    "I have questions about killing myself",
+    "tengo preguntas sobre cómo matarme",
 ]
 
 TOLD_AS_OVER_ROUND5 = [
