@@ -20,7 +20,6 @@ Message text is never logged.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
 from bot.safety.normalise import Normalised, Normaliser, split_long
 from bot.safety.language_guess import guess_language
 from bot.safety.settled import defer_to_own_language
-from bot.safety.second_opinion import Opinion, SecondOpinion
+from bot.safety.second_opinion import Opinion, SecondOpinion, sentences
 from bot.safety.softeners import Softeners
 from bot.safety.speller import Speller
 
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
 # Longest text scanned in full; longer ones are scanned at the head and the
 # tail (so a crisis phrase at the end of a long message is always seen).
-_SENTENCES = re.compile(r"(?<=[.!?\n])\s+|\n+")
 MAX_SCAN_CHARS = 60_000
 HEAD_TAIL_CHARS = 30_000
 
@@ -249,7 +247,7 @@ def _without_idioms(text: str, hits: List[Hit]) -> str:
     idioms = {h.match for h in hits if h.level == "none" and not h.category and h.match}
     if not idioms:
         return text
-    return " ".join(s for s in _SENTENCES.split(text) if not any(i in s for i in idioms))
+    return " ".join(s for s in sentences(text) if not any(i in s for i in idioms))
 
 
 def _as_text(text: Any) -> str:

@@ -26,6 +26,13 @@ _WHITE = re.compile(r"\s\s+")
 _WORD = re.compile(r"(?u)\b\w+\b")
 # Sentences end at . ! ? … or a line break; a message of several is scored per sentence too.
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def sentences(text: str) -> List[str]:
+    """The message's sentences (the model scores long messages sentence by sentence)."""
+    return [part for part in _SENTENCE.split(text) if part and part.strip()]
+
+
 MAX_CHARS = 2_000  # longer messages are scored on their sentences only
 
 
@@ -143,7 +150,7 @@ class SecondOpinion:
         """The message's probability of concern (highest of the whole and each sentence)."""
         text = text or ""
         lowered = text.lower()
-        parts = [p for p in _SENTENCE.split(lowered) if p and p.strip()]
+        parts = sentences(lowered)
         per_sentence = len(parts) > 1 and len(text) > self.split_chars
         scored: List[Tuple[str, Optional[List[Optional[Counter]]]]] = []
         if per_sentence:
