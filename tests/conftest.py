@@ -82,6 +82,19 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def key(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh sealing key (``KINTSUGI_ENCRYPTION_KEY``) on each database: private lists and reflections."""
+    from bot import sealed
+    from bot.config import get_settings
+
+    value = sealed.new_key()
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", value)
+    get_settings.cache_clear()
+    yield value
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[str]:
     """A fresh SQLite database for tests that need only one."""
     with use_database(f"sqlite:///{tmp_path / 'kintsugi.db'}") as url:

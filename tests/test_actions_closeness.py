@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -12,7 +12,7 @@ from actions.closeness import (ActionAskClosenessAnswer, ActionClosenessStart, A
 from actions.private_notes import ActionPrivateDelete, ActionPrivatePick
 from actions.reflection import (ActionAskReflectionAnswer, ActionReflectionDelivered, ActionReflectionStart,
                                 ActionReflectionWrapup, ValidateReflectionForm)
-from bot import clock, closeness, sealed, storage
+from bot import clock, closeness, storage
 from bot.config import get_settings
 from bot.storage import private_notes
 from tests.action_kit import responses, run, run_validation, tracker
@@ -21,15 +21,6 @@ ANA = {"partner_id": "tg:101", "display_name": "Ana", "channel": "telegram", "ch
 BEN = {**ANA, "partner_id": "tg:102", "display_name": "Ben"}
 GROUP = {**ANA, "chat_type": "group"}
 NO = "No, not now"
-
-
-@pytest.fixture
-def key(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    value = sealed.new_key()
-    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", value)
-    get_settings.cache_clear()
-    yield value
-    get_settings.cache_clear()
 
 
 def _linked() -> int:

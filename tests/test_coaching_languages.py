@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -19,7 +19,6 @@ from actions.question_timing import ActionAskQuestionTiming
 from actions.questions import ActionQuestionWrapup, ValidateQuestionForm
 from actions.reflection import ActionAskReflectionAnswer, ActionReflectionStart, ValidateReflectionForm
 from bot import closeness, content, private_words, sealed, storage
-from bot.config import get_settings
 from bot.language import coaching_after
 from tests.action_kit import domain, run, run_validation, tracker
 
@@ -31,15 +30,6 @@ NO = {"de": "Nein, jetzt nicht", "es": "No, ahora no", "fr": "Non, pas maintenan
 SLOWLY = {"de": "Vielleicht, wenn wir es langsam angehen", "es": "Quizás, si vamos despacio",
           "fr": "Peut-être, si on y va doucement"}
 FINISH = {"de": "Das ist alles", "es": "Eso es todo", "fr": "C'est tout"}
-
-
-@pytest.fixture
-def key(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    value = sealed.new_key()
-    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", value)
-    get_settings.cache_clear()
-    yield value
-    get_settings.cache_clear()
 
 
 def meta(partner: str, language: str) -> Dict[str, Any]:

@@ -4,7 +4,6 @@ Storage runs on SQLite and PostgreSQL; the raw rows must hold ciphertext only.
 """
 from __future__ import annotations
 
-from typing import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -15,15 +14,6 @@ from bot.storage import private_notes
 from bot.storage.db import session_scope
 
 SECRET = "only-if-we-whisper-7731"
-
-
-@pytest.fixture
-def key(database: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    value = sealed.new_key()
-    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", value)
-    get_settings.cache_clear()
-    yield value
-    get_settings.cache_clear()
 
 
 def test_a_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
