@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from bot.safety.engine import Hit, LanguageMatcher, load_languages
+from bot.safety.engine import SETTLED_RULE, Hit, LanguageMatcher, load_languages
 from bot.safety.lexicon import CATEGORIES, Entry, Exclusion
 from bot.safety.normalise import Normalised, Normaliser, split_long
 from bot.safety.language_guess import guess_language
@@ -196,7 +196,10 @@ class SafetyDetector:
             # The model does not read an idiom the lexicon excludes ("he choked up", "this traffic is
             # killing me"): it reads the rest of the message, so "this traffic is killing me. he said
             # he'd break my arm" is still judged.
-            if self.second_opinion is not None and text.strip():
+            # A message that tells its crisis as over (dated or framed, resolved, nothing coming
+            # back) is none for the lexicon; the model alone does not raise it either.
+            told_over = verdict.level == "none" and any(h.rule_id == SETTLED_RULE for h in hits)
+            if self.second_opinion is not None and text.strip() and not told_over:
                 verdict = combine(verdict, self.second_opinion.opinion(_without_idioms(text, hits)),
                                   self.second_opinion.thresholds, self.second_opinion.min_words_alone)
             return verdict

@@ -16,6 +16,10 @@ from bot.safety.settled import is_settled, names_a_topic
 _SENTENCE_END = set(".!?;")
 _CLAUSE_END = set(".!?;:,")
 _NEGATION_WINDOW = 4
+# rule_id of the mark a matcher leaves when the whole message tells a crisis as over: dated ("years
+# ago", "that was in 2015"), said to be resolved, nothing coming back
+SETTLED_RULE = "settled"
+_FRAMES = ("distance", "distance_previous")
 _SUBJECT_WINDOW = 8
 # Frequent words that are not in spaCy's stop lists but make poor anchors.
 _COMMON = frozenset({"want", "need", "feel", "think", "know", "go", "going", "get", "got", "like",
@@ -148,7 +152,7 @@ class LanguageMatcher:
         idioms = [Hit("none", "", doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), x.id, False)
                   for x, s, e in excluded]
         if not found:
-            return idioms
+            return idioms + self._settled_mark(doc, markers)
         clause, sentence = _segments(doc, self.lang.clause_breaks)
         marker_sents = {name: {sentence[i] for i, _ in spans} for name, spans in markers.items()}
         # "That was three years ago." puts the sentence before it in the past too
@@ -163,6 +167,8 @@ class LanguageMatcher:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
                 continue
             level, negated = self._judge(doc, clause, sentence, marker_sents, entry, start, end)
+            if level != entry.level and _turns_to_now(markers, sentence, start):
+                level = entry.level  # "years ago I got help, but tonight I'm going to kill myself"
             last = doc[end - 1]
             category = entry.category
             if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
@@ -170,7 +176,16 @@ class LanguageMatcher:
             elif names_a_topic(markers, start):
                 level = "none"
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
-        return hits + idioms
+        framed = settled and any(name in markers for name in _FRAMES)
+        return hits + idioms + ([Hit("none", "", 0, 0, SETTLED_RULE, False)] if framed else [])
+
+    def _settled_mark(self, doc: Any, markers: Dict[str, List[Tuple[int, int]]]) -> List[Hit]:
+        """The settled mark for a message without lexicon hits (the second opinion may still have
+        read a crisis in it: "Mi padre le pegaba a mi madre cuando yo era niño. Ya no está.")."""
+        if "resolved" not in markers or not any(name in markers for name in _FRAMES):
+            return []
+        _, sentence = _segments(doc, self.lang.clause_breaks)
+        return [Hit("none", "", 0, 0, SETTLED_RULE, False)] if is_settled(markers, sentence) else []
 
     @staticmethod
     def _told_as_over(sentence: List[int], marker_sents: Dict[str, Set[int]], start: int, end: int) -> bool:
@@ -231,6 +246,17 @@ class LanguageMatcher:
         if negated:
             level = "check"
         return level, negated
+
+
+def _turns_to_now(markers: Dict[str, List[Tuple[int, int]]], sentence: List[int], start: int) -> bool:
+    """A "but" or a sign of returning stands between the sentence's past date and the hit: the
+    date belongs to what came before ("I got help years ago but I'm going to kill myself tonight")."""
+    dates = [s for s, _ in markers.get("distance", []) if sentence[s] == sentence[start]]
+    if not dates:
+        return False
+    turns = [s for name in ("contrast", "returning") for s, _ in markers.get(name, [])
+             if sentence[s] == sentence[start] and s < start]
+    return any(min(dates) < t and not any(t < d < start for d in dates) for t in turns)
 
 
 def _segments(doc: Any, breaks: frozenset) -> Tuple[List[int], List[int]]:

@@ -117,3 +117,46 @@ def test_the_message_language_decides_over_a_word_shared_with_another_language()
     kept = defer_to_own_language([("fr", own_says_over), ("en", english), ("en", elsewhere)], "fr")
     assert english not in kept and elsewhere in kept and own_says_over in kept
     assert english in defer_to_own_language([("fr", own_says_over), ("en", english)], "de")
+
+
+# Round 6: recovery, treatment, the person who did it charged or gone, years without it; a date at
+# the start of a sentence does not cover what follows a "but" or a "tonight"; a message told as over
+# is not raised by the model alone either.
+CRISIS_AFTER_A_TURN = [
+    "I got help years ago but I'm going to kill myself tonight",
+    "Ten years ago he beat me. He was arrested. Yesterday he found me and broke my nose",
+    "Hace años intenté suicidarme, recibí terapia, pero ahora quiero morir otra vez",
+    "In 2019 I attempted suicide and fully recovered. Since the affair I want to die every day.",
+]
+
+STILL_WORRYING_ROUND6 = CRISIS_AFTER_A_TURN + [
+    "Years ago I used to cut myself. Got treatment, stopped. Since the affair the urge to cut myself has come back.",
+    "Vor Jahren hab ich mich geritzt, Therapie gemacht. Jetzt hab ich wieder angefangen.",
+    "Ich hatte 2015 einen Schlaganfall, bin genesen. Jetzt hängt mein Gesicht auf einer Seite und ich kann nicht sprechen.",
+    "Il y a huit ans j'ai fait une overdose, j'ai été prise en charge. Depuis sa trahison j'ai envie de mourir.",
+]
+
+TOLD_AS_OVER_ROUND6 = [
+    "In 2016 I had a stroke, fully recovered, I go hiking every weekend now.",
+    "When I was a teenager I self-harmed. If those urges ever came back I'd call my GP, but I haven't had them in years.",
+    "Twelve years ago my first husband hit me. He was convicted and there's been no contact since.",
+    "Hace diez años mi ex me pegaba. Lo condenaron y llevo años tranquila.",
+    "Mi hermano me pegaba cuando éramos niños. Ya no lo veo y estoy muy bien.",
+    "Il y a quinze ans j'ai eu des idées noires. Je me suis rétablie, je vais très bien.",
+    "Vor zwölf Jahren hatte ich eine Überdosis. Ich bin völlig genesen und mir geht es richtig gut.",
+]
+
+
+@pytest.mark.parametrize("text", STILL_WORRYING_ROUND6)
+def test_round6_a_present_danger_after_a_past_one_still_gets_help(detector: Any, text: str) -> None:
+    assert detector.assess(text).level in {"check", "crisis"}
+
+
+@pytest.mark.parametrize("text", CRISIS_AFTER_A_TURN)
+def test_round6_a_date_before_a_but_or_a_now_does_not_soften_the_crisis(detector: Any, text: str) -> None:
+    assert detector.assess(text).level == "crisis"
+
+
+@pytest.mark.parametrize("text", TOLD_AS_OVER_ROUND6)
+def test_round6_a_past_told_as_over_gets_no_question_from_anyone(detector: Any, text: str) -> None:
+    assert detector.assess(text).level == "none"
