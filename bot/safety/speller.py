@@ -17,6 +17,9 @@ from typing import Dict, FrozenSet, Iterable, List, Optional
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+# Regular English endings and what the stem may have lost: rate-d, rat-ing (rate), stop-ped.
+_ENDINGS = (("ing", ("", "e")), ("ed", ("", "e")), ("d", ("",)), ("es", ("", "e")), ("s", ("",)),
+            ("er", ("", "e")), ("ly", ("",)))
 MIN_LENGTH = 4  # shorter words are too often something else ("cut" / "cat", "od")
 
 
@@ -45,6 +48,15 @@ class Speller:
     def is_known(self, word: str) -> bool:
         return word in self._known
 
+    def _known_stem(self, word: str) -> Optional[str]:
+        """The known word ``word`` is a regular form of ("rated": "rat", as "rate" is known), if any."""
+        for ending, back in _ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                stem = word[: len(word) - len(ending)]
+                if any(stem + b in self._known for b in back):
+                    return stem
+        return None
+
     def _correct(self, word: str) -> Optional[str]:
         """The repaired word, or None when ``word`` is known, too short, or nothing is close."""
         if len(word) < MIN_LENGTH or word in self._known or not word.isalpha():
@@ -53,5 +65,20 @@ class Speller:
         if not choices:
             return None
         limit = max_distance(word)
-        found = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
-        return str(found[0]) if found else None
+        found = process.extract(word, choices, scorer=OSA.distance, score_cutoff=limit, limit=None)
+        if not found:
+            return None
+        best = min(score for _, score, _ in found)
+        closest = [str(choice) for choice, score, _ in found if score == best]
+        # A dropped or doubled letter is the commonest slip: "hiting" is "hitting", not "hiding".
+        single = _single_letters(word)
+        choice = next((c for c in closest if _single_letters(c) == single), closest[0])
+        # A form of a known word is repaired only into a form of the same word ("hiting" -> "hitting");
+        # "rated" (rate) never becomes "raped".
+        stem = self._known_stem(word)
+        return None if stem is not None and not choice.startswith(stem) else choice
+
+
+def _single_letters(word: str) -> str:
+    """The word with each run of one letter written once ("hitting" -> "hiting")."""
+    return "".join(ch for i, ch in enumerate(word) if i == 0 or ch != word[i - 1])

@@ -160,3 +160,24 @@ def test_round6_a_date_before_a_but_or_a_now_does_not_soften_the_crisis(detector
 @pytest.mark.parametrize("text", TOLD_AS_OVER_ROUND6)
 def test_round6_a_past_told_as_over_gets_no_question_from_anyone(detector: Any, text: str) -> None:
     assert detector.assess(text).level == "none"
+
+
+# Round 7 (after blind batch 7 was scored): goodbyes in German, a blow with an object to a child in
+# Spanish, someone else hit in French; and spelling: "hiting" is "hitting" (a dropped double
+# letter), while "rated", a form of the known "rate", never becomes "raped".
+ROUND7_FLAGGED = [
+    "he's hiting me right now and the door is locked",
+    "Mein Abschiedsbrief liegt auf dem Tisch, gute Nacht für immer",
+    "Ich habe meine Sachen verschenkt und einen neuen Platz für den Hund gefunden.",
+    "Mi marido le pegó con la correa a nuestro hijo anoche.",
+    "Ma sœur m'a appelée, son copain l'a frappée hier soir.",
+]
+
+
+@pytest.mark.parametrize("text", ROUND7_FLAGGED)
+def test_round7_goodbyes_blows_with_objects_and_dropped_letters_are_flagged(detector: Any, text: str) -> None:
+    assert detector.assess(text).level in {"check", "crisis"}
+
+
+def test_round7_a_form_of_a_known_word_is_never_spelled_into_a_crisis_word(detector: Any) -> None:
+    assert detector.assess("The counsellor rated our communication as improving, which felt good.").level == "none"
