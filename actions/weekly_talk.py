@@ -3,7 +3,8 @@
 The closing step is kept once both partners said yes (the other partner is asked with buttons, either
 can suggest a change: ``bot/storage/talk_steps.py``); a talk stopped by a pause is offered again at the
 pause's end (pick up where you were, or another time); "stop the weekly talk" (the setup intent, read by
-its stop words) asks once, with buttons.
+its stop words) asks once, with buttons, and takes a typed yes or no too ("ja", "sí", "oui", "no": the
+``talk_stop_asked`` slot sends a bare answer here, counted only while the question is the last thing asked).
 
 The words are in ``content/rituals.yml`` (``bot/rituals.py`` puts them together for every channel);
 the turn ends are reminders (``bot/storage/weekly_talk.py``), so they come on time on any gateway.
@@ -17,7 +18,7 @@ from functools import lru_cache
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -25,11 +26,15 @@ from actions.checkins import DAY_NAMES
 from actions.common import is_side_talk, language_of, timezone_of, user_text, who
 from actions.shown_times import slot_time
 from bot import clock, content, storage
+from bot.closeness import typed_answer
 from bot.language.timeparse import WEEKDAY_WORDS, parse_daily_time
 from bot.rituals import ritual_message, step_buttons, step_words, talk_opening, talk_started, talk_turn_end
 from bot.storage import talk_steps
 
 CHOICE = "talk_choice"  # the entity of this flow's buttons: agree/change, resume/later, yes/no
+STOP_ASKED = "talk_stop_asked"  # the stop question waits for a yes or a no (data/rules/weekly_talk.yml)
+STOP_YES = '/talk_setup{"talk_choice": "yes"}'
+STOP_NO = '/talk_setup{"talk_choice": "no"}'
 
 
 def choice_of(tracker: Tracker) -> str | None:
@@ -63,9 +68,38 @@ def wants_stop(text: str) -> bool:
     return bool(_stop_words().search(" ".join((text or "").split())))
 
 
-def stop_talk(dispatcher: CollectingDispatcher, tracker: Tracker, person) -> None:
-    """Stopping the weekly talk: asked once with buttons, stopped only on the yes."""
-    words, choice = step_words(language_of(tracker)), choice_of(tracker)
+def stop_question_open(tracker: Tracker) -> bool:
+    """True while the stop question is the last thing the bot said in this chat (its slot set)."""
+    if not tracker.get_slot(STOP_ASKED):
+        return False
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return STOP_YES in [b.get("payload") for b in (event.get("data") or {}).get("buttons") or []]
+    return False
+
+
+def typed_stop_answer(tracker: Tracker) -> str | None:
+    """ "yes" or "no" typed to the open stop question: the intent read (``affirm``/``deny``, bare answers in
+    every language by bot/rasa_plugins/typed_commands.py), the closeness list's typed answers, or a button's
+    title typed out ("Ja, beenden"); None when it is not an answer."""
+    if not stop_question_open(tracker):
+        return None
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent in ("affirm", "deny"):
+        return "yes" if intent == "affirm" else "no"
+    said = " ".join(user_text(tracker).casefold().split()).strip(" .!")
+    for words in content.load("rituals")["weekly_talk_steps"].values():
+        if said == str(words.get("stop_yes_button", "")).casefold():
+            return "yes"
+        if said == str(words.get("stop_no_button", "")).casefold():
+            return "no"
+    answer = typed_answer(said)
+    return answer if answer in ("yes", "no") else None
+
+
+def stop_talk(dispatcher: CollectingDispatcher, tracker: Tracker, person) -> List[EventType]:
+    """Stopping the weekly talk: asked once with buttons, stopped only on the yes (pressed or typed)."""
+    words, choice = step_words(language_of(tracker)), choice_of(tracker) or typed_stop_answer(tracker)
     if choice == "no":
         dispatcher.utter_message(text=words["kept"])
     elif choice == "yes":
@@ -74,8 +108,10 @@ def stop_talk(dispatcher: CollectingDispatcher, tracker: Tracker, person) -> Non
         dispatcher.utter_message(text=words["none"])
     else:
         dispatcher.utter_message(text=words["stop_ask"], buttons=[
-            {"title": words["stop_yes_button"], "payload": '/talk_setup{"talk_choice": "yes"}'},
-            {"title": words["stop_no_button"], "payload": '/talk_setup{"talk_choice": "no"}'}])
+            {"title": words["stop_yes_button"], "payload": STOP_YES},
+            {"title": words["stop_no_button"], "payload": STOP_NO}])
+        return [SlotSet(STOP_ASKED, True)]
+    return [SlotSet(STOP_ASKED, None)] if tracker.get_slot(STOP_ASKED) else []
 
 
 def named_weekday(text: str) -> int | None:
@@ -98,9 +134,12 @@ class ActionTalkSetup(Action):
             return []
         person = who(tracker)
         text = user_text(tracker)
-        if choice_of(tracker) in ("yes", "no") or wants_stop(text):
-            stop_talk(dispatcher, tracker, person)
-            return []
+        if choice_of(tracker) in ("yes", "no") or wants_stop(text) or typed_stop_answer(tracker):
+            return stop_talk(dispatcher, tracker, person)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):  # a yes or no after the stop question was answered: not ours any more
+            dispatcher.utter_message(response="utter_clarify")
+            return [SlotSet(STOP_ASKED, None)]
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
             dispatcher.utter_message(response="utter_talk_ask_slot")
@@ -123,7 +162,9 @@ class ActionTalkOpen(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        message = talk_opening(who(tracker).couple_id, clock.now())
+        planned = storage.latest_reminder(tracker.sender_id, "weekly_talk")  # keeps the language it is said in
+        language = planned.details.get("language") if planned is not None else language_of(tracker)
+        message = talk_opening(who(tracker).couple_id, clock.now(), language)
         dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
         return []
 
@@ -138,10 +179,10 @@ class ActionTalkStart(Action):
                   domain: DomainDict) -> List[EventType]:
         if is_side_talk(tracker):
             return []
-        person = who(tracker)
-        choice, words = choice_of(tracker), step_words(language_of(tracker))
+        person, language = who(tracker), language_of(tracker)
+        choice, words = choice_of(tracker), step_words(language)
         if choice == "resume":
-            point = talk_steps.resume_talk(person.couple_id)
+            point = talk_steps.resume_talk(person.couple_id, language=language)
             dispatcher.utter_message(text=words["resumed"].format(turn=words["turns"][point.turn - 1],
                                                                   left=point.minutes_left)
                                      if point else words["nothing_to_resume"])
@@ -150,11 +191,10 @@ class ActionTalkStart(Action):
             talk_steps.drop_resume(person.couple_id)
             dispatcher.utter_message(text=words["later"])
             return []
-        if choice is None and wants_stop(user_text(tracker)):  # "stop the weekly talk" read as a start
-            stop_talk(dispatcher, tracker, person)
-            return []
-        storage.start_talk(person.couple_id, tracker.sender_id)
-        dispatcher.utter_message(text=talk_started())
+        if choice is None and (wants_stop(user_text(tracker)) or typed_stop_answer(tracker)):
+            return stop_talk(dispatcher, tracker, person)  # "stop the weekly talk" (or its answer) read as a start
+        storage.start_talk(person.couple_id, tracker.sender_id, language=language)  # the talk keeps its language
+        dispatcher.utter_message(text=talk_started(language))
         return []
 
 
@@ -173,7 +213,8 @@ class ActionTalkTurn(Action):
         if latest is None:
             return []
         if kind == "talk_turn":
-            dispatcher.utter_message(text=talk_turn_end(int(latest.details.get("turn") or 1)))
+            dispatcher.utter_message(text=talk_turn_end(int(latest.details.get("turn") or 1),
+                                                        latest.details.get("language")))
             return []
         message = ritual_message(latest)  # the step for the other partner, or the offer to resume
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])

@@ -46,8 +46,14 @@ def promise_summary_text(couple_id: int, until: datetime) -> str:
     return "\n".join(lines)
 
 
-def _talk_words() -> Dict[str, Any]:
-    return content.load("rituals")["weekly_talk"]
+def _code(language: Optional[str]) -> str:
+    return (language or "en")[:2].lower()
+
+
+def _talk_words(language: Optional[str] = None) -> Dict[str, Any]:
+    """The weekly talk's sentences in ``language`` (the talk's own, kept with its reminders); English when missing."""
+    words = content.load("rituals")
+    return {**words["weekly_talk"], **words["weekly_talk_languages"].get(_code(language), {})}
 
 
 def _minutes() -> Dict[str, int]:
@@ -55,9 +61,9 @@ def _minutes() -> Dict[str, int]:
     return {"minutes": minutes, "total": 2 * minutes}
 
 
-def talk_opening(couple_id: int, before: datetime) -> Dict[str, Any]:
+def talk_opening(couple_id: int, before: datetime, language: Optional[str] = None) -> Dict[str, Any]:
     """The weekly talk's opening: what it is, the guiding questions, last week's action, a start button."""
-    words = _talk_words()
+    words = _talk_words(language)
     questions = "\n".join(f"• {q}" for q in words["guiding_questions"])
     lines = [words["opening"].format(questions=questions, **_minutes())]
     action = storage.last_agreed_action(couple_id, before=before)
@@ -66,21 +72,21 @@ def talk_opening(couple_id: int, before: datetime) -> Dict[str, Any]:
     return {"text": "\n\n".join(lines), "buttons": [{"title": words["start_button"], "payload": "/talk_start"}]}
 
 
-def talk_started() -> str:
+def talk_started(language: Optional[str] = None) -> str:
     """Said when the first turn begins."""
-    return _talk_words()["started"].format(**_minutes())
+    return _talk_words(language)["started"].format(**_minutes())
 
 
-def talk_turn_end(turn: int) -> str:
+def talk_turn_end(turn: int, language: Optional[str] = None) -> str:
     """Said when a turn ends: reflect back, then the second turn; after the second, the closing question."""
-    words = _talk_words()
+    words = _talk_words(language)
     return (words["turn_over"] if int(turn) == 1 else words["closing"]).format(**_minutes())
 
 
 def step_words(language: Optional[str]) -> Dict[str, Any]:
     """The weekly talk's step, resume and stop sentences in ``language`` (English when missing)."""
     words = content.load("rituals")["weekly_talk_steps"]
-    return {**words["en"], **words.get((language or "en")[:2].lower(), {})}
+    return {**words["en"], **words.get(_code(language), {})}
 
 
 def step_buttons(words: Dict[str, Any]) -> List[Dict[str, str]]:
@@ -121,14 +127,15 @@ def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     if reminder.kind == storage.SUMMARY_KIND:
         until = storage.summary_until(reminder.details, reminder.due_at)
         return {"text": promise_summary_text(reminder.couple_id, until)}
+    language = (reminder.details or {}).get("language")  # the weekly talk's own, kept when planned or started
     if reminder.kind == OPEN_KIND:
-        return talk_opening(reminder.couple_id, reminder.due_at)
+        return talk_opening(reminder.couple_id, reminder.due_at, language)
     if reminder.kind == storage.MONEY_KIND:
         return {"text": money_checklist_text(reminder.couple_id, "opening")}
     if reminder.kind == TURN_KIND:
-        return {"text": talk_turn_end(int(reminder.details.get("turn") or 1))}
+        return {"text": talk_turn_end(int(reminder.details.get("turn") or 1), language)}
     if reminder.kind == STEP_KIND:
         return step_message(reminder.details)
     if reminder.kind == RESUME_KIND:  # nothing left to pick up (already resumed or finished): a short line
-        return resume_offer(reminder.couple_id) or {"text": step_words(None)["nothing_to_resume"]}
+        return resume_offer(reminder.couple_id, language) or {"text": step_words(language)["nothing_to_resume"]}
     return None

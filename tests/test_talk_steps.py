@@ -191,3 +191,83 @@ def test_stopping_the_weekly_talk_asks_first(database: str, test_clock) -> None:
     _, es = run(ActionTalkSetup(), tracker("ana-chat", "cancela nuestra charla semanal", "talk_setup",
                                           metadata={**ANA, "language": "es"}))
     assert "Ahora no hay ninguna charla semanal que detener." == _texts(es)
+
+
+def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -> None:
+    """The opening in the setter's language, the turns in the starter's, the offer after a pause and the
+    resumed turn in the talk's own (kept with its reminders)."""
+    test_clock.at("19:55", "Europe/Berlin", day="2026-06-21")
+    ana = _linked_couple()
+    storage.identify("ana-chat", ANA["partner_id"], language="es")
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    log: List[Delivered] = []
+    gateway = _gateway(log)
+    _tick([gateway], log, clock.now() + timedelta(minutes=6))
+    [opening] = [d for d in log if d.reminder.kind == "weekly_talk"]
+    assert opening.reminder.details["language"] == "es"
+    assert opening.text.startswith("Es la hora de vuestra charla semanal") and "se acercaba a ti" in opening.text
+    _, started = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start",
+                                                metadata={**ANA, "language": "es"}))
+    assert _texts(started).startswith("Empieza el primer turno: 10 minutos")
+    _tick([gateway], log, clock.now() + timedelta(minutes=13))
+    [first_end] = [d for d in log if d.reminder.kind == "talk_turn"]
+    assert first_end.text.startswith("Se acabó el primer turno.")
+    pause_started = clock.now()
+    storage.schedule_resume(ana.couple_id, "ben-chat", None, pause_started + timedelta(minutes=20))
+    _tick([gateway], log, pause_started + timedelta(minutes=22))
+    [offer] = [d for d in log if d.reminder.kind == "talk_resume"]
+    assert offer.text.startswith("Vuestra pausa ha terminado. Vuestra charla semanal se detuvo en el segundo turno")
+    _, shown = run(ActionTalkTurn(), tracker("ana-chat", "", "EXTERNAL_talk_turn", metadata=ANA,
+                                             slots={"reminder_kind": "talk_resume"}))
+    assert [b["title"] for b in shown[0]["buttons"]] == ["Seguir donde estábamos", "En otro momento"]
+    _, resumed = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start",
+                                                metadata={**ANA, "language": "es"}, entities=_choice("resume")))
+    assert _texts(resumed).startswith("Qué bien que estéis de vuelta. Sigue el segundo turno")
+    _tick([gateway], log, clock.now() + timedelta(minutes=8))
+    assert [d for d in log if d.reminder.kind == "talk_turn"][-1].text.startswith("Se acabó el tiempo.")
+    _, fr = run(ActionTalkAction(), tracker("ana-chat", "notre action est une balade samedi", "talk_action",
+                                            metadata={**ANA, "language": "fr"}))
+    assert "« une balade samedi »" in _texts(fr)
+
+
+def _asked_history(question: list) -> list:
+    """The bot's stop question (with its buttons) and the slot it set, as they stand in the tracker."""
+    return [{"event": "bot", "text": question[0]["text"], "data": {"buttons": question[0]["buttons"]}},
+            {"event": "slot", "name": "talk_stop_asked", "value": True}]
+
+
+def test_the_stop_question_answered_in_words(database: str, test_clock) -> None:
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")
+    ana = _linked_couple()
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    de = {**ANA, "language": "de"}
+    events, asked = run(ActionTalkSetup(), tracker("ana-chat", "keine wochengespräche mehr", "talk_setup", metadata=de))
+    assert events == [{"event": "slot", "timestamp": None, "name": "talk_stop_asked", "value": True}]
+    open_question = {"slots": {"talk_stop_asked": True}, "history": _asked_history(asked)}
+    events, kept = run(ActionTalkSetup(), tracker("ana-chat", "nein", "deny", metadata=de, **open_question))
+    assert _texts(kept) == "In Ordnung, euer Wochengespräch bleibt, wie es ist."
+    assert events[0]["name"] == "talk_stop_asked" and events[0]["value"] is None
+    for said, intent in (("Ja, beenden", "talk_setup"), ("ja", "affirm"), ("Ja, beenden", "talk_start")):
+        storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+        action = ActionTalkStart() if intent == "talk_start" else ActionTalkSetup()
+        _, stopped = run(action, tracker("ana-chat", said, intent, metadata=de, **open_question))
+        assert _texts(stopped).startswith("In Ordnung, keine Wochengespräche mehr"), said
+        assert storage.weekly_talk(ana.couple_id).status == "stopped"
+    # Once something else was said after the question, a yes is no longer its answer.
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    later = [*_asked_history(asked), {"event": "bot", "text": "Something else.", "data": {}}]
+    events, unclear = run(ActionTalkSetup(), tracker("ana-chat", "yes", "affirm", metadata=ANA,
+                                                     slots={"talk_stop_asked": True}, history=later))
+    assert responses(unclear) == ["utter_clarify"] and storage.weekly_talk(ana.couple_id).status == "active"
+    assert events[0]["name"] == "talk_stop_asked" and events[0]["value"] is None
+
+
+def test_a_bare_yes_or_no_is_read_in_four_languages() -> None:
+    from bot.rasa_plugins.typed_commands import bare_answer
+
+    for said in ("yes", "Ja!", "sí", "si", "oui", "d'accord", "vale", "ok"):
+        assert bare_answer(said) == "affirm", said
+    for said in ("no", "Nein.", "non", "jetzt nicht", "ahora no"):
+        assert bare_answer(said) == "deny", said
+    for said in ("yes, stop it", "no more weekly talks", "maybe", "/talk_setup", "", "nope " * 20):
+        assert bare_answer(said) is None, said

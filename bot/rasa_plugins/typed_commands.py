@@ -8,6 +8,10 @@ are read by pattern, not guessed by the trained model.
 
 A message that is only one of the check-in's mood emoji (the prompt's buttons in
 ``content/channels/reminders.yml``) is a check-in mood: a text model cannot tell "🙂" from "👍".
+
+A message that is only a yes or a no, in any of our languages ("ja", "sí", "oui", "nein"; the typed answers
+listed in ``content/closeness.yml``), is ``affirm`` or ``deny``: the trained model knows English ones only,
+and a question asked with buttons (stopping the weekly talk) is answered in words as well.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ _CONSENT = re.compile(r"^\s*/consent(?:@\w+)?\s+(on|off|yes|no)\s*$", re.IGNOREC
 
 
 MOOD_INTENT = "checkin_mood"
+ANSWER_INTENTS = {"yes": "affirm", "no": "deny"}
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +53,15 @@ def _mood_emoji() -> Dict[str, str]:
 def bare_mood(text: str) -> Optional[str]:
     """The mood (1-5, as the buttons send it) of a message that is only one mood emoji, else None."""
     return _mood_emoji().get((text or "").strip().replace("\ufe0f", ""))
+
+
+def bare_answer(text: str) -> Optional[str]:
+    """``affirm`` or ``deny`` for a message that is only a yes or a no (any of our languages), else None."""
+    if not text or len(text) > 40 or text.lstrip().startswith("/"):
+        return None
+    from bot.closeness import typed_answer
+
+    return ANSWER_INTENTS.get(typed_answer(text) or "")
 
 
 def read_command(text: str) -> Optional[Tuple[str, Optional[str]]]:
@@ -90,6 +104,11 @@ class TypedCommands(GraphComponent):
                 entities.append({"entity": MOOD_INTENT, "value": mood, "start": 0, "end": len(message.get(TEXT)),
                                  "extractor": type(self).__name__})
                 message.set(ENTITIES, entities, add_to_output=True)
+                continue
+            answer = bare_answer(message.get(TEXT) or "")
+            if answer is not None:
+                message.set(INTENT, {"name": answer, "confidence": 1.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [{"name": answer, "confidence": 1.0}], add_to_output=True)
                 continue
             command = read_command(message.get(TEXT) or "")
             if command is None:

@@ -131,8 +131,9 @@ def answer_step(couple_id: int, partner_id: Optional[int], agree: bool, conversa
         return StepAnswer("agreed", row.action, chats)
 
 
-def offer_resume(session, talk: TalkSession, now: datetime) -> None:
-    """The talk stopped because of a pause: keep when the pause began, and offer to pick it up at its end."""
+def offer_resume(session, talk: TalkSession, now: datetime, *, language: Optional[str] = None) -> None:
+    """The talk stopped because of a pause: keep when the pause began, and offer to pick it up at its end,
+    in the talk's ``language``."""
     pause = session.scalar(select(Pause).where(Pause.couple_id == talk.couple_id, Pause.status == "active")
                            .order_by(Pause.id.desc()).limit(1))
     if pause is None or clock.as_utc(pause.resume_at) <= now:
@@ -142,7 +143,8 @@ def offer_resume(session, talk: TalkSession, now: datetime) -> None:
     if talk.ended_at - started >= 2 * _minutes():
         return
     session.add(Reminder(couple_id=talk.couple_id, conversation_id=talk.conversation_id, kind=RESUME_KIND,
-                         due_at=max(clock.as_utc(pause.resume_at), now), details={"talk_id": talk.id}))
+                         due_at=max(clock.as_utc(pause.resume_at), now),
+                         details={"talk_id": talk.id, "language": language or "en"}))
 
 
 def _resume_point(row: Optional[TalkSession]) -> Optional[ResumePoint]:
@@ -169,8 +171,10 @@ def resume_point(couple_id: int, *, now: Optional[datetime] = None) -> Optional[
         return _resume_point(_interrupted(session, couple_id, now))
 
 
-def resume_talk(couple_id: int, *, now: Optional[datetime] = None) -> Optional[ResumePoint]:
-    """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again."""
+def resume_talk(couple_id: int, *, language: Optional[str] = None,
+                now: Optional[datetime] = None) -> Optional[ResumePoint]:
+    """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again, in
+    ``language`` (of whoever picked it up)."""
     now = clock.as_utc(now or utcnow())
     with session_scope() as session:
         row = _interrupted(session, couple_id, now)
@@ -183,7 +187,8 @@ def resume_talk(couple_id: int, *, now: Optional[datetime] = None) -> Optional[R
             due = now - elapsed + turn * _minutes()
             if due > now:
                 session.add(Reminder(couple_id=couple_id, conversation_id=row.conversation_id, kind=TURN_KIND,
-                                     due_at=due, details={"session_id": row.id, "turn": turn}))
+                                     due_at=due, details={"session_id": row.id, "turn": turn,
+                                                          "language": (language or "en")[:2].lower()}))
         return point
 
 

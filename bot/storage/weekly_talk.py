@@ -59,6 +59,17 @@ def turn_minutes() -> int:
     return int(content.load("rituals")["weekly_talk"]["turn_minutes"])
 
 
+def language_code(language: Optional[str]) -> str:
+    """A client's language tag as the two letters the talk's sentences are kept under ("de-AT" → "de")."""
+    return (language or "en")[:2].lower()
+
+
+def _language_of(session, partner_id: int) -> str:
+    """The language a partner's client last told us (``identify`` keeps it), for a talk opened before anyone spoke."""
+    partner = session.get(Partner, partner_id)
+    return language_code(partner.language if partner is not None else None)
+
+
 def _slot(row: WeeklyTalk) -> TalkSlot:
     return TalkSlot(row.couple_id, row.weekday, row.hour, row.minute, row.timezone or "UTC", row.conversation_id,
                     row.status)
@@ -167,6 +178,7 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
             chat = ritual_chat(session, row.couple_id, row.conversation_id)
             if owner is None or chat is None:
                 continue
+            language = _language_of(session, owner)
             zone = local_zone(row.timezone)
             today = now.astimezone(zone).date()
             for weeks_ahead in (0, 1):
@@ -176,14 +188,14 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
                 if moment <= now - timedelta(hours=1):
                     continue
                 if not _still_planned(session, row.couple_id, OPEN_KIND, monday.isoformat()):
-                    work.append((row.couple_id, owner, chat, zone.key, monday, moment))
+                    work.append((row.couple_id, owner, chat, zone.key, monday, moment, language))
                 break
     planned = 0
-    for couple, owner, chat, zone_name, monday, moment in work:
+    for couple, owner, chat, zone_name, monday, moment, language in work:
         try:
             with session_scope() as session:
                 reminder = Reminder(couple_id=couple, conversation_id=chat, kind=OPEN_KIND, due_at=moment,
-                                    details={"week": monday.isoformat(), "timezone": zone_name})
+                                    details={"week": monday.isoformat(), "timezone": zone_name, "language": language})
                 session.add(reminder)
                 session.flush()
                 session.add(RitualDelivery(couple_id=couple, partner_id=owner, kind=OPEN_KIND, week=monday.isoformat(),
@@ -194,8 +206,10 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
     return planned
 
 
-def start_talk(couple_id: int, conversation_id: str, *, now: Optional[datetime] = None) -> TalkView:
-    """Open a talk now (or return the one already open) and plan both turn ends."""
+def start_talk(couple_id: int, conversation_id: str, *, language: Optional[str] = None,
+               now: Optional[datetime] = None) -> TalkView:
+    """Open a talk now (or return the one already open) and plan both turn ends, which keep the talk's
+    ``language`` (the one it started in: its turn ends and the offer to pick it up after a pause speak it)."""
     now = clock.as_utc(now or utcnow())
     minutes = timedelta(minutes=turn_minutes())
     with session_scope() as session:
@@ -209,7 +223,8 @@ def start_talk(couple_id: int, conversation_id: str, *, now: Optional[datetime] 
         session.flush()
         for turn in (1, 2):
             session.add(Reminder(couple_id=couple_id, conversation_id=conversation_id[:255], kind=TURN_KIND,
-                                 due_at=now + turn * minutes, details={"session_id": row.id, "turn": turn}))
+                                 due_at=now + turn * minutes,
+                                 details={"session_id": row.id, "turn": turn, "language": language_code(language)}))
         return _talk(row)
 
 
@@ -224,7 +239,8 @@ def interrupt_talk(reminder_id: int) -> None:
         talk = session.get(TalkSession, session_id) if session_id else None
         if talk is not None and talk.status == "open":
             talk.status, talk.ended_at = "interrupted", utcnow()
-            offer_resume(session, talk, clock.as_utc(utcnow()))  # a pause: picked up at its end (talk_steps)
+            offer_resume(session, talk, clock.as_utc(utcnow()),  # a pause: picked up at its end (talk_steps)
+                         language=(reminder.details or {}).get("language"))
         for other in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
                                                             Reminder.kind == TURN_KIND,
                                                             Reminder.status == "pending")).all():
