@@ -1,0 +1,159 @@
+"""The weekly talk's two reminders through the real REST channel (real rasa and action servers, real database),
+delivered by the gateway's own reminder loop (``bot.reminders.ReminderLoop``: claims, the pause and hold check,
+rasa's EXTERNAL_talk_turn) on this process's controllable clock, each ending at what the other partner's chat
+received (the bot's messages in their rasa conversation):
+
+- the step confirmed by both: Ana suggests the week's step in her chat; Ben's chat is asked, with buttons; his yes
+  keeps it, and Ana's chat is told it is agreed;
+- the resume after a pause, in German: the opening, the first turn and, once Ana's talk was stopped by the pause
+  Ben called, the offer to pick it up in Ana's chat, the turn picked up and its end, all in the language the
+  talk was set up and started in.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any, Dict, List
+
+import pytest
+from aiohttp import web
+
+from bot import clock, storage
+from bot.config import get_settings
+from bot.rasa_client import RasaClient
+from bot.reminders import RasaSender, ReminderLoop
+from tests.stack import RasaStack, new_sender
+from tests.test_stack_flows import texts
+
+pytestmark = pytest.mark.stack
+
+
+def _couple(rasa_stack: RasaStack, language: str) -> tuple:
+    """Ana (Berlin) and Ben (New York), each in their own REST chat, linked as one couple."""
+    ana_chat, ben_chat = new_sender("rest"), new_sender("rest")
+    ana = {"partner_id": f"rest:{ana_chat}", "channel": "rest", "chat_type": "private", "timezone": "Europe/Berlin",
+           "language": language}
+    ben = {"partner_id": f"rest:{ben_chat}", "channel": "rest", "chat_type": "private",
+           "timezone": "America/New_York", "language": language}
+    rasa_stack.send(ana_chat, "hi", ana)
+    rasa_stack.send(ben_chat, "hi", ben)
+    couple = storage.couple_of(ana_chat)
+    storage.redeem_link_code(storage.create_link_code(couple), ben_chat)
+    assert storage.couple_of(ben_chat) == couple
+    return couple, (ana_chat, ana), (ben_chat, ben)
+
+
+class Gateway:
+    """The gateway's reminder loop, ticked by hand at moments of this process's clock; rasa answers each
+    reminder on the conversation's own channel."""
+
+    def __init__(self, rasa_stack: RasaStack) -> None:
+        self.rasa_stack = rasa_stack
+        self.loop = ReminderLoop(web.Application(), get_settings())
+
+    def tick_at(self, moment: datetime) -> None:
+        clock.set_now(moment)
+
+        async def tick() -> None:
+            client = RasaClient(self.rasa_stack.rasa_url, self.rasa_stack.token)
+            self.loop._senders = [RasaSender(client)]
+            try:
+                await self.loop.tick()
+            finally:
+                await client.close()
+
+        try:
+            asyncio.run(tick())
+        finally:
+            clock.reset()
+
+
+def received(rasa_stack: RasaStack, chat: str) -> List[Dict[str, Any]]:
+    """Every bot message of a conversation so far (text and buttons), as rasa sent them."""
+    return [{"text": e.get("text") or "", "buttons": (e.get("data") or {}).get("buttons") or []}
+            for e in rasa_stack.tracker(chat)["events"] if e.get("event") == "bot"]
+
+
+def _due(couple: int, kind: str) -> List[storage.DueReminder]:
+    return [r for r in storage.pending_reminders(couple) if r.kind == kind]
+
+
+def test_the_step_is_asked_in_the_other_partners_chat_and_the_yes_comes_back(rasa_stack: RasaStack,
+                                                                             stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
+    gateway = Gateway(rasa_stack)
+    asked = rasa_stack.send(ana_chat, "our action is a walk on saturday morning", ana)
+    assert "asked your partner" in texts(asked)
+    [step] = _due(couple, "talk_step")
+    assert step.conversation_id == ben_chat
+    before = len(received(rasa_stack, ben_chat))
+    gateway.tick_at(step.due_at + timedelta(seconds=1))
+    [for_ben] = received(rasa_stack, ben_chat)[before:]
+    assert for_ben["text"] == ('Your partner suggested one small step for this week: "a walk on saturday morning". '
+                               "Does it work for you too?")
+    assert [b["title"] for b in for_ben["buttons"]] == ["Yes, agreed", "Suggest a change"]
+    assert storage.last_agreed_action(couple, before=clock.now() + timedelta(days=1)) is None
+
+    agreed = rasa_stack.send(ben_chat, for_ben["buttons"][0]["payload"], ben)
+    assert texts(agreed).startswith('Agreed by you both: "a walk on saturday morning"')
+    [told] = _due(couple, "talk_step")
+    assert told.conversation_id == ana_chat
+    before = len(received(rasa_stack, ana_chat))
+    gateway.tick_at(told.due_at + timedelta(seconds=1))
+    [for_ana] = received(rasa_stack, ana_chat)[before:]
+    assert for_ana["text"].startswith('Agreed by you both: "a walk on saturday morning"') and not for_ana["buttons"]
+    assert storage.last_agreed_action(couple, before=clock.now() + timedelta(minutes=1)) == "a walk on saturday morning"
+
+
+def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_stack: RasaStack,
+                                                                        stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "de")
+    gateway = Gateway(rasa_stack)
+    rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 8pm", ana)
+    [opening] = _due(couple, "weekly_talk")
+    assert opening.conversation_id == ana_chat and opening.details["language"] == "de"
+    before = len(received(rasa_stack, ana_chat))
+    gateway.tick_at(opening.due_at + timedelta(seconds=1))
+    [opened] = received(rasa_stack, ana_chat)[before:]
+    assert opened["text"].startswith("Zeit für euer Wochengespräch: etwa 20 Minuten, nur ihr zwei.")
+    assert "Gab es ein Bedürfnis von dir, das diese Woche zu kurz kam?" in opened["text"]
+    assert [(b["title"], b["payload"]) for b in opened["buttons"]] == [("Wir sind bereit", "/talk_start")]
+
+    started = rasa_stack.send(ana_chat, "/talk_start", ana)
+    assert texts(started).startswith("Die erste Runde beginnt jetzt: 10 Minuten")
+    first, second = sorted(_due(couple, "talk_turn"), key=lambda r: r.due_at)
+    assert (first.details["language"], second.details["language"]) == ("de", "de")
+
+    # Ben is flooded a moment into the first turn and calls a pause from his own chat.
+    rasa_stack.send(ben_chat, "I'm flooded, I need to stop", ben)
+    rasa_stack.send(ben_chat, "in 30 minutes", ben)
+    pause = storage.active_pause(couple)
+    assert pause is not None and pause.resume_at > second.due_at
+    before = len(received(rasa_stack, ana_chat))
+    gateway.tick_at(first.due_at + timedelta(seconds=1))  # the first turn's end falls in the pause
+    gateway.tick_at(second.due_at + timedelta(seconds=1))
+    while_paused = [m["text"] for m in received(rasa_stack, ana_chat)[before:]]
+    assert [t for t in while_paused if "Runde" in t or "Zeit ist um" in t] == []  # no turn ends in the pause
+    assert any(t.startswith("Your partner needed a pause") for t in while_paused)  # only the pause's own notice
+    assert storage.talks_of(couple)[-1].status == "interrupted"
+    [offer] = _due(couple, "talk_resume")
+    assert offer.conversation_id == ana_chat and offer.details["language"] == "de"
+
+    gateway.tick_at(offer.due_at + timedelta(seconds=1))
+    shown = [m for m in received(rasa_stack, ana_chat)[before:] if m["buttons"]
+             and m["buttons"][0]["payload"].startswith("/talk_start")]
+    assert [m["text"] for m in shown] == [
+        "Eure Pause ist vorbei. Euer Wochengespräch hat in der ersten Runde aufgehört, mit etwa 10 Minuten übrig. "
+        "Möchtet ihr dort weitermachen oder ein andermal abschließen?"]
+    assert [b["title"] for b in shown[0]["buttons"]] == ["Dort weitermachen", "Ein andermal"]
+
+    rasa_stack.send(ben_chat, "/ready_to_resume", ben)  # the pause's own button: both are back
+    resumed = rasa_stack.send(ana_chat, shown[0]["buttons"][0]["payload"], ana)
+    assert texts(resumed).startswith("Schön, dass ihr wieder da seid. Es geht weiter mit der ersten Runde: noch 10 Minuten.")
+    again = sorted(_due(couple, "talk_turn"), key=lambda r: r.due_at)
+    assert [r.details["turn"] for r in again] == [1, 2] and {r.details["language"] for r in again} == {"de"}
+    before = len(received(rasa_stack, ana_chat))
+    gateway.tick_at(again[0].due_at + timedelta(seconds=1))
+    [turn_end] = received(rasa_stack, ana_chat)[before:]
+    assert turn_end["text"].startswith("Die erste Runde ist vorbei. Bevor ihr antwortet")
+    assert "zweite Runde: 10 Minuten" in turn_end["text"]
