@@ -6,6 +6,7 @@ with backoff) is ``bot.supervisor``.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import secrets
@@ -16,9 +17,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Iterator, List, Optional, Sequence, Set
 
 from bot import PROJECT_ROOT
 
@@ -47,13 +49,45 @@ def fingerprint(root: Path = PROJECT_ROOT, inputs: Sequence[str] = TRAINING_INPU
     return digest.hexdigest()
 
 
+@contextmanager
+def training_lock(root: Path = PROJECT_ROOT) -> Iterator[None]:
+    """Only one process at a time checks and trains (``models/.train.lock``, an ``flock``).
+
+    Parallel test workers, the benchmark and ``kintsugi run`` share models/ and Rasa's
+    training cache (.rasa/); the second one waits here and then finds the model up to date.
+    """
+    folder = root / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".train.lock", "a") as handle:
+        if not _try_lock(handle):
+            print("Waiting for another process that is training...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _try_lock(handle) -> bool:  # noqa: ANN001 - an open file
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
 def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, force: bool = False,
                      env: Optional[Dict[str, str]] = None) -> Path:
     """Train the model unless one built from exactly this data exists; returns its path.
 
     The safety layer's second opinion is built first (from ``content/safety/training``), so
-    no process has to train it when it starts.
+    no process has to train it when it starts. All of it runs under ``training_lock``.
     """
+    with training_lock(root):
+        return _train_if_changed(root, out, force, env)
+
+
+def _train_if_changed(root: Path, out: Optional[Path], force: bool, env: Optional[Dict[str, str]]) -> Path:
     from bot.safety import training
 
     safety_model = training.build(force=force)
@@ -79,11 +113,18 @@ def train_if_changed(root: Path = PROJECT_ROOT, out: Optional[Path] = None, forc
     return model
 
 
+_HANDED_OUT: Set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nobody listens on right now, never one this process handed out before."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_for(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
