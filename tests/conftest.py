@@ -132,8 +132,19 @@ def _local(day: str, hhmm: str, zone: str) -> datetime:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """``KINTSUGI_TEST_CLOCK=2026-03-29T01:30+01:00`` runs the whole suite, subprocesses too, at that moment."""
+    """``KINTSUGI_TEST_CLOCK=2026-03-29T01:30+01:00`` runs the whole suite, subprocesses too, at that moment.
+
+    The controlling process (not an xdist worker) makes the folder where workers leave their
+    figures (``tests/report.py``), before the workers start, so they inherit its name.
+    """
     config.addinivalue_line("markers", "around_the_clock(zone=...): run at several fixed local times of day")
+    if not hasattr(config, "workerinput"):
+        import tempfile
+
+        from tests.report import REPORT_DIR
+
+        config._kintsugi_report = (Path(tempfile.mkdtemp(prefix="kintsugi-report-")), os.environ.get(REPORT_DIR))
+        os.environ[REPORT_DIR] = str(config._kintsugi_report[0])
     wanted = os.environ.get("KINTSUGI_TEST_CLOCK", "").strip()
     if wanted:
         moment = datetime.fromisoformat(wanted)
@@ -190,11 +201,31 @@ def test_clock() -> Iterator[TestClock]:
     clock.reset()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
-    """Print the quality figures the tests measured."""
-    from tests.report import SECTIONS
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the figures' folder and give back the environment as it was."""
+    report = getattr(config, "_kintsugi_report", None)
+    if report is None:
+        return
+    import shutil
 
-    for title, lines in SECTIONS.items():
+    from tests.report import REPORT_DIR
+
+    folder, before = report
+    shutil.rmtree(folder, ignore_errors=True)
+    if before is None:
+        os.environ.pop(REPORT_DIR, None)
+    else:
+        os.environ[REPORT_DIR] = before
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    """Print the quality figures the tests measured (in this process or in the xdist workers)."""
+    report = getattr(config, "_kintsugi_report", None)
+    if report is None:  # a worker: the controller prints
+        return
+    from tests.report import sections
+
+    for title, lines in sections(report[0]).items():
         terminalreporter.section(title)
         for line in lines:
             terminalreporter.write_line(line)
