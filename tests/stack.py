@@ -78,13 +78,21 @@ def start_rasa_stack(folder: Path, *, model_dir: Optional[Path] = None,
 
     upgrade_database(url)
     build_engine(url).dispose()
-    stack = Stack(database_url=url, model=model, rasa_port=free_port(), action_port=free_port(),
-                  gateway_port=None, log_dir=folder / "logs")
-    try:
-        stack.start()
-    except Exception:
-        stack.stop()
-        for log in sorted((folder / "logs").glob("*.log")):
-            print(f"--- {log.name} (last lines)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
-        raise
-    return RasaStack(stack=stack, database_url=url, log_dir=folder / "logs")
+    for attempt in (1, 2):
+        logs = folder / "logs" / f"attempt{attempt}" if attempt > 1 else folder / "logs"
+        stack = Stack(database_url=url, model=model, rasa_port=free_port(), action_port=free_port(),
+                      gateway_port=None, log_dir=logs)
+        try:
+            stack.start()
+        except Exception:
+            stack.stop()
+            texts = {log.name: log.read_text(errors="replace") for log in sorted(logs.glob("*.log"))}
+            # A parallel test worker may take a port between free_port() and the server's bind: one retry.
+            if attempt == 1 and any("address already in use" in text.lower() for text in texts.values()):
+                print("A port was taken meanwhile; starting again on other ports.")
+                continue
+            for name, text in texts.items():
+                print(f"--- {name} (last lines)\n" + "\n".join(text.splitlines()[-40:]))
+            raise
+        return RasaStack(stack=stack, database_url=url, log_dir=logs)
+    raise AssertionError("unreachable")

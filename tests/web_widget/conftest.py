@@ -50,9 +50,14 @@ def widget_app(settings: Settings) -> web.Application:
     return build_app(settings, parts=(setup_widget,))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright, one per test session."""
+    """Debian's Chromium driven by Playwright, one per test file.
+
+    Not one per session: sync Playwright keeps an event loop running in this thread while it is
+    open, and pytest-xdist (``--dist loadfile``) may give the same worker an async test file (the
+    Telegram tests) after a widget file; closed with the file, it leaves no loop behind.
+    """
     need(CHROMIUM.exists(), f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
 

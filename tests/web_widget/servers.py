@@ -8,7 +8,7 @@ stopped and started again on the same port to cut the connection.
 from __future__ import annotations
 
 import asyncio
-import socket
+import errno
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
@@ -16,12 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 import socketio
 from aiohttp import web
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bot.stack import free_port  # one set of handed-out ports per process; widget tests import it from here
 
 
 class ThreadedApp:
@@ -30,6 +25,7 @@ class ThreadedApp:
     def __init__(self, make_app: Callable[[], web.Application], port: Optional[int] = None) -> None:
         self.make_app = make_app
         self.port = port or free_port()
+        self.port_chosen = port is None  # ours to change if another process took it first
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.thread: Optional[threading.Thread] = None
         self.runner: Optional[web.AppRunner] = None
@@ -40,13 +36,28 @@ class ThreadedApp:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "ThreadedApp":
-        """Start serving; returns once the port accepts connections."""
+        """Start serving; returns once the port accepts connections.
+
+        A port this app chose itself and another process (a parallel test worker) took between
+        ``free_port()`` and the bind is swapped for a new one, up to three times.
+        """
+        for attempt in range(3):
+            try:
+                return self._start()
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or not self.port_chosen or attempt == 2:
+                    raise
+                self.port = free_port()
+        raise AssertionError("unreachable")
+
+    def _start(self) -> "ThreadedApp":
         ready = threading.Event()
         errors: List[BaseException] = []
 
         def run() -> None:
             loop = asyncio.new_event_loop()
             self.loop = loop
+            self.runner = None
             asyncio.set_event_loop(loop)
             try:
                 self.runner = web.AppRunner(self.make_app(), handle_signals=False, shutdown_timeout=0.5)
@@ -55,6 +66,9 @@ class ThreadedApp:
                 loop.run_until_complete(site.start())
             except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
                 errors.append(exc)
+                if self.runner is not None:
+                    loop.run_until_complete(self.runner.cleanup())
+                loop.close()
                 ready.set()
                 return
             ready.set()
@@ -108,6 +122,7 @@ class StandIn:
     app: Optional[ThreadedApp] = None
     dedupe: bool = True
     seen: set = field(default_factory=set)  # survives a restart, like a network drop would
+    started: bool = False
 
     @property
     def url(self) -> str:
@@ -147,8 +162,12 @@ class StandIn:
         return app
 
     def start(self) -> "StandIn":
-        """Start (or restart) listening on the same port."""
-        self.app = ThreadedApp(self._build, port=self.port).start()
+        """Start (or restart) listening on the same port (chosen anew only if taken at the first start)."""
+        first = not self.started
+        app = ThreadedApp(self._build, port=self.port)
+        app.port_chosen = first
+        self.app = app.start()
+        self.port, self.started = app.port, True
         return self
 
     def stop(self) -> None:
