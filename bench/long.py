@@ -4,18 +4,27 @@
 ``messages`` messages and reports p50/p95 per block of 100. ``interference`` times fresh
 conversations (one message at a time, each a new conversation of a new couple) first
 alone, then while the long conversation keeps talking, and reports both p95s.
+
+The long conversation talks twice beside them: at a heated couple's pace (``PACE_S``, one
+message a second, faster than two people can type, so an evening's argument at this pace runs
+to hundreds of messages) -- the figure for issue 21's 1.2x target -- and back to back with no
+pause at all (one client saturating the server: what a single process on a shared machine must
+divide between two senders, whatever the conversation's length).
 """
 from __future__ import annotations
 
 import asyncio
 import itertools
 import time
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import aiohttp
 
 from bench.load import WEBHOOK, _send, for_conversation, percentile
 from bench.scripts import Script
+
+# One message a second: a couple arguing in a group, both typing as fast as they can.
+PACE_S = 1.0
 
 
 def blocks(latencies: Sequence[float], size: int = 100) -> List[Dict[str, Any]]:
@@ -36,7 +45,10 @@ def growth(block_list: List[Dict[str, Any]]) -> Any:
 
 
 async def _talk(session: aiohttp.ClientSession, url: str, sender: str, scripts: Sequence[Script], messages: int,
-                out: List[float], stop: "asyncio.Event | None" = None, timeout: float = 120.0) -> None:
+                out: List[float], stop: "asyncio.Event | None" = None, timeout: float = 120.0,
+                pace_s: Optional[float] = None) -> None:
+    """Send ``messages`` turns one after another; with ``pace_s``, start one at most every
+    ``pace_s`` seconds (a reply slower than that is followed at once)."""
     turns = itertools.cycle([turn for script in scripts for turn in script])
     for _ in range(messages):
         if stop is not None and stop.is_set():
@@ -44,7 +56,16 @@ async def _talk(session: aiohttp.ClientSession, url: str, sender: str, scripts: 
         turn = next(turns)
         began = time.perf_counter()
         await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), timeout)
-        out.append((time.perf_counter() - began) * 1000)
+        took = time.perf_counter() - began
+        out.append(took * 1000)
+        if pace_s is not None and took < pace_s:
+            if stop is None:
+                await asyncio.sleep(pace_s - took)
+            else:
+                try:
+                    await asyncio.wait_for(stop.wait(), pace_s - took)
+                except asyncio.TimeoutError:
+                    pass
 
 
 async def long_conversation(base_url: str, scripts: Sequence[Script], messages: int, sender: str) -> Dict[str, Any]:
@@ -72,23 +93,36 @@ async def _fresh(session: aiohttp.ClientSession, url: str, scripts: Sequence[Scr
     return out
 
 
+async def _beside(session: aiohttp.ClientSession, url: str, scripts: Sequence[Script], long_sender: str,
+                  fresh: int, prefix: str, pace_s: Optional[float]) -> Dict[str, Any]:
+    """Fresh conversations' latencies while ``long_sender`` talks (at ``pace_s``, or back to back)."""
+    stop, long_latencies = asyncio.Event(), []
+    talker = asyncio.create_task(_talk(session, url, long_sender, scripts, 10 ** 6, long_latencies, stop,
+                                       pace_s=pace_s))
+    try:
+        await asyncio.sleep(0.5)  # the long conversation is mid-turn when the first fresh one arrives
+        return {"fresh": await _fresh(session, url, scripts, fresh, prefix), "long": long_latencies}
+    finally:
+        stop.set()
+        await talker
+
+
 async def interference(base_url: str, scripts: Sequence[Script], long_sender: str, fresh: int = 60,
-                       prefix: str = "fresh") -> Dict[str, Any]:
-    """p95 of fresh conversations alone, then while ``long_sender`` (already long) keeps talking."""
+                       prefix: str = "fresh", pace_s: float = PACE_S) -> Dict[str, Any]:
+    """p95 of fresh conversations alone, then while ``long_sender`` (already long) keeps talking:
+    at ``pace_s`` (``p95_rise``, the target's figure) and back to back (``saturating_p95_rise``)."""
     url = base_url.rstrip("/") + WEBHOOK
     async with aiohttp.ClientSession() as session:
         alone = await _fresh(session, url, scripts, fresh, f"{prefix}-alone")
-        stop, long_latencies = asyncio.Event(), []
-        talker = asyncio.create_task(_talk(session, url, long_sender, scripts, 10 ** 6, long_latencies, stop))
-        try:
-            beside = await _fresh(session, url, scripts, fresh, f"{prefix}-beside")
-        finally:
-            stop.set()
-            await talker
-    out: Dict[str, Any] = {"fresh": fresh}
-    for name, values in (("alone", alone), ("beside_long", beside)):
+        paced = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-beside", pace_s)
+        flat_out = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-saturated", None)
+    out: Dict[str, Any] = {"fresh": fresh, "pace_s": pace_s}
+    for name, values in (("alone", alone), ("beside_long", paced["fresh"]), ("saturating", flat_out["fresh"])):
         out[f"{name}_p50_ms"] = round(percentile(values, 50), 1)
         out[f"{name}_p95_ms"] = round(percentile(values, 95), 1)
-    out["p95_rise"] = round(out["beside_long_p95_ms"] / out["alone_p95_ms"], 2) if out["alone_p95_ms"] else None
-    out["long_messages_meanwhile"] = len(long_latencies)
+    base = out["alone_p95_ms"]
+    out["p95_rise"] = round(out["beside_long_p95_ms"] / base, 2) if base else None
+    out["saturating_p95_rise"] = round(out["saturating_p95_ms"] / base, 2) if base else None
+    out["long_messages_meanwhile"] = len(paced["long"])
+    out["long_messages_meanwhile_saturating"] = len(flat_out["long"])
     return out

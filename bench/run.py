@@ -105,6 +105,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--long", type=int, default=2000,
                         help="messages of the long conversation (issue 21), on kintsugi-sqlite with and without the "
                              "window and on the stock bot; 0 skips it (default 2000)")
+    parser.add_argument("--stock-long", type=int, default=None,
+                        help="messages of the stock bot's long conversation (default: as --long; its cost per "
+                             "message grows with the session, so 2,000 messages take it most of an hour)")
     parser.add_argument("--replicas", type=int, default=20,
                         help="conversations at once for one versus two rasa replicas on PostgreSQL + Redis "
                              "(issue 17); 0 skips it (default 20)")
@@ -213,7 +216,9 @@ def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_
                 print(f"   long conversation: {lg['messages']} msgs, p50 per 100 " +
                       " ".join(str(b["p50_ms"]) for b in lg["blocks"]) +
                       f" ms; growth {lg['growth_p50_last_over_first']}x; fresh p95 alone {it['alone_p95_ms']} ms, "
-                      f"beside the long one {it['beside_long_p95_ms']} ms ({it['p95_rise']}x)", flush=True)
+                      f"beside the long one at one message per {it['pace_s']} s {it['beside_long_p95_ms']} ms "
+                      f"({it['p95_rise']}x), beside it back to back {it['saturating_p95_ms']} ms "
+                      f"({it['saturating_p95_rise']}x)", flush=True)
         record["rss_peak_mb"] = {name: round(value) for name, value in memory.peak.items()}
         record["rss_peak_total_mb"] = round(sum(memory.peak.values()))
         record["levels"] = {str(r.concurrency): r.summary() for r in results}
@@ -348,7 +353,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name in s_names:
             target = StockTarget(variant=STOCK_VARIANTS[name], folder=stock_dir, log_dir=folder / "logs")
             stock_records.append(measure(target, stock_scripts(), levels, scale,
-                                         long_messages=args.long if name == "default" else 0))
+                                         long_messages=(args.long if args.stock_long is None else args.stock_long)
+                                         if name == "default" and args.long else 0))
 
         if args.replicas and services["postgresql"] and services["redis"]:
             messages, seconds = REPLICA_BUDGET
@@ -363,7 +369,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             (report["ratios"].get("50") or {}).get("vs_fastest_stock") or {}).get("throughput_ratio")
         report["crisis_path"] = crisis_summary(report)
         report["long_conversation"] = {r["variant"]: {"growth_p50_last_over_first": r["long"]["growth_p50_last_over_first"],
-                                                      "fresh_p95_rise": r["interference"]["p95_rise"]}
+                                                      "fresh_p95_rise": r["interference"]["p95_rise"],
+                                                      "fresh_p95_rise_saturating":
+                                                          r["interference"].get("saturating_p95_rise")}
                                        for r in kintsugi_records + stock_records if r.get("long")}
         report["long_command"] = " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])
         report["levers"] = levers(kintsugi_records + stock_records, levels)
