@@ -4,7 +4,8 @@ The closing step is kept once both partners said yes (the other partner is asked
 can suggest a change: ``bot/storage/talk_steps.py``); a talk stopped by a pause is offered again at the
 pause's end (pick up where you were, or another time); "stop the weekly talk" (the setup intent, read by
 its stop words) asks once, with buttons, and takes a typed yes or no too ("ja", "sí", "oui", "no": the
-``talk_stop_asked`` slot sends a bare answer here, counted only while the question is the last thing asked).
+``talk_stop_asked`` slot sends a bare answer to ``action_talk_stop_answer``, counted only while the question is
+the last thing asked).
 
 The words are in ``content/rituals.yml`` (``bot/rituals.py`` puts them together for every channel);
 the turn ends are reminders (``bot/storage/weekly_talk.py``), so they come on time on any gateway.
@@ -136,10 +137,6 @@ class ActionTalkSetup(Action):
         text = user_text(tracker)
         if choice_of(tracker) in ("yes", "no") or wants_stop(text) or typed_stop_answer(tracker):
             return stop_talk(dispatcher, tracker, person)
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent in ("affirm", "deny"):  # a yes or no after the stop question was answered: not ours any more
-            dispatcher.utter_message(response="utter_clarify")
-            return [SlotSet(STOP_ASKED, None)]
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
             dispatcher.utter_message(response="utter_talk_ask_slot")
@@ -152,6 +149,24 @@ class ActionTalkSetup(Action):
         dispatcher.utter_message(response="utter_talk_set", day=DAY_NAMES[slot.weekday],
                                  time=slot_time(tracker, person, slot.hour, slot.minute, slot.timezone, slot.weekday))
         return []
+
+
+class ActionTalkStopAnswer(Action):
+    """A typed yes or no (``affirm``/``deny``) while the stop question waits (data/rules/weekly_talk.yml):
+    answered when the question is still the last thing asked, else unclear; the question is done either way."""
+
+    def name(self) -> Text:
+        return "action_talk_stop_answer"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if is_side_talk(tracker):
+            return []
+        if typed_stop_answer(tracker) is not None:
+            stop_talk(dispatcher, tracker, who(tracker))
+        else:  # something else was said after the question: this yes or no is not its answer
+            dispatcher.utter_message(response="utter_clarify")
+        return [SlotSet(STOP_ASKED, None)]
 
 
 class ActionTalkOpen(Action):

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import List
 from zoneinfo import ZoneInfo
 
-from actions.weekly_talk import ActionTalkAction, ActionTalkSetup, ActionTalkStart, ActionTalkTurn, wants_stop
+from actions.weekly_talk import (ActionTalkAction, ActionTalkSetup, ActionTalkStart, ActionTalkStopAnswer, ActionTalkTurn,
+                                 wants_stop)
 from bot import clock, storage
 from bot.storage import events as ev
 from bot.storage import talk_steps
@@ -244,19 +245,19 @@ def test_the_stop_question_answered_in_words(database: str, test_clock) -> None:
     events, asked = run(ActionTalkSetup(), tracker("ana-chat", "keine wochengespräche mehr", "talk_setup", metadata=de))
     assert events == [{"event": "slot", "timestamp": None, "name": "talk_stop_asked", "value": True}]
     open_question = {"slots": {"talk_stop_asked": True}, "history": _asked_history(asked)}
-    events, kept = run(ActionTalkSetup(), tracker("ana-chat", "nein", "deny", metadata=de, **open_question))
+    events, kept = run(ActionTalkStopAnswer(), tracker("ana-chat", "nein", "deny", metadata=de, **open_question))
     assert _texts(kept) == "In Ordnung, euer Wochengespräch bleibt, wie es ist."
     assert events[0]["name"] == "talk_stop_asked" and events[0]["value"] is None
     for said, intent in (("Ja, beenden", "talk_setup"), ("ja", "affirm"), ("Ja, beenden", "talk_start")):
         storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
-        action = ActionTalkStart() if intent == "talk_start" else ActionTalkSetup()
+        action = {"talk_start": ActionTalkStart(), "affirm": ActionTalkStopAnswer()}.get(intent, ActionTalkSetup())
         _, stopped = run(action, tracker("ana-chat", said, intent, metadata=de, **open_question))
         assert _texts(stopped).startswith("In Ordnung, keine Wochengespräche mehr"), said
         assert storage.weekly_talk(ana.couple_id).status == "stopped"
     # Once something else was said after the question, a yes is no longer its answer.
     storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
     later = [*_asked_history(asked), {"event": "bot", "text": "Something else.", "data": {}}]
-    events, unclear = run(ActionTalkSetup(), tracker("ana-chat", "yes", "affirm", metadata=ANA,
+    events, unclear = run(ActionTalkStopAnswer(), tracker("ana-chat", "yes", "affirm", metadata=ANA,
                                                      slots={"talk_stop_asked": True}, history=later))
     assert responses(unclear) == ["utter_clarify"] and storage.weekly_talk(ana.couple_id).status == "active"
     assert events[0]["name"] == "talk_stop_asked" and events[0]["value"] is None
