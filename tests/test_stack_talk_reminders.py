@@ -12,6 +12,7 @@ received (the bot's messages in their rasa conversation):
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
 
@@ -62,10 +63,22 @@ class Gateway:
             finally:
                 await client.close()
 
+        failed: List[BaseException] = []
+
+        def run() -> None:  # its own thread: a browser test's driver may hold this thread's event loop
+            try:
+                asyncio.run(tick())
+            except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+                failed.append(exc)
+
         try:
-            asyncio.run(tick())
+            worker = threading.Thread(target=run)
+            worker.start()
+            worker.join()
         finally:
             clock.reset()
+        if failed:
+            raise failed[0]
 
 
 def received(rasa_stack: RasaStack, chat: str) -> List[Dict[str, Any]]:
