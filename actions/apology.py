@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import clear_flow_slots, is_group, safe_log_event, who
+from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, who
 from actions.forms import KintsugiFormValidation
 from bot import clock, storage
 from bot.language.apology import draft, owning_note, send_choice
@@ -53,6 +53,13 @@ def _partner_web_sessions(person: storage.Who) -> List[str]:
         if len(key) == 3 and key[0] == "web" and key[1] != person.conversation_id and key[1] in couple_chats:
             sessions.append(key[1])
     return sessions
+
+
+def writer_language(tracker: Tracker, text: str) -> str:
+    """The writer's language, kept with a sent apology for its reader's frame: their client's, else their words'."""
+    from bot import private_words
+
+    return private_words.choose(metadata(tracker).get("language"), None, text)
 
 
 class ActionStartApology(Action):
@@ -171,7 +178,8 @@ class ActionApologyWrapup(Action):
         now = clock.now()
         for chat in chats:
             storage.schedule_reminder(person.couple_id, chat, now, "apology",
-                                      {"text": text, "from_partner": person.partner_id})
+                                      {"text": text, "from_partner": person.partner_id,
+                                       "language": writer_language(tracker, text)})
         safe_log_event(tracker.sender_id, events.APOLOGY_SENT, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"where": "partner_chat", "chats": len(chats)})
         dispatcher.utter_message(response="utter_apology_sent")

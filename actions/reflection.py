@@ -222,7 +222,8 @@ def deliver(tracker: Tracker, dispatcher: CollectingDispatcher) -> None:
         return
     now = clock.now()
     for chat in chats:
-        storage.schedule_reminder(person.couple_id, chat, now, REMINDER_KIND, {"sealed": sealed.seal(written(note))})
+        storage.schedule_reminder(person.couple_id, chat, now, REMINDER_KIND, {"sealed": sealed.seal(written(note)),
+                                                                             "language": language})
     note["shared"] = True
     private_notes.write_note(person.partner_id, KIND, note)
     say(dispatcher, language, "utter_reflection_sent")

@@ -43,7 +43,8 @@ class TelegramSender:
             raise RuntimeError("Telegram is off in this gateway")
         if not self.runner.ready.is_set():
             raise NotReady("Telegram not connected yet")
-        message = ritual_message(reminder) or reminder_message(reminder.kind)  # rituals: bot/rituals.py
+        message = ritual_message(reminder) or reminder_message(  # rituals: bot/rituals.py
+            reminder.kind, reader_language(reminder) if reminder.kind in ("apology", "reflection") else None)
         if reminder.kind == "apology":  # the writer's own words, sent only after their yes
             message["text"] = message["text"].replace("{apology}", str(reminder.details.get("text") or ""))
         if reminder.kind == "reflection":  # sealed until now: the writer chose to send it (actions/reflection.py)
@@ -56,6 +57,16 @@ class TelegramSender:
             await send_text(application.bot, chat_id_of(reminder.conversation_id), message["text"], markup)
         except (Forbidden, BadRequest) as exc:
             raise PermanentFailure(type(exc).__name__) from exc
+
+
+def reader_language(reminder: DueReminder) -> str:
+    """The language of a sent apology's or reflection's reader: their Telegram client's (kept by ``identify``;
+    a private chat's id is its person's), else the writer's, kept with the reminder."""
+    from bot.storage import partner_by_key
+
+    reader = partner_by_key(f"tg:{chat_id_of(reminder.conversation_id)}")
+    told = (reader.language if reader is not None else None) or (reminder.details or {}).get("language")
+    return str(told or "en")[:2].lower()
 
 
 def unseal_reflection(details: dict) -> str:

@@ -1,7 +1,7 @@
 """UI strings of the Telegram gateway, read from ``content/channels/`` on first use."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from bot import content
 
@@ -26,7 +26,9 @@ def command_descriptions() -> Dict[str, str]:
     return dict(channel_file("telegram")["commands"])
 
 
-def reminder_message(kind: str) -> Dict[str, Any]:
-    """Text and buttons of a reminder of ``kind`` (falls back to ``default``)."""
+def reminder_message(kind: str, language: Optional[str] = None) -> Dict[str, Any]:
+    """Text and buttons of a reminder of ``kind`` (falls back to ``default``), in ``language`` when
+    ``content/channels/reminders.yml`` has it under ``languages`` (else English)."""
     messages = channel_file("reminders")
-    return dict(messages.get(kind) or messages["default"])
+    translated = (messages.get("languages") or {}).get(str(language or "en")[:2].lower(), {}).get(kind)
+    return dict(translated or messages.get(kind) or messages["default"])
