@@ -116,11 +116,21 @@ def stop_talk(dispatcher: CollectingDispatcher, tracker: Tracker, person) -> Lis
 
 
 def named_weekday(text: str) -> int | None:
-    """The first weekday the words name ("sundays at 8pm" → 6), else None."""
+    """The first weekday the words name ("sundays at 8pm", "sonntags um 20 Uhr" → 6), else None."""
     text = (text or "").lower()
-    found = [(m.start(), day) for word, day in WEEKDAY_WORDS.items()
+    words = {**WEEKDAY_WORDS, **content.load("rituals")["weekly_talk"]["weekday_words"]}
+    found = [(m.start(), day) for word, day in words.items()
              for m in re.finditer(rf"\b{re.escape(word)}s?\b", text)]
     return min(found)[1] if found else None
+
+
+def say(dispatcher: CollectingDispatcher, language: str, response: str, key: str, **values) -> None:
+    """``response`` (domain.yml, English), or its words in ``language`` (``weekly_talk_steps``), under the same name."""
+    words = content.load("rituals")["weekly_talk_steps"].get(language, {}) if language != "en" else {}
+    if words.get(key):
+        dispatcher.utter_message(response=response, text=words[key].format(**values), **values)
+    else:
+        dispatcher.utter_message(response=response, **values)
 
 
 class ActionTalkSetup(Action):
@@ -139,7 +149,7 @@ class ActionTalkSetup(Action):
             return stop_talk(dispatcher, tracker, person)
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
-            dispatcher.utter_message(response="utter_talk_ask_slot")
+            say(dispatcher, language_of(tracker), "utter_talk_ask_slot", "ask_slot")
             return []
         hour, minute, _days = parsed
         slot = storage.set_weekly_talk(person.couple_id, person.partner_id, weekday, hour, minute,
@@ -258,10 +268,10 @@ class ActionTalkAction(Action):
             answer = talk_steps.propose_step(person.couple_id, person.partner_id, action_words(user_text(tracker)),
                                              tracker.sender_id, language=language)
         except ValueError:
-            dispatcher.utter_message(response="utter_talk_ask_action")
+            say(dispatcher, language, "utter_talk_ask_action", "ask_action")
             return []
         if answer.outcome == "agreed":  # one partner linked so far: nobody else to ask
-            dispatcher.utter_message(response="utter_talk_action_kept", action=answer.action)
+            say(dispatcher, language, "utter_talk_action_kept", "action_kept", action=answer.action)
         elif answer.outcome == "ask_here":  # the couple's group: the other one answers right here
             dispatcher.utter_message(text=words["ask_here"].format(action=answer.action),  # for either partner
                                      buttons=[{**button, "for": "anyone"} for button in step_buttons(words)])

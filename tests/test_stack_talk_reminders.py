@@ -15,6 +15,7 @@ import asyncio
 import threading
 from datetime import datetime, timedelta
 from typing import Any, Dict, List
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -122,8 +123,9 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
                                                                         stack_db: str) -> None:
     couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "de")
     gateway = Gateway(rasa_stack)
-    rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 8pm", ana)
+    rasa_stack.send(ana_chat, "lass uns sonntags um 20 Uhr unser Wochengespräch haben", ana)
     [opening] = _due(couple, "weekly_talk")
+    assert opening.due_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M") == "Sun 20:00"
     assert opening.conversation_id == ana_chat and opening.details["language"] == "de"
     before = len(received(rasa_stack, ana_chat))
     gateway.tick_at(opening.due_at + timedelta(seconds=1))

@@ -272,3 +272,21 @@ def test_a_bare_yes_or_no_is_read_in_four_languages() -> None:
         assert bare_answer(said) == "deny", said
     for said in ("yes, stop it", "no more weekly talks", "maybe", "/talk_setup", "", "nope " * 20):
         assert bare_answer(said) is None, said
+
+
+def test_the_slot_and_the_questions_in_the_couples_language(database: str, test_clock) -> None:
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")
+    ana = _linked_couple()
+    _, set_up = run(ActionTalkSetup(), tracker("ana-chat", "lass uns sonntags um 20 Uhr unser Wochengespräch haben",
+                                               "talk_setup", metadata={**ANA, "language": "de"}))
+    assert responses(set_up) == ["utter_talk_set"]
+    slot = storage.weekly_talk(ana.couple_id)
+    assert (slot.weekday, slot.hour, slot.minute) == (6, 20, 0)
+    _, asked = run(ActionTalkSetup(), tracker("ana-chat", "queremos una charla semanal", "talk_setup",
+                                              metadata={**ANA, "language": "es"}))
+    assert responses(asked) == ["utter_talk_ask_slot"] and "«los domingos a las 20:00»" in _texts(asked)
+    solo = storage.identify("solo-chat", "rest:solo-chat")
+    _, kept = run(ActionTalkAction(), tracker("solo-chat", "notre action est une balade samedi", "talk_action",
+                                              metadata={"partner_id": "rest:solo-chat", "language": "fr"}))
+    assert responses(kept) == ["utter_talk_action_kept"] and _texts(kept).startswith("C'est noté : « une balade samedi »")
+    assert storage.last_agreed_action(solo.couple_id, before=clock.now() + timedelta(minutes=1)) == "une balade samedi"
