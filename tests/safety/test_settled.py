@@ -181,3 +181,25 @@ def test_round7_goodbyes_blows_with_objects_and_dropped_letters_are_flagged(dete
 
 def test_round7_a_form_of_a_known_word_is_never_spelled_into_a_crisis_word(detector: Any) -> None:
     assert detector.assess("The counsellor rated our communication as improving, which felt good.").level == "none"
+
+
+# Safety fixes after blind batch 8 was scored (batch 8 is seen from here; the next figure needs a
+# new batch): a call for the police, slang blows and being locked in, setting off with a knife, a
+# goodbye to mum, French slang plans, a seizure told plainly.
+AFTER_BATCH8_FLAGGED = [
+    "he's outside with a bat, someone call the police",
+    "sie hat mir eine gescheuert und sperrt mich im Keller ein",
+    "Ich geh gleich mit dem Messer zu ihm, dann ist Ruhe.",
+    "at the bridge now. tell mum i'm sorry",
+    "c fini pr moi, j'ai tout prévu pour cette nuit",
+    "mon mari tremble de partout et bave, il ne répond plus",
+]
+
+
+@pytest.mark.parametrize("text", AFTER_BATCH8_FLAGGED)
+def test_after_batch8_calls_for_help_and_plain_emergencies_are_flagged(detector: Any, text: str) -> None:
+    assert detector.assess(text).level in {"check", "crisis"}
+
+
+def test_after_batch8_an_everyday_call_is_not_a_crisis(detector: Any) -> None:
+    assert detector.assess("The neighbours were so loud last night we nearly called the police").level != "crisis"
