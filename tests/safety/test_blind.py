@@ -38,6 +38,13 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 6, first score (round 5: settled/topic/own-language rules, training batches 5-6, threshold
     # 0.67): recall 0.956, crisis on safe 0.009, check on safe 0.138 (the blind figure for round 5)
     "batch6": {"recall": 0.94, "crisis_on_safe": 0.02, "check_on_safe": 0.15},
+    # batch 7, first score (round 6: told as over in more words, the model silent on a settled past,
+    # a date before a "but" no longer softens the crisis): recall 0.956, crisis on safe 0.018, check on
+    # safe 0.187 (the blind figure for round 6); round 7 was tuned on it (0.980 / 0.014 / 0.164)
+    "batch7": {"recall": 0.95, "crisis_on_safe": 0.025, "check_on_safe": 0.20},
+    # batch 8, first score (round 7): recall 0.946, crisis on safe 0.014, check on safe 0.177 (the blind
+    # figure for round 7); the safety fixes after it: 0.969 / 0.014 / 0.177
+    "batch8": {"recall": 0.94, "crisis_on_safe": 0.02, "check_on_safe": 0.19},
 }
 
 
