@@ -201,6 +201,16 @@ def test_clock() -> Iterator[TestClock]:
     clock.reset()
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):  # noqa: ANN001, ANN201 - xdist's types
+    """``--dist loadfile`` with the long test files first (``tests/scheduling.py``)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import LongFilesFirst
+
+    return LongFilesFirst(config, log)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the figures' folder and give back the environment as it was."""
     report = getattr(config, "_kintsugi_report", None)
