@@ -17,9 +17,11 @@ train: setup
 validate: setup
 	@.venv/bin/python -m pytest -q tests/test_data_validate.py
 
+# One worker per CPU (at most 4: every worker that reaches a stack test starts its own rasa and
+# action server), whole test files per worker (a file's fixtures and order stay as written).
 test: setup
 	@bash scripts/test-setup.sh
-	@.venv/bin/python -m pytest -q -rs
+	@.venv/bin/python -m pytest -q -rs -n auto --maxprocesses 4 --dist loadfile
 
 bench: setup
 	@.venv/bin/python bench/run.py
