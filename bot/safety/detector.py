@@ -196,8 +196,8 @@ class SafetyDetector:
             # The model does not read an idiom the lexicon excludes ("he choked up", "this traffic is
             # killing me"): it reads the rest of the message, so "this traffic is killing me. he said
             # he'd break my arm" is still judged.
-            # A message that tells its crisis as over (dated or framed, resolved, nothing coming
-            # back) is none for the lexicon; the model alone does not raise it either.
+            # A message that tells its crisis as over (dated in the past, said to be resolved,
+            # nothing coming back) is none for the lexicon; the model alone does not raise it either.
             told_over = verdict.level == "none" and any(h.rule_id == SETTLED_RULE for h in hits)
             if self.second_opinion is not None and text.strip() and not told_over:
                 verdict = combine(verdict, self.second_opinion.opinion(_without_idioms(text, hits)),

@@ -49,7 +49,8 @@ class Speller:
         return word in self._known
 
     def _known_stem(self, word: str) -> Optional[str]:
-        """The known word ``word`` is a regular form of ("rated": "rat", as "rate" is known), if any."""
+        """The stem when ``word`` is a regular form of a known word ("rated" gives "rat", as "rate" is
+        known), else None."""
         for ending, back in _ENDINGS:
             if word.endswith(ending) and len(word) - len(ending) >= 3:
                 stem = word[: len(word) - len(ending)]
