@@ -26,16 +26,30 @@ class OwningNote:
 @lru_cache(maxsize=1)
 def _owning() -> Tuple[Tuple[str, "re.Pattern[str]", str, str], ...]:
     kinds = content.load("apology")["owning"]
-    return tuple((kind, re.compile("|".join(f"(?:{p})" for p in spec["patterns"]), re.I),
+    return tuple((kind, re.compile("|".join(f"(?:{p})" for p in _patterns(spec)), re.I),
                   str(spec["note"]), str(spec["instead"])) for kind, spec in kinds.items())
 
 
-def owning_note(text: str) -> Optional[OwningNote]:
-    """The first kind of minimising, justifying, blame-shifting or rushing in ``text``, if any."""
+def _patterns(spec: dict) -> List[str]:
+    """A kind's English patterns and its German, Spanish and French ones (``patterns_by_language``)."""
+    others = spec.get("patterns_by_language") or {}
+    return [str(p) for p in spec["patterns"]] + [str(p) for lang in sorted(others) for p in others[lang]]
+
+
+def owning_note(text: str, language: str = "en") -> Optional[OwningNote]:
+    """The first kind of minimising, justifying, blame-shifting or rushing in ``text``, if any.
+
+    Words of every language are recognised; the note and the owning alternative are said in ``language``
+    (``content/apology_i18n/<language>.yml``, else English).
+    """
+    from bot import private_words
+
     text = _normalise(text)
     for kind, pattern, note, instead in _owning():
         if pattern.search(text):
-            return OwningNote(kind, note, instead)
+            return OwningNote(kind, str(private_words.word("apology", language, "owning", kind, "note", english=note)),
+                              str(private_words.word("apology", language, "owning", kind, "instead",
+                                                     english=instead)))
     return None
 
 
