@@ -2,25 +2,32 @@
 
 Four guided steps (what I did; that I chose it; what it did to you; what I'm doing now), the
 draft read back, and a choice: send it to the partner, or keep it. Nothing is sent without a yes.
+
+Everything the builder says is in the writer's language, chosen as the private notes choose it
+(``bot.private_words``): their client's, else the language of their words since they started the
+builder, else English. German, Spanish and French live in ``content/apology_i18n/<lang>.yml``.
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from abc import ABCMeta, abstractmethod
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, who
-from actions.forms import KintsugiFormValidation
-from bot import clock, storage
+from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, user_text, who
+from actions.forms import KintsugiFormValidation, refused_this_turn
+from bot import clock, content, private_words, storage
 from bot.language.apology import draft, owning_note, send_choice
 from bot.storage import events
 
 PART_SLOTS = ("apology_what", "apology_chose", "apology_impact", "apology_change")
 MAX_PART = 600
+FLOW = "apology"  # content/apology_i18n/<lang>.yml
+START_INTENT = "build_apology"
 
 
 def _has_words(text: str) -> bool:
@@ -55,11 +62,52 @@ def _partner_web_sessions(person: storage.Who) -> List[str]:
     return sessions
 
 
-def writer_language(tracker: Tracker, text: str) -> str:
-    """The writer's language, kept with a sent apology for its reader's frame: their client's, else their words'."""
-    from bot import private_words
+def _words_since_start(tracker: Tracker) -> str:
+    """What the writer typed since they asked for the builder (the asking included), for guessing its language."""
+    texts: List[str] = []
+    for event in reversed(tracker.events or []):
+        if event.get("event") != "user":
+            continue
+        text = str(event.get("text") or "")
+        if not text.startswith("/"):
+            texts.append(text)
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") == START_INTENT:
+            break
+    return " ".join(reversed(texts))[:2000]
 
-    return private_words.choose(metadata(tracker).get("language"), None, text)
+
+def speaks(tracker: Tracker) -> str:
+    """The writer's language: their client's, else the one their words since the start are clearly in, else this
+    message's, else English (``bot.private_words.choose``, as the private notes choose it)."""
+    from bot.safety.language_guess import guess_language
+
+    told = metadata(tracker).get("language")
+    if str(told or "")[:2].lower() in private_words.LANGUAGES:
+        return private_words.choose(told)
+    return private_words.choose(None, guess_language(_words_since_start(tracker)), user_text(tracker))
+
+
+def send_buttons(language: str) -> List[Dict[str, str]]:
+    """The read-back's two choices in ``language``; their payloads are the English words ``send_choice`` reads."""
+    english = content.load("apology")["buttons"]
+    return [{"title": str(private_words.word(FLOW, language, "buttons", key, english=english[key]["title"])),
+             "payload": str(english[key]["payload"])} for key in ("send", "keep")]
+
+
+def say(dispatcher: CollectingDispatcher, language: str, response: str,
+        buttons: Optional[List[Dict[str, str]]] = None, **values: Any) -> None:
+    """Utter ``response`` in ``language`` (``bot.private_words.say``). A response whose English has buttons gets
+    them in ``language`` instead: rasa would add the message's buttons to the domain's, so such a message names its
+    response as rasa does (``utter_action``) rather than through the domain."""
+    translated = private_words.word(FLOW, language, "responses", response)
+    if not buttons or not translated:
+        private_words.say(dispatcher, FLOW, language, response, **values)
+        return
+    try:
+        text = str(translated).format(**values)
+    except (KeyError, IndexError, ValueError):
+        text = str(translated)
+    dispatcher.utter_message(text=text, buttons=buttons, utter_action=response, **values)
 
 
 class ActionStartApology(Action):
@@ -73,14 +121,14 @@ class ActionStartApology(Action):
         if is_group(tracker):  # drafting is coaching for the writer alone: never where the partner reads
             from rasa_sdk.events import FollowupAction
 
-            from actions.closeness import say, speaks
+            from actions import closeness
 
-            say(dispatcher, speaks(tracker), "utter_private_in_group")
+            closeness.say(dispatcher, closeness.speaks(tracker), "utter_private_in_group")
             return [FollowupAction("action_listen")]
         person = who(tracker)
         safe_log_event(tracker.sender_id, events.APOLOGY_STARTED, partner_id=person.partner_id,
                        couple_id=person.couple_id)
-        dispatcher.utter_message(response="utter_apology_intro")
+        say(dispatcher, speaks(tracker), "utter_apology_intro")
         return clear_flow_slots(tracker)
 
 
@@ -92,19 +140,20 @@ class ValidateApologyForm(KintsugiFormValidation):
 
     def _part(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
         text = " ".join(str(value or "").split())[:MAX_PART]
+        language = speaks(tracker)
         if not _has_words(text):
-            dispatcher.utter_message(response="utter_apology_need_words")
+            say(dispatcher, language, "utter_apology_need_words")
             return {slot: None}
         noted = list(tracker.get_slot("apology_noted") or [])
-        found = owning_note(text)
+        found = owning_note(text, language)
         if found is not None and slot not in noted:
             person = who(tracker)
             safe_log_event(tracker.sender_id, events.APOLOGY_COACHED, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"kind": found.kind, "step": slot})
-            dispatcher.utter_message(response="utter_apology_owning", note=found.note, instead=found.instead)
+            say(dispatcher, language, "utter_apology_owning", note=found.note, instead=found.instead)
             return {slot: None, "apology_noted": noted + [slot]}
         if found is not None:
-            dispatcher.utter_message(response="utter_apology_kept_words")
+            say(dispatcher, language, "utter_apology_kept_words")
         return {slot: text}
 
     async def validate_apology_what(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -131,8 +180,8 @@ class ValidateApologyForm(KintsugiFormValidation):
                                     domain: DomainDict) -> Dict[Text, Any]:
         """Send it or keep it: only a clear yes sends."""
         choice = send_choice(str(value or "")[:300])
-        if choice is None:
-            dispatcher.utter_message(response="utter_apology_send_unclear")
+        if choice is None:  # said with the question as one message (actions/forms.py), then read back with its buttons
+            say(dispatcher, speaks(tracker), "utter_apology_send_unclear")
             return {"apology_send": None}
         return {"apology_send": "send" if choice else "keep"}
 
@@ -145,8 +194,35 @@ class ActionAskApologySend(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_apology_read_back", draft=apology_draft(tracker))
+        language = speaks(tracker)
+        say(dispatcher, language, "utter_apology_read_back", buttons=send_buttons(language),
+            draft=apology_draft(tracker))
         return []
+
+
+class _AskPart(Action, metaclass=ABCMeta):
+    """Ask one step's question in the writer's language, unless this message's note already asked again."""
+
+    slot = ""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """action_ask_<slot>; abstract so the action server skips this base class."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if not refused_this_turn(tracker, self.slot, "apology_form"):
+            say(dispatcher, speaks(tracker), f"utter_ask_{self.slot}")
+        return []
+
+
+def _ask_part(slot: str) -> type:
+    attrs: Dict[str, Any] = {"slot": slot, "__doc__": f"Ask for {slot} in the writer's language.",
+                             "name": lambda self: f"action_ask_{self.slot}"}
+    return ABCMeta("ActionAsk" + "".join(part.title() for part in slot.split("_")), (_AskPart,), attrs)
+
+
+ASK_PARTS = [_ask_part(slot) for slot in PART_SLOTS]
 
 
 class ActionApologyWrapup(Action):
@@ -159,28 +235,39 @@ class ActionApologyWrapup(Action):
                   domain: DomainDict) -> List[EventType]:
         person = who(tracker)
         text = apology_draft(tracker)
+        language = speaks(tracker)
         reset = clear_flow_slots(tracker)
         if tracker.get_slot("apology_send") != "send" or not text:
             safe_log_event(tracker.sender_id, events.APOLOGY_KEPT, partner_id=person.partner_id,
                            couple_id=person.couple_id)
-            dispatcher.utter_message(response="utter_apology_kept")
+            say(dispatcher, language, "utter_apology_kept")
             return reset
         if is_group(tracker):
             # Both partners read this chat: the answers are already here, so nothing is sent elsewhere.
             safe_log_event(tracker.sender_id, events.APOLOGY_SENT, partner_id=person.partner_id,
                            couple_id=person.couple_id, details={"where": "group"})
-            dispatcher.utter_message(response="utter_apology_shared_here")
+            say(dispatcher, language, "utter_apology_shared_here")
             return reset
         chats = partner_chats(person)
         if not chats:
-            dispatcher.utter_message(response="utter_apology_no_partner_chat")
+            say(dispatcher, language, "utter_apology_no_partner_chat")
             return reset
         now = clock.now()
         for chat in chats:
             storage.schedule_reminder(person.couple_id, chat, now, "apology",
                                       {"text": text, "from_partner": person.partner_id,
-                                       "language": writer_language(tracker, text)})
+                                       "language": language})
         safe_log_event(tracker.sender_id, events.APOLOGY_SENT, partner_id=person.partner_id,
                        couple_id=person.couple_id, details={"where": "partner_chat", "chats": len(chats)})
-        dispatcher.utter_message(response="utter_apology_sent")
+        say(dispatcher, language, "utter_apology_sent")
         return reset
+
+
+def reader_language(tracker: Tracker, kept: Any = None) -> str:
+    """The language of whoever reads a delivered apology: the trigger carries none, so the latest message here that
+    named one (their client's), else the writer's, kept with the reminder, else English."""
+    for event in reversed(tracker.events or []):
+        told = ((event.get("metadata") or {}) if event.get("event") == "user" else {}).get("language")
+        if told:
+            return private_words.choose(told)
+    return private_words.choose(kept)

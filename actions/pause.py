@@ -185,7 +185,11 @@ class ActionReminderMessage(Action):
         if tracker.get_slot("reminder_kind") == "apology":
             sent = storage.latest_reminder(tracker.sender_id, "apology")
             if sent is not None and sent.details.get("text"):
-                dispatcher.utter_message(response="utter_apology_delivered", apology=sent.details["text"])
+                from actions.apology import FLOW, reader_language
+                from bot import private_words
+
+                private_words.say(dispatcher, FLOW, reader_language(tracker, sent.details.get("language")),
+                                  "utter_apology_delivered", apology=sent.details["text"])
                 return []
         dispatcher.utter_message(response="utter_reminder")
         return []
