@@ -56,3 +56,106 @@ def test_a_defensive_reply_gets_one_reflect_first_nudge(rasa_stack: RasaStack, s
     assert not any(n in texts(again) for n in nudges())
     assert [e.type for e in storage.events_for(conversation_id=sender, types=[ev.EMPATHY_NUDGED])] == \
         [ev.EMPATHY_NUDGED]
+
+
+def _paragraphs(language: str, response: str, **values: str) -> list:
+    """A response's paragraphs in ``language`` (a REST client may get each paragraph as its own message)."""
+    from bot import private_words
+
+    text = str(private_words.texts("apology", language)["responses"][response]).format(**values)
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def _trigger_reminder(stack: RasaStack, sender: str, kind: str) -> list:
+    """What rasa says when the reminder loop triggers ``kind`` for ``sender`` (bot/reminders.py's intent)."""
+    import json
+    import urllib.request
+
+    from bot.reminders import KIND_INTENTS, REMINDER_INTENT
+
+    body = json.dumps({"name": KIND_INTENTS.get(kind, REMINDER_INTENT), "entities": {"reminder_kind": kind}}).encode()
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/conversations/{sender}/trigger_intent?output_channel=latest&token={stack.token}",
+        data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read()).get("messages") or []
+
+
+def test_a_spanish_writer_gets_every_step_the_note_and_the_read_back_in_spanish(rasa_stack: RasaStack,
+                                                                                stack_db: str) -> None:
+    from bot import private_words
+
+    writer, partner = new_sender("rest"), new_sender("rest")
+    ana = {"partner_id": f"web:{writer}:A", "channel": "rest", "chat_type": "private", "country": "ES",
+           "language": "es"}
+    ben = {"partner_id": f"web:{partner}:B", "channel": "rest", "chat_type": "private", "country": "ES"}
+    rasa_stack.send(partner, "hola", ben)  # Ben's client names no language
+
+    def step(message: str, response: str, **values: str) -> str:
+        said = texts(rasa_stack.send(writer, message, ana))
+        for paragraph in _paragraphs("es", response, **values):
+            assert paragraph in said, (response, said)
+        assert "your partner" not in said.lower() and "your own words" not in said.lower()
+        return said
+
+    said = step("ayúdame a pedir perdón", "utter_apology_intro")
+    assert all(p in said for p in _paragraphs("es", "utter_ask_apology_what"))
+    minimising = private_words.texts("apology", "es")["owning"]["minimising"]
+    said = step("solo fueron mensajes por internet", "utter_apology_owning", note=minimising["note"],
+                instead=minimising["instead"])
+    assert _paragraphs("es", "utter_ask_apology_what")[0] not in said  # the note already asked again
+    step("te mentí sobre ella durante meses", "utter_ask_apology_chose")
+    step("elegí ocultártelo", "utter_ask_apology_impact")
+    step("te hizo dudar de lo que era real", "utter_ask_apology_change")
+    draft = ("Te mentí sobre ella durante meses. Elegí ocultártelo. Te hizo dudar de lo que era real. "
+             "He bloqueado su número y voy a terapia cada semana.")
+    replies = rasa_stack.send(writer, "he bloqueado su número y voy a terapia cada semana", ana)
+    for paragraph in _paragraphs("es", "utter_apology_read_back", draft=draft):
+        assert paragraph in texts(replies)
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    assert [(b["title"], b["payload"]) for b in buttons] == [("Enviársela a mi pareja", "yes, send it"),
+                                                           ("Guardarla para mí", "keep it for me")]
+    couple = storage.couple_of(writer)
+    assert storage.pending_reminders(couple) == []  # nothing leaves before the writer says yes
+
+    storage.redeem_link_code(storage.create_link_code(couple), partner)
+    step("sí, envíasela", "utter_apology_sent")
+    [sent] = storage.pending_reminders(couple)
+    assert (sent.conversation_id, sent.kind, sent.details["text"], sent.details["language"]) == \
+        (partner, "apology", draft, "es")
+    assert rasa_stack.tracker(writer)["active_loop"].get("name") is None
+
+    # what Ben sees when the reminder loop delivers it: Ana's words, framed in the language she wrote in
+    storage.claim_due_reminders("test", now=sent.due_at)
+    delivered = texts(_trigger_reminder(rasa_stack, partner, "apology"))
+    for paragraph in _paragraphs("es", "utter_apology_delivered", apology=draft):
+        assert paragraph in delivered
+
+
+def test_a_german_writer_whose_client_names_no_language_is_answered_in_german(rasa_stack: RasaStack,
+                                                                              stack_db: str) -> None:
+    from bot import private_words
+
+    writer = new_sender("rest")
+    ana = {"partner_id": f"web:{writer}:A", "channel": "rest", "chat_type": "private", "country": "DE"}
+
+    def step(message: str, response: str, **values: str) -> list:
+        replies = rasa_stack.send(writer, message, ana)
+        for paragraph in _paragraphs("de", response, **values):
+            assert paragraph in texts(replies), (response, texts(replies))
+        assert "your partner" not in texts(replies).lower()
+        return replies
+
+    step("hilf mir, mich richtig zu entschuldigen", "utter_ask_apology_what")
+    note = private_words.texts("apology", "de")["owning"]["minimising"]
+    step("es war doch nur online", "utter_apology_owning", note=note["note"], instead=note["instead"])
+    step("es war doch nur online, aber ich habe dich belogen", "utter_apology_kept_words")  # their choice
+    step("ich habe mich entschieden, es dir zu verschweigen", "utter_ask_apology_impact")
+    step("es hat dich zweifeln lassen, was echt war", "utter_ask_apology_change")
+    replies = step("ich habe ihre nummer blockiert und gehe jede woche zur therapie", "utter_apology_read_back",
+                   draft="Es war doch nur online, aber ich habe dich belogen. Ich habe mich entschieden, es dir zu "
+                         "verschweigen. Es hat dich zweifeln lassen, was echt war. Ich habe ihre nummer blockiert "
+                         "und gehe jede woche zur therapie.")
+    keep = [b for r in replies for b in r.get("buttons", []) if b["title"] == "Für mich behalten"]
+    step(keep[0]["payload"], "utter_apology_kept")
+    assert storage.pending_reminders(storage.couple_of(writer)) == []
