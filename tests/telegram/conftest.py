@@ -97,3 +97,12 @@ async def gateways() -> AsyncIterator[Callable[..., Awaitable[Gateway]]]:
 def user_messages(tracker: Dict) -> List[Dict]:
     """The user events of a rasa tracker."""
     return [e for e in tracker.get("events", []) if e.get("event") == "user"]
+
+
+@pytest.fixture
+def sealed_stack(rasa_stack: Any, stack_db: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The running stack, with this process (the gateway) using the stack's sealing key."""
+    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", rasa_stack.stack.encryption_key)
+    get_settings.cache_clear()
+    yield rasa_stack
+    get_settings.cache_clear()

@@ -10,7 +10,6 @@ import random
 import pytest
 
 from bot import private_words
-from bot.config import get_settings
 from tests.stack import RasaStack
 from tests.telegram.conftest import gateway_settings, start_gateway
 from tests.telegram.fake_bot_api import Person, private_chat
@@ -20,12 +19,9 @@ pytestmark = pytest.mark.stack
 
 
 @pytest.fixture
-def stack(rasa_stack: RasaStack, stack_db: str, monkeypatch: pytest.MonkeyPatch) -> RasaStack:
+def stack(sealed_stack: RasaStack) -> RasaStack:
     """The running stack; this process (the gateway) uses the stack's key."""
-    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", rasa_stack.stack.encryption_key)
-    get_settings.cache_clear()
-    yield rasa_stack
-    get_settings.cache_clear()
+    return sealed_stack
 
 
 def _said(flow: str, language: str, response: str) -> str:

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from bot import storage
-from bot.config import get_settings
 from bot.telegram.texts import ui
 from bot.web.review import setup_review
 from tests.review.conftest import fast_hashing  # noqa: F401 - fixture
@@ -46,12 +45,9 @@ BEN_PICKS = {"Holding hands": "Maybe, if I can stop any time", "A long hug": "Ye
 
 
 @pytest.fixture
-def stack(rasa_stack: RasaStack, stack_db: str, monkeypatch: pytest.MonkeyPatch) -> RasaStack:
+def stack(sealed_stack: RasaStack) -> RasaStack:
     """The running stack; this process (the gateway) uses the stack's key."""
-    monkeypatch.setenv("KINTSUGI_ENCRYPTION_KEY", rasa_stack.stack.encryption_key)
-    get_settings.cache_clear()
-    yield rasa_stack
-    get_settings.cache_clear()
+    return sealed_stack
 
 
 def _keyboards(api: FakeBotApi, chat: Dict[str, Any]) -> List[Dict[str, Any]]:
