@@ -96,18 +96,9 @@ def send_buttons(language: str) -> List[Dict[str, str]]:
 
 def say(dispatcher: CollectingDispatcher, language: str, response: str,
         buttons: Optional[List[Dict[str, str]]] = None, **values: Any) -> None:
-    """Utter ``response`` in ``language`` (``bot.private_words.say``). A response whose English has buttons gets
-    them in ``language`` instead: rasa would add the message's buttons to the domain's, so such a message names its
-    response as rasa does (``utter_action``) rather than through the domain."""
-    translated = private_words.word(FLOW, language, "responses", response)
-    if not buttons or not translated:
-        private_words.say(dispatcher, FLOW, language, response, **values)
-        return
-    try:
-        text = str(translated).format(**values)
-    except (KeyError, IndexError, ValueError):
-        text = str(translated)
-    dispatcher.utter_message(text=text, buttons=buttons, utter_action=response, **values)
+    """Utter ``response`` in ``language``; a translated read-back carries ``buttons`` in place of the
+    domain's English ones (``bot.private_words.say``)."""
+    private_words.say(dispatcher, FLOW, language, response, buttons=buttons, replaces_buttons=True, **values)
 
 
 class ActionStartApology(Action):

@@ -58,19 +58,25 @@ def word(flow: str, language: str, *keys: str, english: Any = None) -> Any:
 
 
 def say(dispatcher: Any, flow: str, language: str, response: str,
-        buttons: Optional[List[Dict[str, str]]] = None, **values: Any) -> None:
+        buttons: Optional[List[Dict[str, str]]] = None, replaces_buttons: bool = False, **values: Any) -> None:
     """Utter ``response`` in ``language``: the domain's English, or the translation as its text.
 
     The response's name stays on the message (rasa fills the English template, then the message's
-    own text replaces it), so everything that knows a reply by its name still does.
+    own text replaces it), so everything that knows a reply by its name still does. With
+    ``replaces_buttons`` the domain's response has buttons of its own: the English keeps them and
+    ``buttons`` are left out; a translation gets ``buttons`` instead and names its response as rasa
+    does (``utter_action``), since rasa would otherwise add the English buttons to the message's.
     """
     translated = word(flow, language, "responses", response)
+    if replaces_buttons and not translated:
+        buttons = None
     extra: Dict[str, Any] = {"buttons": buttons} if buttons else {}
     if translated:
         try:
             text = str(translated).format(**values)
         except (KeyError, IndexError, ValueError):
             text = str(translated)
-        dispatcher.utter_message(response=response, text=text, **extra, **values)
+        named = {"utter_action": response} if replaces_buttons and buttons else {"response": response}
+        dispatcher.utter_message(text=text, **named, **extra, **values)
     else:
         dispatcher.utter_message(response=response, **extra, **values)
