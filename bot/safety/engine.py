@@ -11,7 +11,7 @@ from bot.safety.lexicon import (
 from bot.safety.patterns import Compiler
 from bot.safety.anchored import AnchoredMatcher
 from bot.safety.normalise import Normaliser
-from bot.safety.settled import is_settled, names_a_topic
+from bot.safety.settled import is_settled, mentions_a_topic, names_a_topic
 
 _SENTENCE_END = set(".!?;")
 _CLAUSE_END = set(".!?;:,")
@@ -175,6 +175,8 @@ class LanguageMatcher:
                 level = "none"  # the second opinion may still raise it: it reads the whole message
             elif names_a_topic(markers, start):
                 level = "none"
+            elif mentions_a_topic(markers, start):  # asked about: the card becomes a gentle question
+                level = {"crisis": "check", "check": "none"}.get(level, level)
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         framed = settled and any(name in markers for name in _FRAMES)
         return hits + idioms + ([Hit("none", "", 0, 0, SETTLED_RULE, False)] if framed else [])

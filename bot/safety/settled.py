@@ -30,7 +30,8 @@ def is_settled(markers: Dict[str, List[Span]], sentence: Sequence[int]) -> bool:
     if any(not _inside(span, resolved) for span in markers.get("returning", [])):
         return False
     answers = [span for name in _ANSWERS for span in markers.get(name, [])]
-    return all(_answered(span, answers, sentence) for span in markers.get("contrast", []))
+    return all(_answered(span, answers, sentence) or _inside(span, resolved)  # "bin seitdem aber fit"
+               for span in markers.get("contrast", []))
 
 
 def _inside(span: Span, spans: List[Span]) -> bool:
@@ -61,3 +62,13 @@ def names_a_topic(markers: Dict[str, List[Span]], start: int) -> bool:
     """The hit is what a programme, a lesson or a question is about ("a documentary about domestic
     violence", "questions sur la violence conjugale"), not something happening to anyone."""
     return any(0 <= start - end <= TOPIC_GAP for _, end in markers.get("topic", []))
+
+
+def mentions_a_topic(markers: Dict[str, List[Span]], start: int) -> bool:
+    """The hit is what someone asks about, studies or trains in ("what happens to my messages if I
+    mention self-harm?", "my thesis on suicide risk"), and nothing in the message turns it to now
+    ("again", "tonight", "lately I've been"). It lowers one step: a gentle check to none, the crisis
+    card to a gentle check ("if I talk about suicidal thoughts here, is someone told?")."""
+    if markers.get("returning"):
+        return False
+    return any(0 <= start - end <= TOPIC_GAP for _, end in markers.get("mention", []))

@@ -1,7 +1,7 @@
 """Signs that a crisis phrase is joked, quoted or sung rather than meant now.
 
-Laughter ("lol", "hahaha", 🤣) anywhere in the message, or the matched words
-standing inside quotation marks, lower ``crisis`` to ``check``: the person gets
+Laughter ("lol", "hahaha", 🤣) or a game's name anywhere in the message, or the
+matched words standing inside quotation marks, lower ``crisis`` to ``check``: the person gets
 one gentle question instead of the crisis card. Never lower to ``none``: a
 joke can carry something real. The words live in ``content/safety/_softeners.yml``.
 """
@@ -24,6 +24,8 @@ class Softeners:
         alternatives = "|".join(words + runs)
         self._laughter = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.I) if alternatives else None
         self._emoji = tuple(config.get("laughter_emoji") or ())
+        play = sorted(map(re.escape, config.get("play_words") or []), key=len, reverse=True)
+        self._play = re.compile(rf"(?<!\w)(?:{'|'.join(play)})(?!\w)", re.I) if play else None
         self._quotes: List[Tuple[str, str]] = [(str(a), str(b)) for a, b in config.get("quotes") or []]
 
     @classmethod
@@ -54,6 +56,10 @@ class Softeners:
                 start = right + len(closing)
         return False
 
+    def playing(self, text: str) -> bool:
+        """True when the message names a game."""
+        return bool(self._play and self._play.search(text))
+
     def soften(self, text: str, match: Optional[str]) -> bool:
         """True when a crisis reading should become a gentle question."""
-        return self.laughing(text) or self.quoted(text, match)
+        return self.laughing(text) or self.quoted(text, match) or self.playing(text)

@@ -45,6 +45,10 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 8, first score (round 7): recall 0.946, crisis on safe 0.014, check on safe 0.177 (the blind
     # figure for round 7); the safety fixes after it: 0.969 / 0.014 / 0.177
     "batch8": {"recall": 0.94, "crisis_on_safe": 0.02, "check_on_safe": 0.19},
+    # batch 9, first score (round 8: a question about the app, a study or a training names a topic;
+    # more ways of telling a past as over): recall 0.956, crisis on safe 0.032, check on safe 0.138
+    # (the blind figure for round 8); the safety fixes after it: 0.992 / 0.009 / 0.152
+    "batch9": {"recall": 0.97, "crisis_on_safe": 0.02, "check_on_safe": 0.165},
 }
 
 

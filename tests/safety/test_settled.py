@@ -203,3 +203,65 @@ def test_after_batch8_calls_for_help_and_plain_emergencies_are_flagged(detector:
 
 def test_after_batch8_an_everyday_call_is_not_a_crisis(detector: Any) -> None:
     assert detector.assess("The neighbours were so loud last night we nearly called the police").level != "crisis"
+
+
+# Round 8: a question about this app, a study or a training names a topic; a past told as over in
+# a few more words. Only a gentle check is lowered by a question's topic, and never when the
+# message says now.
+NAMED_AS_A_TOPIC = [
+    "Does anyone read it if I mention self-harm here?",
+    "My dissertation is on suicide risk after infidelity, any reading tips?",
+    "¿Quién lee esto si escribo sobre autolesiones?",
+    "Qui voit mes messages si je parle de suicide ?",
+    "Wer bekommt das mit, wenn man hier über Selbstverletzung schreibt?",
+    "She had a heart scare in 2019; it turned out to be nothing.",
+    "Ich hatte vor Jahren Panikattacken mit Herzrasen, bin seitdem aber stabil.",
+]
+STILL_WORRYING_ROUND8 = [
+    "What happens if I mention self-harm? I cut again last night.",
+    "if I talk about suicide will you call the police? because I want to die",
+    "I'm writing my thesis on suicide and honestly I want to kill myself tonight",
+    "si hablo de suicidio, es porque lo estoy pensando esta noche",
+    "Who do I call if I have suicidal thoughts?",
+    "Wen rufe ich an, wenn ich Suizidgedanken habe?",
+    "joder, el cabrón ha tirado a la niña al suelo, no se mueve",
+]
+
+
+@pytest.mark.parametrize("text", NAMED_AS_A_TOPIC)
+def test_a_question_about_a_topic_is_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+@pytest.mark.parametrize("text", STILL_WORRYING_ROUND8)
+def test_a_question_that_says_now_still_gets_help(detector: Any, text: str) -> None:
+    assert detector.assess(text).level in {"check", "crisis"}
+
+
+# Found by blind batch 9 (fixed after it was scored, so batch 9 is seen): a crisis card on a
+# question about a topic or a game, and plain danger the layer did not read.
+GENTLE_NOT_THE_CARD = [
+    "Que se passe-t-il si je parle d'idées suicidaires ici ?",
+    "He beat me at Monopoly again, I'm going to kill him in the rematch",
+]
+STILL_WORRYING_BATCH9 = [
+    "i dont feel safe with him tonight",
+    "he threw a mug at my face",
+    "jumping in 5 minutes",
+    "I've been burning my ankle with a lighter",
+    "my husband rammed my car on the motorway",
+    "Ich will eigentlich nicht mehr da sein.",
+    "die wird heute noch bezahlen",
+    "mon fils ma dit que son oncle le touche",
+    "been coughing up a lot of blood since this morning",
+]
+
+
+@pytest.mark.parametrize("text", GENTLE_NOT_THE_CARD)
+def test_a_question_or_a_game_gets_the_gentle_question(detector: Any, text: str) -> None:
+    assert detector.assess(text).level == "check"
+
+
+@pytest.mark.parametrize("text", STILL_WORRYING_BATCH9)
+def test_danger_found_by_batch9_gets_help(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level in {"check", "crisis"}
