@@ -67,7 +67,9 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: Union[str, tzin
     chart: pass its zone and ``first_weekday(locale)``.
 
     ``checkins_answered`` and ``moods_shared`` count only partners who share with their therapist;
-    ``talks`` counts weekly talks opened (when at least one partner shares);
+    ``talks`` counts weekly talks opened (when at least one partner shares); ``money_dates`` counts money
+    dates held: the month's money date opened for the couple (its opening reached them; once a month,
+    however many chats it reached), when at least one partner shares;
     ``appreciations`` counts appreciation-day answers with a word; ``promises_kept``,
     ``promises_not_kept``, ``promises_not_sure`` count marks only when both the promise's maker and
     the partner who marked it share (None in every week when nobody may be shown).
@@ -78,7 +80,7 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: Union[str, tzin
     starts = [last - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
     since = datetime.combine(starts[0], time.min, tz).astimezone(ZoneInfo("UTC"))
     rows = {s: {"week": s.isoformat(), "checkins_answered": 0, "moods_shared": 0, "appreciations": 0, "talks": 0,
-                "promises_kept": 0, "promises_not_kept": 0, "promises_not_sure": 0} for s in starts}
+                "money_dates": 0, "promises_kept": 0, "promises_not_kept": 0, "promises_not_sure": 0} for s in starts}
     with session_scope() as session:
         sharing = set(session.scalars(select(Partner.id).where(Partner.couple_id == couple_id,
                                                                Partner.consent_share.is_(True))))
@@ -96,6 +98,16 @@ def ritual_week_counts(couple_id: int, *, weeks: int = 12, zone: Union[str, tzin
             row = rows.get(_week_of(started, tz, first_weekday))
             if row is not None and sharing:
                 row["talks"] += 1  # a talk both were in: counted when at least one partner shares
+        held = {}  # the month's money date: the first moment its opening reached one of the couple's chats
+        for details, sent_at in session.execute(select(Reminder.details, Reminder.sent_at).where(
+                Reminder.couple_id == couple_id, Reminder.kind == MONEY_KIND, Reminder.status == "sent",
+                Reminder.sent_at >= since)).all():
+            month = (details or {}).get("month") or clock.as_utc(sent_at).date().isoformat()[:7]
+            held[month] = min(held.get(month, clock.as_utc(sent_at)), clock.as_utc(sent_at))
+        for sent_at in held.values():
+            row = rows.get(_week_of(sent_at, tz, first_weekday))
+            if row is not None and sharing:
+                row["money_dates"] += 1
         marks = session.execute(select(PromiseMark.mark, PromiseMark.at, PromiseMark.marked_by, Promise.made_by)
                                 .join(Promise, Promise.id == PromiseMark.promise_id)
                                 .where(PromiseMark.couple_id == couple_id, PromiseMark.at >= since)).all()

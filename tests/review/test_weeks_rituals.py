@@ -34,12 +34,12 @@ async def test_the_rituals_table_counts_only_what_both_allow(seeded, make_client
     rows = _rituals(html)
     assert len(rows) == 12 and "Rituals, week by week" in html
     filled = [cells for cells in rows.values() if cells[0] != "0"]
-    assert filled == [["1", "1", "1", "0", "–", "–", "–"]]  # Ana's check-in only; promises need both
+    assert filled == [["1", "1", "1", "0", "0", "–", "–", "–"]]  # Ana's check-in only; promises need both
     assert "my own words" not in html and "call when I" not in html
     storage.set_share_consent(ben, True)
     html = await (await client.get(f"/review/couples/{s.couple_a}/weeks")).text()
     filled = [cells for cells in _rituals(html).values() if cells[0] != "0"]
-    assert filled == [["2", "2", "2", "0", "1", "0", "0"]]
+    assert filled == [["2", "2", "2", "0", "0", "1", "0", "0"]]
     german = await (await client.get(f"/review/couples/{s.couple_a}/weeks",
                                      headers={"Accept-Language": "de-DE,de;q=0.9"})).text()
     assert "Rituale, Woche für Woche" in german and "Versprechen gehalten" in german

@@ -112,7 +112,7 @@ async def rules(request: web.Request) -> web.StreamResponse:
                   zone=reader_zone(request, zone_of(couple)), active="rules")
 
 
-RITUAL_MEASURES = ("checkins_answered", "moods_shared", "appreciations", "talks", "promises_kept",
+RITUAL_MEASURES = ("checkins_answered", "moods_shared", "appreciations", "talks", "money_dates", "promises_kept",
                    "promises_not_kept", "promises_not_sure")
 
 
