@@ -1,5 +1,6 @@
 """Money dates (SQLite and PostgreSQL): set up in words, the nth weekday of each month at the couple's
-local time, planned once a month, held in a pause; the couple's own checklist edited in words."""
+local time, planned once a month (in each partner's own chat when they have no group), held in a pause; the
+couple's own checklist edited in words."""
 from __future__ import annotations
 
 import asyncio
@@ -70,11 +71,14 @@ def test_a_money_date_in_words_with_its_own_checklist(database: str, test_clock)
         for gateway in gateways:
             asyncio.run(gateway.tick())
         test_clock.advance(minutes=20 if clock.now().astimezone(BERLIN).hour in (18, 19, 20) else 180)
-    money = [d for d in log if d.reminder.kind == "money_date"]
-    assert [d.at.astimezone(BERLIN).strftime("%m-%d") for d in money] == ["03-29", "04-26"]
-    assert money[0].at >= datetime(2026, 3, 29, 19, 40, tzinfo=BERLIN)  # held until the pause was over
-    assert money[1].reminder.due_at.astimezone(BERLIN).strftime("%H:%M") == "19:00"
-    assert "3. check the savings account" in money[1].text and "not an audit" in money[1].text
+    # Ana and Ben have no group: each gets it in their own chat, once, however many gateways look.
+    assert len({d.reminder.id for d in log}) == len(log)
+    for chat in ("ana-chat", "ben-chat"):
+        money = [d for d in log if d.reminder.kind == "money_date" and d.reminder.conversation_id == chat]
+        assert [d.at.astimezone(BERLIN).strftime("%m-%d") for d in money] == ["03-29", "04-26"], chat
+        assert money[0].at >= datetime(2026, 3, 29, 19, 40, tzinfo=BERLIN)  # held until the pause was over
+        assert money[1].reminder.due_at.astimezone(BERLIN).strftime("%H:%M") == "19:00"
+        assert "3. check the savings account" in money[1].text and "not an audit" in money[1].text
     _, messages = run(ActionMoneyDateOpen(), tracker("ana-chat", "", "EXTERNAL_money_date", metadata=ANA))
     assert "check the savings account" in messages[0]["text"]
     _, messages = run(ActionMoneyDateSetup(), tracker("ana-chat", "stop the money dates", "money_date", metadata=ANA))

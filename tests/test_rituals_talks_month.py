@@ -5,11 +5,12 @@ two gateways' reminder loops ticking side by side (the ordinary reminder claims;
 promises summaries have their own fortnight in ``tests/test_rituals_fortnight.py``).
 
 Ben set the talk up for Saturdays at 14:00 his time (New York), Ana the money date for the first Saturday
-of each month at 19:00 hers (Berlin). Every talk opening must arrive exactly once a week at 14:00 in New
-York, recalling the small step the couple agreed the week before (proposed by one, agreed by the other,
-through the step messages the loop delivers); every money date exactly once a month at 19:00 in Berlin;
-none of them, nor a talk's turn ends or step messages, while a crisis hold or a pause is on: what came
-due in one waits (an hour at a time) and arrives once after it.
+of each month at 19:00 hers (Berlin). They have no group: both reach each partner's own chat. Every talk
+opening must arrive in each chat exactly once a week at 14:00 in New York, recalling the small step the
+couple agreed the week before (proposed by one, agreed by the other, through the step messages the loop
+delivers); every money date in each chat exactly once a month at 19:00 in Berlin; none of them, nor a talk's
+turn ends or step messages, while a crisis hold or a pause is on: what came due in one waits (an hour at a
+time) and arrives once after it.
 """
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ def test_five_weeks_of_talks_and_money_dates_in_berlin_and_new_york(database: st
             asyncio.run(gateway.tick())
             for delivered in log[before:]:  # an opening read: the talk starts a few minutes later, then its step
                 week = delivered.reminder.due_at.astimezone(NEW_YORK).date().isoformat()
-                if delivered.reminder.kind == OPEN and week in steps:
+                bens = delivered.reminder.conversation_id == "rest-ben"  # Ana's chat gets the same opening
+                if delivered.reminder.kind == OPEN and week in steps and bens:
                     at(now + timedelta(minutes=5), "start")
                     at(now + timedelta(minutes=45), "propose", steps[week])
                     at(now + timedelta(hours=2), "agree")
@@ -94,12 +96,18 @@ def test_five_weeks_of_talks_and_money_dates_in_berlin_and_new_york(database: st
         if d.reminder.kind in (OPEN, TURN, STEP_KIND, MONEY):
             assert not (crisis_from <= d.at < crisis_to) and not (pause_from <= d.at < pause_to), d
 
-    # The talk: once a week in Ben's chat, at 14:00 New York time, except the week of the crisis hold,
-    # whose opening waited an hour at a time and came once, at the first try after the hold.
-    openings = [d for d in log if d.reminder.kind == OPEN]
-    assert {d.reminder.conversation_id for d in openings} == {"rest-ben"}
-    assert [d.at.astimezone(NEW_YORK).strftime("%a %m-%d %H:%M") for d in openings] == [
-        "Sat 03-07 14:00", "Sat 03-14 14:00", "Sat 03-21 16:00", "Sat 03-28 14:00", "Sat 04-04 14:00"]
+    # The talk: once a week in each partner's own chat (Ben set it up, Ana gets it too), at 14:00 New York
+    # time, except the week of the crisis hold, whose opening waited an hour at a time and came once, at the
+    # first try after the hold.
+    every_opening = [d for d in log if d.reminder.kind == OPEN]
+    assert {d.reminder.conversation_id for d in every_opening} == {"rest-ben", "rest-ana"}
+    for chat in ("rest-ana", "rest-ben"):
+        assert [d.at.astimezone(NEW_YORK).strftime("%a %m-%d %H:%M") for d in every_opening
+                if d.reminder.conversation_id == chat] == [
+            "Sat 03-07 14:00", "Sat 03-14 14:00", "Sat 03-21 16:00", "Sat 03-28 14:00", "Sat 04-04 14:00"], chat
+    assert [d.text for d in every_opening if d.reminder.conversation_id == "rest-ana"] == \
+        [d.text for d in every_opening if d.reminder.conversation_id == "rest-ben"]  # the same words for both
+    openings = [d for d in every_opening if d.reminder.conversation_id == "rest-ben"]
     for d in openings:
         if d.at.astimezone(NEW_YORK).hour == 14:
             assert timedelta(0) <= d.at - d.reminder.due_at < STEP
@@ -132,10 +140,13 @@ def test_five_weeks_of_talks_and_money_dates_in_berlin_and_new_york(database: st
     assert counts == {"2026-03-02": 1, "2026-03-09": 1, "2026-03-16": 0, "2026-03-23": 1, "2026-03-30": 0,
                       "2026-04-06": 0}  # the therapist's weeks (both share): a talk in each week one was held
 
-    # The money date: once a month in Ana's chat, the first Saturday at 19:00 in Berlin (18:00 UTC in
-    # winter, 17:00 UTC in summer); April's came due in the pause and came once, when the hour's wait was up.
-    money = [d for d in log if d.reminder.kind == MONEY]
-    assert {d.reminder.conversation_id for d in money} == {"rest-ana"}
+    # The money date: once a month in each partner's chat, the first Saturday at 19:00 in Berlin (18:00 UTC
+    # in winter, 17:00 UTC in summer); April's came due in the pause and came once, when the hour's wait was up.
+    every_money = [d for d in log if d.reminder.kind == MONEY]
+    assert {d.reminder.conversation_id for d in every_money} == {"rest-ana", "rest-ben"}
+    assert [d.at for d in every_money if d.reminder.conversation_id == "rest-ben"] == \
+        [d.at for d in every_money if d.reminder.conversation_id == "rest-ana"]
+    money = [d for d in every_money if d.reminder.conversation_id == "rest-ana"]
     assert [d.at.astimezone(BERLIN).strftime("%a %m-%d %H:%M") for d in money] == [
         "Sat 03-07 19:00", "Sat 04-04 20:00"]
     assert money[0].at.astimezone(UTC).hour == 18 and money[0].at - money[0].reminder.due_at < STEP
@@ -146,3 +157,6 @@ def test_five_weeks_of_talks_and_money_dates_in_berlin_and_new_york(database: st
     assert [clock.as_utc(s).strftime("%m-%d %H:%M") for s in slots][:2] == ["03-07 18:00", "04-04 17:00"]
     for d in money:
         assert "1. Look at the shared budget together" in d.text
+    held = {w["week"]: w["money_dates"] for w in storage.ritual_week_counts(couple, weeks=6, zone="America/New_York")}
+    assert held == {"2026-03-02": 1, "2026-03-09": 0, "2026-03-16": 0, "2026-03-23": 0, "2026-03-30": 1,
+                    "2026-04-06": 0}  # once a month for the therapist, though it reached two chats

@@ -195,8 +195,9 @@ def test_stopping_the_weekly_talk_asks_first(database: str, test_clock) -> None:
 
 
 def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -> None:
-    """The opening in the setter's language, the turns in the starter's, the offer after a pause and the
-    resumed turn in the talk's own (kept with its reminders)."""
+    """The opening in each partner's own chat in their language (the setter's where a partner's is unknown),
+    the turns in the starter's, the offer after a pause and the resumed turn in the talk's own (kept with
+    its reminders)."""
     test_clock.at("19:55", "Europe/Berlin", day="2026-06-21")
     ana = _linked_couple()
     storage.identify("ana-chat", ANA["partner_id"], language="es")
@@ -204,9 +205,15 @@ def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -
     log: List[Delivered] = []
     gateway = _gateway(log)
     _tick([gateway], log, clock.now() + timedelta(minutes=6))
-    [opening] = [d for d in log if d.reminder.kind == "weekly_talk"]
-    assert opening.reminder.details["language"] == "es"
+    [opening, bens] = sorted((d for d in log if d.reminder.kind == "weekly_talk"),
+                             key=lambda d: d.reminder.conversation_id)
+    assert opening.reminder.details["language"] == "es" and bens.reminder.conversation_id == "ben-chat"
     assert opening.text.startswith("Es la hora de vuestra charla semanal") and "se acercaba a ti" in opening.text
+    assert bens.text == opening.text  # Ben's client never named a language: the talk's own
+    storage.identify("ben-chat", BEN["partner_id"], language="de-DE")  # now it has: next week's is in German
+    storage.plan_rituals(couple_id=ana.couple_id, now=clock.now() + timedelta(hours=2))
+    assert {r.conversation_id: r.details["language"] for r in storage.pending_reminders(ana.couple_id)
+            if r.kind == "weekly_talk"} == {"ana-chat": "es", "ben-chat": "de"}
     _, started = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start",
                                                 metadata={**ANA, "language": "es"}))
     assert _texts(started).startswith("Empieza el primer turno: 10 minutos")

@@ -1,6 +1,6 @@
-"""The weekly "state of us" (SQLite and PostgreSQL): the agreed slot opens once a week in the couple's
-chat (two gateways' loops, the controllable clock), two equal timed turns, the closing action kept and
-recalled next week; a crisis inside interrupts it; the pause signal still starts a pause."""
+"""The weekly "state of us" (SQLite and PostgreSQL): the agreed slot opens once a week in each partner's
+own chat when the couple has no group (two gateways' loops, the controllable clock), two equal timed turns,
+the closing action kept and recalled next week; a crisis inside interrupts it; the pause signal still starts a pause."""
 from __future__ import annotations
 
 import asyncio
@@ -56,8 +56,11 @@ def test_agreed_opened_two_turns_an_action_recalled_next_week(database: str, tes
             clock.advance(step)
 
     run_until(datetime(2026, 6, 21, 20, 1, tzinfo=BERLIN))
-    [opening] = [d for d in log if d.reminder.kind == "weekly_talk"]
-    assert opening.reminder.conversation_id == "ana-chat"
+    # No group: Ana, who set it up, and Ben each get it once in their own chat, in the same words.
+    [opening, bens] = sorted((d for d in log if d.reminder.kind == "weekly_talk"),
+                             key=lambda d: d.reminder.conversation_id)
+    assert (opening.reminder.conversation_id, bens.reminder.conversation_id) == ("ana-chat", "ben-chat")
+    assert bens.text == opening.text and bens.reminder.due_at == opening.reminder.due_at
     assert opening.reminder.due_at.astimezone(BERLIN).strftime("%a %H:%M") == "Sun 20:00"
     assert "turn toward you, or away" in opening.text and "Last week" not in opening.text
     _, messages = run(ActionTalkOpen(), tracker("ana-chat", "", "EXTERNAL_weekly_talk", metadata=ANA))
@@ -81,8 +84,9 @@ def test_agreed_opened_two_turns_an_action_recalled_next_week(database: str, tes
                                                   entities=[{"entity": "talk_choice", "value": "agree"}]))
     assert "Agreed by you both" in str(messages)  # kept once both said yes (tests/test_talk_steps.py)
     run_until(datetime(2026, 6, 28, 20, 30, tzinfo=BERLIN))
-    openings = [d for d in log if d.reminder.kind == "weekly_talk"]
+    openings = [d for d in log if d.reminder.kind == "weekly_talk" and d.reminder.conversation_id == "ana-chat"]
     assert len(openings) == 2 and len({d.reminder.id for d in log}) == len(log)
+    assert len([d for d in log if d.reminder.kind == "weekly_talk"]) == 4  # two weeks, two chats
     assert 'Last week you agreed on one small thing: "a walk on saturday morning"' in openings[1].text
 
 
@@ -109,8 +113,9 @@ def test_moving_and_stopping_the_slot(database: str, test_clock) -> None:
     storage.plan_rituals()
     storage.set_weekly_talk(ana.couple_id, ana.partner_id, 5, 10, 0, "Europe/Berlin", "ana-chat")
     storage.plan_rituals()
-    [opening] = [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"]
-    assert opening.due_at.astimezone(BERLIN).strftime("%a %H:%M") == "Sat 10:00"
+    openings = [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"]
+    assert sorted(r.conversation_id for r in openings) == ["ana-chat", "ben-chat"]  # the moved slot only
+    assert {r.due_at.astimezone(BERLIN).strftime("%a %H:%M") for r in openings} == {"Sat 10:00"}
     assert storage.stop_weekly_talk(ana.couple_id) and not storage.stop_weekly_talk(ana.couple_id)
     assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "weekly_talk"] == []
     assert storage.plan_rituals() == 0 or all(r.kind != "weekly_talk" for r in storage.pending_reminders(ana.couple_id))
@@ -124,13 +129,45 @@ def test_after_forget_the_talk_opens_where_the_other_partner_is(database: str, t
     storage.set_money_date(ana.couple_id, 1, 6, 19, 0, "Europe/Berlin", "ana-chat")
     storage.set_weekly_talk(ana.couple_id, ben.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")  # Ben's plan
     storage.plan_rituals()
-    assert {r.conversation_id for r in storage.pending_reminders(ana.couple_id)
-            if r.kind in ("weekly_talk", "money_date")} == {"ana-chat"}
+    assert sorted((r.kind, r.conversation_id) for r in storage.pending_reminders(ana.couple_id)
+                  if r.kind in ("weekly_talk", "money_date")) == [
+        ("money_date", "ana-chat"), ("money_date", "ben-chat"),
+        ("weekly_talk", "ana-chat"), ("weekly_talk", "ben-chat")]
     from bot.storage.erasure import erase_partner
 
     erase_partner("rest:ana-chat", ["ana-chat"])
     assert [r for r in storage.pending_reminders(ben.couple_id) if r.conversation_id == "ana-chat"] == []
     storage.plan_rituals()  # the same week and month again, now where Ben is
-    chats = {r.kind: r.conversation_id for r in storage.pending_reminders(ben.couple_id)
-             if r.kind in ("weekly_talk", "money_date")}
-    assert chats == {"weekly_talk": "ben-chat", "money_date": "ben-chat"}
+    chats = sorted((r.kind, r.conversation_id) for r in storage.pending_reminders(ben.couple_id)
+                   if r.kind in ("weekly_talk", "money_date"))
+    assert chats == [("money_date", "ben-chat"), ("weekly_talk", "ben-chat")]  # Ben's own, once each
+
+
+def test_a_group_made_after_planning_takes_the_openings_once(database: str, test_clock) -> None:
+    """Planned in each partner's own chat, then they make a group: the openings nobody got yet move there
+    (two gateways' loops, once), and a later week is planned there only."""
+    test_clock.at("12:00", "Europe/Berlin", day="2026-06-15")  # a Monday
+    ana = _linked_couple()
+    storage.set_weekly_talk(ana.couple_id, ana.partner_id, 6, 20, 0, "Europe/Berlin", "ana-chat")
+    storage.set_money_date(ana.couple_id, 1, 6, 19, 0, "Europe/Berlin", "ben-chat")
+    storage.plan_rituals()
+    planned = sorted((r.kind, r.conversation_id) for r in storage.pending_reminders(ana.couple_id))
+    assert planned == [("money_date", "ana-chat"), ("money_date", "ben-chat"),
+                       ("weekly_talk", "ana-chat"), ("weekly_talk", "ben-chat")]
+    storage.identify("our-group", ANA["partner_id"], chat_type="group")
+    storage.identify("our-group", BEN["partner_id"], chat_type="group")
+    log: List[Delivered] = []
+    gateways = [_gateway(log), _gateway(log)]
+    for _ in range(2):
+        for gateway in gateways:
+            asyncio.run(gateway.tick())
+    assert sorted((r.kind, r.conversation_id) for r in storage.pending_reminders(ana.couple_id)) == [
+        ("money_date", "our-group"), ("weekly_talk", "our-group")]
+    while clock.now() < datetime(2026, 7, 5, 20, 30, tzinfo=BERLIN):  # two talks (21 and 28 June), July's money date
+        for gateway in gateways:
+            asyncio.run(gateway.tick())
+        near = clock.now().astimezone(BERLIN).hour in (18, 19, 20)
+        clock.advance(timedelta(minutes=30) if near else timedelta(hours=3))
+    assert {d.reminder.conversation_id for d in log} == {"our-group"}
+    assert [(d.reminder.kind, d.at.astimezone(BERLIN).strftime("%m-%d %H")) for d in log] == [
+        ("weekly_talk", "06-21 20"), ("weekly_talk", "06-28 20"), ("money_date", "07-05 19"), ("weekly_talk", "07-05 20")]

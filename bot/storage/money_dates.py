@@ -1,8 +1,10 @@
 """Money dates (for financial betrayal): an optional monthly ritual with a short checklist the couple edits.
 
 One per couple: the nth weekday of each month (first..fourth, or the last) at a local time, in the zone
-of whoever set it up, opened in the couple's shared chat. ``plan_money_dates`` (from ``plan_rituals``)
-plans the next one once per month as a reminder of kind ``money_date``.
+of whoever set it up. ``plan_money_dates`` (from ``plan_rituals``) plans the next one once per month as
+reminders of kind ``money_date``, one per person as the weekly talk's (``ritual_chats``: the couple's
+group when they have one, else each partner's own chat), each in its reader's language when known
+(``chat_languages``; else the first partner's), kept in the reminder's details.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from bot import clock, content
 from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
 from bot.storage.models import MoneyDate, Partner, Reminder, RitualDelivery, utcnow
-from bot.storage.weekly_talk import cancel_planned, ritual_chat, still_planned
+from bot.storage.weekly_talk import (cancel_planned, chat_languages, follow_couple, language_code, ritual_chats,
+                                     still_planned)
 
 MONEY_KIND = "money_date"
 
@@ -135,7 +138,7 @@ def edit_money_checklist(couple_id: int, conversation_id: str, *, add: Optional[
 def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime] = None) -> int:
     """Plan each active money date's next month once; returns how many were planned."""
     now = clock.as_utc(now or utcnow())
-    work = []
+    work, moves = [], []
     with session_scope() as session:
         query = select(MoneyDate).where(MoneyDate.status == "active")
         if couple_id is not None:
@@ -143,8 +146,8 @@ def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime]
         for row in session.scalars(query).all():
             owner = session.scalar(select(Partner.id).where(Partner.couple_id == row.couple_id).order_by(Partner.id)
                                    .limit(1))
-            chat = ritual_chat(session, row.couple_id, row.conversation_id)
-            if owner is None or chat is None:
+            chats = ritual_chats(session, row.couple_id, row.conversation_id)
+            if owner is None or not chats:
                 continue
             zone = local_zone(row.timezone)
             today = now.astimezone(zone).date()
@@ -156,19 +159,24 @@ def plan_money_dates(*, couple_id: Optional[int] = None, now: Optional[datetime]
                 if moment <= now - timedelta(hours=1):
                     continue
                 key = date(year, month, 1).isoformat()
-                if not still_planned(session, row.couple_id, MONEY_KIND, key):
-                    work.append((row.couple_id, owner, chat, key, moment))
+                if not still_planned(session, row.couple_id, MONEY_KIND, key, chats, moves):
+                    setter = session.get(Partner, owner)
+                    work.append((row.couple_id, owner, key, moment,
+                                 chat_languages(session, row.couple_id, chats, language_code(setter.language))))
                 break
+    for move in moves:  # a group made or a chat linked since it was planned
+        follow_couple(*move)
     planned = 0
-    for couple, owner, chat, key, moment in work:
+    for couple, owner, key, moment, languages in work:
         try:
-            with session_scope() as session:
-                reminder = Reminder(couple_id=couple, conversation_id=chat, kind=MONEY_KIND, due_at=moment,
-                                    details={"month": key})
-                session.add(reminder)
+            with session_scope() as session:  # every chat's reminder and the month's one delivery row, or none
+                reminders = [Reminder(couple_id=couple, conversation_id=chat, kind=MONEY_KIND, due_at=moment,
+                                      details={"month": key, "language": language})
+                             for chat, language in languages.items()]
+                session.add_all(reminders)
                 session.flush()
                 session.add(RitualDelivery(couple_id=couple, partner_id=owner, kind=MONEY_KIND, week=key,
-                                           due_at=moment, reminder_id=reminder.id, status="planned"))
+                                           due_at=moment, reminder_id=reminders[0].id, status="planned"))
             planned += 1
         except IntegrityError:
             pass  # another gateway planned it a moment ago

@@ -12,8 +12,9 @@ from bot.storage.db import session_scope
 from bot.storage.models import Conversation, Partner, Pause, Reminder, utcnow
 
 GROUP_CHAT_TYPES = ("group", "supergroup")
-# Kinds that belong to a pause or a planned talk: a partner who links later gets them too.
-SHARED_KINDS = ("resume", "question")
+# Kinds that belong to a pause, a planned talk or a shared ritual's opening (the weekly "state of us", the
+# money date: bot/storage/weekly_talk.py, money_dates.py): a partner who links later gets them too.
+SHARED_KINDS = ("resume", "question", "weekly_talk", "money_date")
 PAUSE_STARTED = "pause_started"  # the other partner, told once that a pause began and when it ends
 MIN_PAUSE = timedelta(minutes=20)
 MAX_PAUSE = timedelta(hours=24)

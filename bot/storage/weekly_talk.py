@@ -1,28 +1,32 @@
 """The weekly "state of us": an agreed slot, two equal timed turns, one small action recalled next week.
 
 ``set_weekly_talk`` keeps the couple's slot (a weekday and a local time in the zone of whoever set it
-up) and the chat it opens in (their group when they have one). ``plan_weekly_talks`` (from
-``plan_rituals``, on every reminder-loop tick) plans the next opening once per week as a reminder
-of kind ``weekly_talk``. ``start_talk`` opens a session and plans both turn ends at once (reminders
-of kind ``talk_turn``, turn 1 and 2), so the turns are equal whichever gateway sends them. A turn
-end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``): its timers stop; after a
-pause the couple is offered to pick it up (``bot/storage/talk_steps.py``, which also keeps the closing step
-only once both partners said yes). A step is recalled only once agreed (status ``closed``).
+up) and the chat it was agreed in. ``plan_weekly_talks`` (from ``plan_rituals``, on every reminder-loop
+tick) plans the next opening once per week as reminders of kind ``weekly_talk``, one per person as a
+pause's reminders go (``ritual_chats``: the couple's group when they have one, else each partner's own
+chat); an opening nobody got yet follows the couple to a group made or a chat linked since
+(``follow_couple``; ``share_pending_reminders`` at once on /link). ``start_talk`` opens a session and plans
+both turn ends at once (reminders of kind ``talk_turn``, turn 1 and 2), so the turns are equal whichever
+gateway sends them. A turn end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``):
+its timers stop; after a pause the couple is offered to pick it up (``bot/storage/talk_steps.py``, which
+also keeps the closing step only once both partners said yes). A step is recalled only once agreed (status ``closed``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import List, Optional
+from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, content
 from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
-from bot.storage.models import Conversation, Partner, Reminder, RitualDelivery, TalkSession, WeeklyTalk, utcnow
+from bot.storage.models import (CheckinPartner, Conversation, Partner, Reminder, RitualDelivery, TalkSession,
+                               WeeklyTalk, utcnow)
+from bot.storage.pauses import reminder_chats
 from bot.storage.talk_steps import offer_resume
 
 OPEN_KIND = "weekly_talk"
@@ -100,6 +104,39 @@ def ritual_chat(session, couple_id: int, conversation_id: str) -> Optional[str]:
     return (groups or [c for c, _kind in rows] or [None])[0]
 
 
+def ritual_chats(session, couple_id: int, conversation_id: str) -> List[str]:
+    """Where a shared ritual's opening goes, one message per person (``reminder_chats``, as a pause's
+    reminders): the couple's group when they have one and both partners are in the couple, else each
+    partner's own chat, the chat it was set up in among them; [] when the couple has no chat left."""
+    chat = ritual_chat(session, couple_id, conversation_id)
+    return reminder_chats(session, couple_id, chat) if chat is not None else []
+
+
+def chat_languages(session, couple_id: int, chats: List[str], fallback: str) -> Dict[str, str]:
+    """The language each chat's opening speaks: a partner's own chat theirs, when their client told it
+    (the partner who did not set the ritual up reads it in their own words too); the couple's group, or a
+    chat whose partner's language is unknown, ``fallback`` (the ritual's own)."""
+    from bot.storage.checkin_plan import private_chat
+
+    own: Dict[str, str] = {}
+    for partner in session.scalars(select(Partner).where(Partner.couple_id == couple_id)).all():
+        if partner.language:
+            chat = private_chat(session, couple_id, partner, session.get(CheckinPartner, partner.id))
+            if chat is not None:
+                own[chat] = language_code(partner.language)
+    return {chat: own.get(chat, fallback) for chat in chats}
+
+
+def period_reminders(session, couple_id: int, kind: str, key: str, *,
+                     since: Optional[datetime] = None) -> List[Reminder]:
+    """A period's reminders of ``kind`` (its week or month ``key`` in their details), one per chat."""
+    query = select(Reminder).where(Reminder.couple_id == couple_id, Reminder.kind == kind)
+    if since is not None:
+        query = query.where(Reminder.due_at >= since)
+    return [r for r in session.scalars(query.order_by(Reminder.id)).all()
+            if key in ((r.details or {}).get("week"), (r.details or {}).get("month"))]
+
+
 def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hour: int, minute: int,
                     timezone: Optional[str], conversation_id: str) -> TalkSlot:
     """Agree (or move) the weekly slot; an opening not sent yet follows the new slot."""
@@ -119,12 +156,18 @@ def set_weekly_talk(couple_id: int, partner_id: Optional[int], weekday: int, hou
 
 
 def cancel_planned(session, couple_id: int, kind: str) -> None:
-    """Drop a couple's deliveries of ``kind`` not sent yet (their reminders cancelled): the slot moved or stopped."""
+    """Drop a couple's deliveries of ``kind`` not sent yet (every chat's reminder cancelled): the slot moved
+    or stopped. A period one chat already got stays planned, so it is not opened twice."""
+    pending = session.scalars(select(Reminder).where(Reminder.couple_id == couple_id, Reminder.kind == kind,
+                                                     Reminder.status == "pending")).all()
+    for reminder in pending:
+        reminder.status = "cancelled"
+    session.flush()
+    periods = {(r.details or {}).get("week") or (r.details or {}).get("month") for r in pending} - {None}
     for delivery in session.scalars(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
-                                                                 RitualDelivery.kind == kind)).all():
-        reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
-        if reminder is not None and reminder.status == "pending":
-            reminder.status = "cancelled"
+                                                                 RitualDelivery.kind == kind,
+                                                                 RitualDelivery.week.in_(periods))).all():
+        if all(r.status == "cancelled" for r in period_reminders(session, couple_id, kind, delivery.week)):
             session.delete(delivery)
 
 
@@ -146,19 +189,84 @@ def stop_weekly_talk(couple_id: int) -> bool:
         return True
 
 
-def _still_planned(session, couple_id: int, kind: str, key: str) -> bool:
-    """True when this period's opening is planned; one whose reminder was cancelled (its chat was
-    erased with a partner) is dropped, so it is planned again where the couple still is."""
+def _live(session, delivery: RitualDelivery) -> List[Reminder]:
+    """A planned period's reminders not cancelled."""
+    return [r for r in period_reminders(session, delivery.couple_id, delivery.kind, delivery.week,
+                                        since=clock.as_utc(delivery.due_at) - timedelta(days=1))
+            if r.status != "cancelled"]
+
+
+def _elsewhere(live: List[Reminder], chats: List[str]) -> bool:
+    """True when none of a period's reminders went out yet and they are not where the couple is now."""
+    return bool(live) and all(r.status == "pending" for r in live) and \
+        sorted(r.conversation_id for r in live) != sorted(chats)
+
+
+def _still_planned(session, couple_id: int, kind: str, key: str, chats: Optional[List[str]] = None,
+                   moves: Optional[list] = None) -> bool:
+    """True when this period's opening is planned; one whose every reminder was cancelled (their chats
+    were erased with a partner) is dropped, so it is planned again where the couple still is. A period
+    whose other partner's reminder is still on stays planned (planned again, they would get it twice), even
+    when its row went with the partner who left. With ``chats`` (where it goes now: ``ritual_chats``), an
+    opening nobody got yet that is elsewhere is added to ``moves`` for ``follow_couple``."""
     delivery = session.scalar(select(RitualDelivery).where(RitualDelivery.couple_id == couple_id,
                                                            RitualDelivery.kind == kind, RitualDelivery.week == key))
-    if delivery is None:
-        return False
-    reminder = session.get(Reminder, delivery.reminder_id) if delivery.reminder_id else None
-    if reminder is None or reminder.status == "cancelled":
+    if delivery is None:  # its row left with the partner it was kept under (/forget): the other's may remain
+        return any(r.status != "cancelled" for r in period_reminders(
+            session, couple_id, kind, key, since=clock.as_utc(utcnow()) - timedelta(days=40)))
+    live = _live(session, delivery)
+    if not live:
         session.delete(delivery)
         session.flush()
         return False
+    if delivery.reminder_id not in {r.id for r in live}:
+        delivery.reminder_id = live[0].id
+    if chats and moves is not None and _elsewhere(live, chats):
+        moves.append((couple_id, kind, key, list(chats)))
     return True
+
+
+class _Moved(Exception):
+    """Another gateway moved the period's reminders a moment ago."""
+
+
+def follow_couple(couple_id: int, kind: str, key: str, chats: List[str]) -> bool:
+    """A planned opening nobody got yet follows the couple: a group they made since takes it instead of their
+    own chats, a chat linked since gets one (same moment, same details), a chat gone loses it. Once across
+    gateways: the period's delivery row is swapped to the new reminder only if nobody swapped it meanwhile."""
+    try:
+        with session_scope() as session:
+            delivery = session.scalar(select(RitualDelivery).where(
+                RitualDelivery.couple_id == couple_id, RitualDelivery.kind == kind, RitualDelivery.week == key))
+            live = _live(session, delivery) if delivery is not None else []
+            if not _elsewhere(live, chats):
+                return False
+            kept: List[Reminder] = []
+            for reminder in live:
+                taken = {k.conversation_id for k in kept}
+                if reminder.conversation_id in chats and reminder.conversation_id not in taken:
+                    kept.append(reminder)
+            fallback = (live[0].details or {}).get("language")  # the weekly talk's; a new chat speaks its reader's
+            languages = chat_languages(session, couple_id, chats, fallback) if fallback else {}
+            said_in = {chat: {"language": languages[chat]} if fallback else {} for chat in chats}
+            added = [Reminder(couple_id=couple_id, conversation_id=chat, kind=kind, due_at=live[0].due_at,
+                              details={**(live[0].details or {}), **said_in[chat]})
+                     for chat in chats if chat not in {k.conversation_id for k in kept}]
+            session.add_all(added)
+            session.flush()
+            swapped = session.execute(update(RitualDelivery).where(
+                RitualDelivery.id == delivery.id, RitualDelivery.reminder_id == delivery.reminder_id)
+                .values(reminder_id=(added or kept)[0].id).execution_options(synchronize_session=False)).rowcount
+            if swapped != 1:
+                raise _Moved()
+            for reminder in live:
+                if reminder not in kept and session.execute(update(Reminder).where(
+                        Reminder.id == reminder.id, Reminder.status == "pending").values(status="cancelled")
+                        .execution_options(synchronize_session=False)).rowcount != 1:
+                    raise _Moved()  # it went out meanwhile, or another gateway moved it
+            return True
+    except _Moved:
+        return False
 
 
 still_planned = _still_planned
@@ -167,7 +275,7 @@ still_planned = _still_planned
 def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime] = None) -> int:
     """Plan each active slot's next opening (once per local week); returns how many were planned."""
     now = clock.as_utc(now or utcnow())
-    work = []
+    work, moves = [], []
     with session_scope() as session:
         query = select(WeeklyTalk).where(WeeklyTalk.status == "active")
         if couple_id is not None:
@@ -175,10 +283,10 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
         for row in session.scalars(query).all():
             owner = row.set_by or session.scalar(select(Partner.id).where(Partner.couple_id == row.couple_id)
                                                  .order_by(Partner.id).limit(1))
-            chat = ritual_chat(session, row.couple_id, row.conversation_id)
-            if owner is None or chat is None:
+            chats = ritual_chats(session, row.couple_id, row.conversation_id)
+            if owner is None or not chats:
                 continue
-            language = _language_of(session, owner)
+            languages = chat_languages(session, row.couple_id, chats, _language_of(session, owner))
             zone = local_zone(row.timezone)
             today = now.astimezone(zone).date()
             for weeks_ahead in (0, 1):
@@ -187,19 +295,22 @@ def plan_weekly_talks(*, couple_id: Optional[int] = None, now: Optional[datetime
                                           tzinfo=zone).astimezone(ZoneInfo("UTC"))
                 if moment <= now - timedelta(hours=1):
                     continue
-                if not _still_planned(session, row.couple_id, OPEN_KIND, monday.isoformat()):
-                    work.append((row.couple_id, owner, chat, zone.key, monday, moment, language))
+                if not _still_planned(session, row.couple_id, OPEN_KIND, monday.isoformat(), chats, moves):
+                    work.append((row.couple_id, owner, languages, zone.key, monday, moment))
                 break
+    for move in moves:
+        follow_couple(*move)
     planned = 0
-    for couple, owner, chat, zone_name, monday, moment, language in work:
+    for couple, owner, languages, zone_name, monday, moment in work:
         try:
-            with session_scope() as session:
-                reminder = Reminder(couple_id=couple, conversation_id=chat, kind=OPEN_KIND, due_at=moment,
-                                    details={"week": monday.isoformat(), "timezone": zone_name, "language": language})
-                session.add(reminder)
+            with session_scope() as session:  # every chat's reminder and the week's one delivery row, or none
+                reminders = [Reminder(couple_id=couple, conversation_id=chat, kind=OPEN_KIND, due_at=moment,
+                                      details={"week": monday.isoformat(), "timezone": zone_name, "language": language})
+                             for chat, language in languages.items()]
+                session.add_all(reminders)
                 session.flush()
                 session.add(RitualDelivery(couple_id=couple, partner_id=owner, kind=OPEN_KIND, week=monday.isoformat(),
-                                           due_at=moment, reminder_id=reminder.id, status="planned"))
+                                           due_at=moment, reminder_id=reminders[0].id, status="planned"))
             planned += 1
         except IntegrityError:
             pass  # another gateway planned it a moment ago
