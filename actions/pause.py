@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import KintsugiFormValidation
 from actions.shown_times import moment_time
-from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, who
+from actions.common import clear_flow_slots, is_group, metadata, safe_log_event, timezone_of, user_text, who
 from actions.pause_time import (
     CITY_SLOT,
     agreed_minimum,
@@ -158,8 +158,12 @@ class ActionResume(Action):
         pause_id = storage.end_pause(person.couple_id)
         safe_log_event(tracker.sender_id, events.RESUMED, partner_id=person.partner_id, couple_id=person.couple_id,
                        details={"pause_id": pause_id})
-        dispatcher.utter_message(response="utter_welcome_back")
-        dispatcher.utter_message(response="utter_greet")
+        from actions.session import greet  # the greeting's words and buttons, in the person's language
+        from bot import private_words
+
+        language = private_words.choose(metadata(tracker).get("language"), None, user_text(tracker))
+        private_words.say(dispatcher, "welcome", language, "utter_welcome_back")
+        greet(dispatcher, language)
         return []
 
 

@@ -5,6 +5,10 @@ message that opened the session, so a crisis as a first message would get the we
 first. Both channels of the rasa server add ``kintsugi_safety`` (``crisis`` or
 ``check``) to the message's metadata when the detector flags it; the session start
 then leaves the welcome out and help comes first. Only the level travels, never words.
+
+The same channels add ``kintsugi_words_language`` (``de``, ``es`` or ``fr``) when the message is clearly in
+one of those languages (``bot.safety.language_guess``), so the welcome, sent before Rasa reads the message,
+can speak it when the client names no language of ours. Only the two letters travel.
 """
 from __future__ import annotations
 
@@ -19,13 +23,24 @@ from sanic.request import Request
 log = logging.getLogger(__name__)
 
 FLAG = "kintsugi_safety"
+WORDS_LANGUAGE = "kintsugi_words_language"  # read by actions/session.py
 
 
 def flag(text: Any, metadata: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """``metadata`` with the detector's level for ``text`` when it is not ``none``."""
+    """``metadata`` with the detector's level for ``text`` when it is not ``none``, and its language when clear."""
     metadata = dict(metadata) if isinstance(metadata, dict) else {}
     metadata.pop(FLAG, None)  # only the server decides this
+    metadata.pop(WORDS_LANGUAGE, None)
     if isinstance(text, str) and text and not text.startswith("/"):
+        try:
+            from bot.safety.language_guess import guess_language
+
+            language = guess_language(text)
+        except Exception as exc:  # noqa: BLE001 - the message still goes through, the welcome in English
+            log.error("first-words language guess failed (%s)", type(exc).__name__)
+            language = None
+        if language:
+            metadata[WORDS_LANGUAGE] = language
         try:
             from bot.safety import get_detector
 
