@@ -11,10 +11,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import timezone_of, user_text, who
 from actions.partner_action import PartnerAction
+from actions.ritual_words import checkin_speaks, say
 from bot import storage
 from bot.language.quiet_words import OFF, parse_quiet_hours
-from bot.language.local_times import clock_in
-from bot.language.timeparse import local_clock, parse_duration
+from bot.language.local_times import clock_in, clock_of
+from bot.language.timeparse import parse_duration
 
 
 class ActionCheckinSnooze(PartnerAction):
@@ -27,12 +28,14 @@ class ActionCheckinSnooze(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
+        language = checkin_speaks(tracker)
         snoozed = storage.snooze_checkin(person.partner_id, parse_duration(user_text(tracker)))
         if snoozed.status != "snoozed":
-            dispatcher.utter_message(response=f"utter_checkin_snooze_{snoozed.status}")
+            say(dispatcher, language, f"utter_checkin_snooze_{snoozed.status}")
             return []
         local = snoozed.due_at.astimezone(ZoneInfo(snoozed.timezone or "UTC"))
-        dispatcher.utter_message(response="utter_checkin_snoozed", time=clock_in(local.hour, local.minute, snoozed.timezone))
+        say(dispatcher, language, "utter_checkin_snoozed",
+            time=clock_in(local.hour, local.minute, snoozed.timezone, language))
         return []
 
 
@@ -46,21 +49,22 @@ class ActionCheckinQuietHours(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
+        language = checkin_speaks(tracker)
         parsed = parse_quiet_hours(user_text(tracker))
         if parsed is None:
-            dispatcher.utter_message(response="utter_quiet_hours_ask")
+            say(dispatcher, language, "utter_quiet_hours_ask")
             return []
         if parsed == OFF:
             storage.set_quiet_hours(person.couple_id, person.partner_id, None)
-            dispatcher.utter_message(response="utter_quiet_hours_off")
+            say(dispatcher, language, "utter_quiet_hours_off")
             return []
         start, end = parsed
         if start == end:
-            dispatcher.utter_message(response="utter_quiet_hours_ask")
+            say(dispatcher, language, "utter_quiet_hours_ask")
             return []
         storage.set_quiet_hours(person.couple_id, person.partner_id, storage.QuietHours(start, end))
-        dispatcher.utter_message(response="utter_quiet_hours_set", start=local_clock(start // 60, start % 60),
-                                 end=clock_in(end // 60, end % 60, timezone_of(tracker, person)))  # their own zone
+        say(dispatcher, language, "utter_quiet_hours_set", start=clock_of(start // 60, start % 60, language),
+            end=clock_in(end // 60, end % 60, timezone_of(tracker, person), language))  # their own zone
         return []
 
 
@@ -74,6 +78,6 @@ class ActionAskCheckinNote(Action):
                   domain: DomainDict) -> List[EventType]:
         person = who(tracker)
         kind = storage.open_checkin_kind(person.partner_id)
-        dispatcher.utter_message(response="utter_checkin_ask_appreciation" if kind == "appreciation"
-                                 else "utter_ask_checkin_note")
+        say(dispatcher, checkin_speaks(tracker),
+            "utter_checkin_ask_appreciation" if kind == "appreciation" else "utter_ask_checkin_note")
         return []

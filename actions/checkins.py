@@ -12,23 +12,14 @@ from rasa_sdk.types import DomainDict
 from actions.common import is_group, user_text, who
 from actions.forms import KintsugiFormValidation
 from actions.partner_action import PartnerAction, remember_side
+from actions.ritual_words import checkin_speaks, describe_days, mood_word, say, speaks, words
 from actions.shown_times import checkin_time
-from bot import storage
+from bot import content, private_words, storage
 from bot.language.timeparse import parse_daily_time
 
-DAY_WORDS = {"0123456": "every day", "01234": "on weekdays", "56": "at weekends"}
-DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
-MOOD_WORDS = {1: "heavy", 2: "low", 3: "in between", 4: "okay", 5: "good"}
+DAY_NAMES = tuple(content.load("rituals")["words"]["days"]["names"])  # "Mondays" ... "Sundays" (English)
 EMOJI_MOODS = {"😞": 1, "😔": 2, "😐": 3, "🙂": 4, "😊": 5}
 NO_NOTE = re.compile(r"^\s*(/\w+|no|nope|nothing|no thanks|that'?s all.*|skip|not today|-)\s*[.!]*\s*$", re.I)
-
-
-def describe_days(weekdays: str) -> str:
-    """ "every day", "on weekdays", "on Mondays and Thursdays"."""
-    if weekdays in DAY_WORDS:
-        return DAY_WORDS[weekdays]
-    names = [DAY_NAMES[int(d)] for d in weekdays]
-    return "on " + (" and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 class ActionCheckinSetup(PartnerAction):
@@ -41,9 +32,10 @@ class ActionCheckinSetup(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
+        language = speaks(tracker)
         parsed = parse_daily_time(user_text(tracker))
         if parsed is None:
-            dispatcher.utter_message(response="utter_checkin_ask_time")
+            say(dispatcher, language, "utter_checkin_ask_time")
             return []
         hour, minute, weekdays = parsed
         before = storage.daily_checkin(person.couple_id)
@@ -51,10 +43,11 @@ class ActionCheckinSetup(PartnerAction):
                                          user_text(tracker)[:200])
         storage.plan_checkin_prompts(couple_id=person.couple_id)
         moved = before is not None and before.status == "active"
-        dispatcher.utter_message(response="utter_checkin_moved" if moved else "utter_checkin_set",
-                                 time=checkin_time(tracker, person, view.hour, view.minute), days=describe_days(view.weekdays))
+        say(dispatcher, language, "utter_checkin_moved" if moved else "utter_checkin_set",
+            time=checkin_time(tracker, person, view.hour, view.minute, language),
+            days=describe_days(view.weekdays, language))
         if is_group(tracker) or person.partner_count < 2:
-            dispatcher.utter_message(response="utter_checkin_privately")
+            say(dispatcher, language, "utter_checkin_privately")
         return []
 
 
@@ -66,12 +59,13 @@ class ActionCheckinSkip(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
+        language = checkin_speaks(tracker)
         current = storage.daily_checkin(person.couple_id)
         if current is None or current.status != "active":
-            dispatcher.utter_message(response="utter_checkin_none")
+            say(dispatcher, language, "utter_checkin_none")
             return []
         storage.skip_checkin_today(person.couple_id)
-        dispatcher.utter_message(response="utter_checkin_skipped")
+        say(dispatcher, language, "utter_checkin_skipped")
         return []
 
 
@@ -84,7 +78,7 @@ class ActionCheckinStop(PartnerAction):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
         stopped = storage.stop_daily_checkin(person.couple_id)
-        dispatcher.utter_message(response="utter_checkin_stopped" if stopped else "utter_checkin_none")
+        say(dispatcher, checkin_speaks(tracker), "utter_checkin_stopped" if stopped else "utter_checkin_none")
         return []
 
 
@@ -115,17 +109,17 @@ class ActionCheckinShare(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
-        choice = share_choice(tracker)
+        language, choice = checkin_speaks(tracker), share_choice(tracker)
         if choice is None:
-            dispatcher.utter_message(response="utter_checkin_share_ask")
+            say(dispatcher, language, "utter_checkin_share_ask")
             return []
         storage.choose_checkin_sharing(person.couple_id, person.partner_id, choice)
-        dispatcher.utter_message(response=f"utter_checkin_share_{choice}")
+        say(dispatcher, language, f"utter_checkin_share_{choice}")
         return []
 
 
 class ActionCheckinPrompt(Action):
-    """The prompt itself, when a check-in reminder fires in a web or REST chat."""
+    """The prompt itself, when a check-in reminder fires in a web or REST chat: in the language kept with it."""
 
     def name(self) -> Text:
         return "action_checkin_prompt"
@@ -133,8 +127,10 @@ class ActionCheckinPrompt(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         kind = storage.open_checkin_kind(who(tracker).partner_id)
-        dispatcher.utter_message(response="utter_checkin_prompt_appreciation" if kind == "appreciation"
-                                 else "utter_checkin_prompt")
+        planned = storage.latest_reminder(tracker.sender_id, storage.CHECKIN_KIND)
+        language = (planned.details or {}).get("language") if planned is not None else None
+        say(dispatcher, private_words.choose(language) if language else speaks(tracker),
+            "utter_checkin_prompt_appreciation" if kind == "appreciation" else "utter_checkin_prompt")
         return []
 
 
@@ -168,10 +164,11 @@ class ActionCheckinMood(Action):
         remember_side(tracker, person)
         mood = mood_of(tracker)
         answer = storage.record_checkin_mood(person.couple_id, person.partner_id, mood) if mood else None
+        language = checkin_speaks(tracker)
         if answer is None:
-            dispatcher.utter_message(response="utter_checkin_not_open")
+            say(dispatcher, language, "utter_checkin_not_open")
             return [SlotSet("checkin_note", "-")]  # nothing to add a word to: the note form ends at once
-        dispatcher.utter_message(response="utter_checkin_mood_thanks", mood=MOOD_WORDS[mood])
+        say(dispatcher, language, "utter_checkin_mood_thanks", mood=mood_word(mood, language))
         return [SlotSet("checkin_note", None)]
 
 
@@ -195,21 +192,21 @@ class ActionCheckinDone(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        person = who(tracker)
+        person, language = who(tracker), checkin_speaks(tracker)
         note = tracker.get_slot("checkin_note")
         if note and note != "-":
             answer = storage.record_checkin_note(person.couple_id, person.partner_id, note)
             appreciation = answer is not None and storage.open_checkin_kind(person.partner_id) == "appreciation"
             kept_private = storage.checkin_sharing(person.partner_id) in ("nothing", "mood")
-            dispatcher.utter_message(response="utter_checkin_appreciation_kept" if appreciation and kept_private
-                                     else "utter_checkin_noted")
+            say(dispatcher, language, "utter_checkin_appreciation_kept" if appreciation and kept_private
+                else "utter_checkin_noted")
         else:
-            dispatcher.utter_message(response="utter_checkin_thanks")
+            say(dispatcher, language, "utter_checkin_thanks")
         for shared in storage.partner_checkins_shared_with(person.partner_id):
             parts = []
             if shared.mood:
-                parts.append(f"feeling {MOOD_WORDS[shared.mood]}")
+                parts.append(str(words(language, "shared_mood")).format(mood=mood_word(shared.mood, language)))
             if shared.note:
-                parts.append(f'"{shared.note}"')
-            dispatcher.utter_message(response="utter_checkin_partner_shared", shared=", ".join(parts))
+                parts.append(str(words(language, "shared_note")).format(note=shared.note))
+            say(dispatcher, language, "utter_checkin_partner_shared", shared=", ".join(parts))
         return [SlotSet("checkin_note", None), SlotSet("requested_slot", None)]

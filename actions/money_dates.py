@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.checkins import DAY_NAMES
 from actions.common import timezone_of, user_text, who
 from actions.partner_action import PartnerAction
+from actions.ritual_words import day_name, ordinal, say, speaks
 from actions.shown_times import slot_time
 from actions.weekly_talk import named_weekday
 from bot import clock, content, storage
@@ -57,14 +58,14 @@ class ActionMoneyDateSetup(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
-        text = user_text(tracker)
+        text, language = user_text(tracker), speaks(tracker)
         if STOP.search(text):
             stopped = storage.stop_money_date(person.couple_id)
-            dispatcher.utter_message(response="utter_money_date_stopped" if stopped else "utter_money_date_none")
+            say(dispatcher, language, "utter_money_date_stopped" if stopped else "utter_money_date_none")
             return []
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
-            dispatcher.utter_message(response="utter_money_date_ask")
+            say(dispatcher, language, "utter_money_date_ask")
             return []
         hour, minute, _days = parsed
         view = storage.set_money_date(person.couple_id, nth_of(text), weekday, hour, minute,
@@ -72,9 +73,10 @@ class ActionMoneyDateSetup(PartnerAction):
                                       storage.couple_chat(person.couple_id, tracker.sender_id))
         storage.plan_rituals(couple_id=person.couple_id, now=clock.now())
         which = next(str(w) for w, n in _words()["ordinals"].items() if n == view.nth)
-        dispatcher.utter_message(response="utter_money_date_set", which=which, day=DAY_NAMES[view.weekday][:-1],
-                                 time=slot_time(tracker, person, view.hour, view.minute, view.timezone, view.weekday))
-        dispatcher.utter_message(text=money_checklist_text(person.couple_id))
+        say(dispatcher, language, "utter_money_date_set", which=ordinal(view.nth, language, which),
+            day=day_name(view.weekday, language, DAY_NAMES[view.weekday][:-1]),
+            time=slot_time(tracker, person, view.hour, view.minute, view.timezone, view.weekday, language))
+        dispatcher.utter_message(text=money_checklist_text(person.couple_id, language=language))
         return []
 
 
@@ -87,10 +89,11 @@ class ActionMoneyChecklist(PartnerAction):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
         add, remove = checklist_edit(user_text(tracker))
+        language = speaks(tracker)
         if add or remove:
             outcome, _items = storage.edit_money_checklist(person.couple_id, tracker.sender_id, add=add, remove=remove)
-            dispatcher.utter_message(response=f"utter_money_checklist_{outcome}")
-        dispatcher.utter_message(text=money_checklist_text(person.couple_id))
+            say(dispatcher, language, f"utter_money_checklist_{outcome}")
+        dispatcher.utter_message(text=money_checklist_text(person.couple_id, language=language))
         return []
 
 
@@ -102,5 +105,7 @@ class ActionMoneyDateOpen(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=money_checklist_text(who(tracker).couple_id, "opening"))
+        planned = storage.latest_reminder(tracker.sender_id, storage.MONEY_KIND)
+        language = speaks(tracker, (planned.details or {}).get("language") if planned is not None else None)
+        dispatcher.utter_message(text=money_checklist_text(who(tracker).couple_id, "opening", language))
         return []

@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import is_group, is_side_talk, user_text, who
 from actions.partner_action import PartnerAction, own_words, remember_side
+from actions.ritual_words import say, speaks
 from bot import content, storage
 from bot.rituals import promise_summary_text
 
@@ -69,15 +70,14 @@ class ActionPromiseAdd(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
-        words = promise_words(user_text(tracker))
+        language, words = speaks(tracker), promise_words(user_text(tracker))
         try:
             promise = storage.add_promise(person.couple_id, person.partner_id, words)
         except ValueError:
-            dispatcher.utter_message(response="utter_promise_ask_words")
+            say(dispatcher, language, "utter_promise_ask_words")
             return []
         grand = re.search(content.load("rituals")["promises"]["grand_words"], promise.text, re.I)
-        dispatcher.utter_message(response="utter_promise_added_grand" if grand else "utter_promise_added",
-                                 promise=promise.text)
+        say(dispatcher, language, "utter_promise_added_grand" if grand else "utter_promise_added", promise=promise.text)
         return []
 
 
@@ -89,14 +89,15 @@ class ActionPromiseList(PartnerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      person: storage.Who) -> List[EventType]:
+        language = speaks(tracker)
         promises = storage.promises_of(person.couple_id)[-int(content.load("rituals")["promises"]["shown"]):]
         if not promises:
-            dispatcher.utter_message(response="utter_promise_none")
+            say(dispatcher, language, "utter_promise_none")
             return []
         lines = "\n".join(f"• {p.text}" for p in promises)
-        dispatcher.utter_message(response="utter_promise_list", promises=lines)
+        say(dispatcher, language, "utter_promise_list", promises=lines)
         if not is_group(tracker) and storage.promises_to_mark(person.couple_id, person.partner_id):
-            dispatcher.utter_message(response="utter_promise_mark_offer")
+            say(dispatcher, language, "utter_promise_mark_offer")
         return []
 
 
@@ -110,34 +111,35 @@ class ActionPromiseMark(Action):
                   domain: DomainDict) -> List[EventType]:
         if is_side_talk(tracker):
             return []
+        language = speaks(tracker)
         if is_group(tracker):
-            dispatcher.utter_message(response="utter_promise_mark_privately")
+            say(dispatcher, language, "utter_promise_mark_privately")
             return []
         person = who(tracker)
         remember_side(tracker, person)
         candidates = storage.promises_to_mark(person.couple_id, person.partner_id)
         if not candidates:
             mine = any(p.made_by == person.partner_id for p in storage.promises_of(person.couple_id))
-            dispatcher.utter_message(response="utter_promise_mark_own" if mine else "utter_promise_none")
+            say(dispatcher, language, "utter_promise_mark_own" if mine else "utter_promise_none")
             return []
         mark, promise = mark_of(tracker), promise_of(tracker, candidates)
         if mark is not None and promise is not None:
             storage.mark_promise(person.couple_id, person.partner_id, promise.id, mark)
-            dispatcher.utter_message(response=f"utter_promise_marked_{mark}")
+            say(dispatcher, language, f"utter_promise_marked_{mark}")
             following = candidates[candidates.index(promise) + 1:]
             if following:
-                self._ask(dispatcher, following[0])
+                self._ask(dispatcher, language, following[0])
             return []
-        self._ask(dispatcher, promise or candidates[0])
+        self._ask(dispatcher, language, promise or candidates[0])
         return []
 
     @staticmethod
-    def _ask(dispatcher: CollectingDispatcher, promise: storage.PromiseView) -> None:
-        dispatcher.utter_message(response="utter_promise_mark_ask", promise=promise.text, promise_id=promise.id)
+    def _ask(dispatcher: CollectingDispatcher, language: str, promise: storage.PromiseView) -> None:
+        say(dispatcher, language, "utter_promise_mark_ask", promise=promise.text, promise_id=promise.id)
 
 
 class ActionPromiseSummary(Action):
-    """The weekly summary, when its reminder fires in a web or REST chat."""
+    """The weekly summary, when its reminder fires in a web or REST chat: in the language kept with it."""
 
     def name(self) -> Text:
         return "action_promise_summary"
@@ -148,5 +150,7 @@ class ActionPromiseSummary(Action):
         person = who(tracker)
         if until is None:
             return []
-        dispatcher.utter_message(text=promise_summary_text(person.couple_id, until))
+        planned = storage.latest_reminder(tracker.sender_id, storage.SUMMARY_KIND)
+        language = speaks(tracker, (planned.details or {}).get("language") if planned is not None else None)
+        dispatcher.utter_message(text=promise_summary_text(person.couple_id, until, language))
         return []

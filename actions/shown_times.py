@@ -17,15 +17,16 @@ def readers(tracker: Tracker, person: Optional[storage.Who]) -> List[str]:
     return couple_zones(person.couple_id if person else None, timezone_of(tracker, person), group=is_group(tracker))
 
 
-def checkin_time(tracker: Tracker, person: Optional[storage.Who], hour: int, minute: int) -> str:
-    """A check-in's time: the same hour in each reader's own zone."""
-    return each_own(hour, minute, readers(tracker, person))
+def checkin_time(tracker: Tracker, person: Optional[storage.Who], hour: int, minute: int,
+                 language: Optional[str] = None) -> str:
+    """A check-in's time: the same hour in each reader's own zone (in ``language``, English when None)."""
+    return each_own(hour, minute, readers(tracker, person), language)
 
 
 def slot_time(tracker: Tracker, person: Optional[storage.Who], hour: int, minute: int, zone: Optional[str],
-              weekday: Optional[int] = None) -> str:
+              weekday: Optional[int] = None, language: Optional[str] = None) -> str:
     """A shared moment set in ``zone`` (weekly talk, money date), then in the other readers' zones."""
-    return slot_for(hour, minute, zone, readers(tracker, person), weekday)
+    return slot_for(hour, minute, zone, readers(tracker, person), weekday, language=language)
 
 
 def moment_time(tracker: Tracker, person: Optional[storage.Who], moment: datetime) -> str:

@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.checkins import DAY_NAMES
 from actions.common import is_side_talk, language_of, timezone_of, user_text, who
+from actions.ritual_words import day_name, say as ritual_say, speaks
 from actions.shown_times import slot_time
 from bot import clock, content, storage
 from bot.closeness import typed_answer
@@ -156,8 +157,9 @@ class ActionTalkSetup(Action):
                                        timezone_of(tracker, person), storage.couple_chat(person.couple_id,
                                                                                          tracker.sender_id))
         storage.plan_rituals(couple_id=person.couple_id)
-        dispatcher.utter_message(response="utter_talk_set", day=DAY_NAMES[slot.weekday],
-                                 time=slot_time(tracker, person, slot.hour, slot.minute, slot.timezone, slot.weekday))
+        language = speaks(tracker)
+        ritual_say(dispatcher, language, "utter_talk_set", day=day_name(slot.weekday, language, DAY_NAMES[slot.weekday]),
+                   time=slot_time(tracker, person, slot.hour, slot.minute, slot.timezone, slot.weekday, language))
         return []
 
 

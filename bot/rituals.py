@@ -3,21 +3,28 @@
 Used by channels that send reminders themselves (Telegram: ``bot/telegram/reminders.py``) and by
 the actions that answer a ritual reminder in rasa (web, REST). The sentences are in
 ``content/rituals.yml`` and ``content/channels/reminders.yml``; counts are said in words, one
-line per promise, never as a score.
+line per promise, never as a score. The check-in prompt, the promises summary and the money date's
+checklist speak the language kept with their reminder (``details["language"]``), from
+``content/rituals_i18n/<lang>.yml`` (a missing key falls back to English).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from bot import content, storage
+from bot import content, private_words, storage
 from bot.storage import DueReminder
 from bot.storage.talk_steps import RESUME_KIND, STEP_KIND, resume_point
 from bot.storage.weekly_talk import OPEN_KIND, TURN_KIND, turn_minutes
 
 
-def _counts_in_words(counts: Dict[str, int]) -> Optional[str]:
-    words = content.load("rituals")["promises"]
+def _ritual_words(section: str, language: Optional[str]) -> Dict[str, Any]:
+    """A section of ``content/rituals.yml`` with its translated keys (``rituals_i18n``) laid over it."""
+    translated = private_words.texts("rituals", _code(language)).get(section) or {}
+    return {**content.load("rituals")[section], **translated}
+
+
+def _counts_in_words(counts: Dict[str, int], words: Dict[str, Any]) -> Optional[str]:
     parts: List[str] = []
     for mark in storage.promises.MARKS:
         n = int(counts.get(mark, 0))
@@ -31,15 +38,15 @@ def _counts_in_words(counts: Dict[str, int]) -> Optional[str]:
     return words["summary_joiner"].join(parts[:-1]) + words["summary_last_joiner"] + parts[-1]
 
 
-def promise_summary_text(couple_id: int, until: datetime) -> str:
-    """The week before ``until`` in words: one gentle line per promise."""
-    words = content.load("rituals")["promises"]
+def promise_summary_text(couple_id: int, until: datetime, language: Optional[str] = None) -> str:
+    """The week before ``until`` in words, in ``language``: one gentle line per promise."""
+    words = _ritual_words("promises", language)
     weeks = storage.promise_week(couple_id, until)
     if not weeks:
         return words["summary_none"]
     lines = [words["summary_intro"]]
     for week in weeks:
-        said = _counts_in_words(week.counts)
+        said = _counts_in_words(week.counts, words)
         lines.append(words["summary_line"].format(promise=week.promise.text, counts=said) if said
                      else words["summary_unmarked"].format(promise=week.promise.text))
     lines.append(words["summary_outro"])
@@ -114,24 +121,38 @@ def step_message(details: Dict[str, Any]) -> Dict[str, Any]:
     return {"text": words["ask_partner"].format(action=details.get("action", "")), "buttons": step_buttons(words)}
 
 
-def money_checklist_text(couple_id: int, key: str = "checklist") -> str:
-    """The money date's opening (``key`` "opening") or its checklist, the couple's own items numbered."""
-    items = "\n".join(f"{n}. {item}" for n, item in enumerate(storage.money_checklist(couple_id), start=1))
-    return content.load("rituals")["money_date"][key].format(items=items)
+def money_checklist_text(couple_id: int, key: str = "checklist", language: Optional[str] = None) -> str:
+    """The money date's opening (``key`` "opening") or its checklist in ``language``, the couple's own items
+    numbered (the default items, kept in English, said in ``language``; the couple's own words as they are)."""
+    words = _ritual_words("money_date", language)
+    defaults = dict(zip(content.load("rituals")["money_date"]["default_checklist"], words["default_checklist"]))
+    items = "\n".join(f"{n}. {defaults.get(item, item)}"
+                       for n, item in enumerate(storage.money_checklist(couple_id), start=1))
+    return words[key].format(items=items)
+
+
+def checkin_prompt(variant: Optional[str], language: Optional[str] = None) -> Dict[str, Any]:
+    """A check-in prompt for a channel that sends it itself: the mood buttons and, in ``language``, the
+    words of the domain's prompt (``utter_checkin_prompt`` or ``..._appreciation``)."""
+    appreciation = variant == "appreciation"
+    message = dict(content.load("channels/reminders")["checkin_appreciation" if appreciation else "checkin"])
+    response = "utter_checkin_prompt_appreciation" if appreciation else "utter_checkin_prompt"
+    translated = private_words.word("rituals", _code(language), "responses", response)
+    return {**message, "text": str(translated)} if translated else message
 
 
 def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     """Text and buttons of a due ritual reminder that depend on it; None for every other reminder."""
-    if reminder.kind == storage.CHECKIN_KIND and reminder.details.get("variant") == "appreciation":
-        return dict(content.load("channels/reminders")["checkin_appreciation"])
+    language = (reminder.details or {}).get("language")  # kept when planned (or when the weekly talk started)
+    if reminder.kind == storage.CHECKIN_KIND:
+        return checkin_prompt(reminder.details.get("variant"), language)
     if reminder.kind == storage.SUMMARY_KIND:
         until = storage.summary_until(reminder.details, reminder.due_at)
-        return {"text": promise_summary_text(reminder.couple_id, until)}
-    language = (reminder.details or {}).get("language")  # the weekly talk's own, kept when planned or started
+        return {"text": promise_summary_text(reminder.couple_id, until, language)}
     if reminder.kind == OPEN_KIND:
         return talk_opening(reminder.couple_id, reminder.due_at, language)
     if reminder.kind == storage.MONEY_KIND:
-        return {"text": money_checklist_text(reminder.couple_id, "opening")}
+        return {"text": money_checklist_text(reminder.couple_id, "opening", language)}
     if reminder.kind == TURN_KIND:
         return {"text": talk_turn_end(int(reminder.details.get("turn") or 1), language)}
     if reminder.kind == STEP_KIND:

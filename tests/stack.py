@@ -53,6 +53,21 @@ class RasaStack:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
 
+    def trigger(self, sender: str, intent: str, kind: str) -> List[Dict[str, Any]]:
+        """What the reminder loop does when a reminder of ``kind`` is due in a web or REST chat: the
+        intent triggered through rasa's HTTP API (``bot/rasa_client.py``); returns the bot's messages."""
+        import asyncio
+
+        from bot.rasa_client import RasaClient
+
+        async def fire() -> Dict[str, Any]:
+            client = RasaClient(self.rasa_url, self.token)
+            try:
+                return await client.trigger_intent(sender, intent, {"reminder_kind": kind})
+            finally:
+                await client.close()
+        return asyncio.run(fire())["messages"]
+
     def tracker(self, sender: str) -> Dict[str, Any]:
         """The conversation's tracker from the rasa API."""
         url = f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}"

@@ -3,12 +3,9 @@ real database): a promise in words, the other partner marks it with one tap, the
 fires in rasa and says it in words; quiet hours and a snooze with nothing open."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bot import storage
-from bot.rasa_client import RasaClient
 from tests.stack import RasaStack, new_sender
 from tests.test_stack_flows import texts
 
@@ -49,14 +46,7 @@ def test_a_promise_marked_with_one_tap_and_summed_up_in_words(rasa_stack: RasaSt
     claimed = [r for r in storage.claim_due_reminders("gateway", limit=1000, now=due.due_at) if r.id == due.id]
     assert claimed
 
-    async def fire() -> dict:
-        client = RasaClient(rasa_stack.rasa_url, rasa_stack.token)
-        try:
-            return await client.trigger_intent(maker, "EXTERNAL_promise_summary", {"reminder_kind": due.kind})
-        finally:
-            await client.close()
-
-    summary = texts(asyncio.run(fire())["messages"])
+    summary = texts(rasa_stack.trigger(maker, "EXTERNAL_promise_summary", due.kind))
     assert '"text when plans change": kept once.' in summary and "%" not in summary
 
 
@@ -85,13 +75,7 @@ def test_a_weekly_talk_and_a_money_date_in_words(rasa_stack: RasaStack, stack_db
     assert opening.conversation_id == sender
 
     def trigger(intent: str, kind: str) -> list:
-        async def fire() -> dict:
-            client = RasaClient(rasa_stack.rasa_url, rasa_stack.token)
-            try:
-                return await client.trigger_intent(sender, intent, {"reminder_kind": kind})
-            finally:
-                await client.close()
-        return asyncio.run(fire())["messages"]
+        return rasa_stack.trigger(sender, intent, kind)
 
     opened = trigger("EXTERNAL_weekly_talk", "weekly_talk")
     assert "turn toward you" in texts(opened)

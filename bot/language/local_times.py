@@ -33,22 +33,60 @@ def distinct(zones: Iterable[Optional[str]]) -> List[str]:
     return out or ["UTC"]
 
 
-def clock_in(hour: int, minute: int, zone: Optional[str]) -> str:
-    """A time of day with its zone: "9:00 pm Berlin time"."""
-    return f"{local_clock(hour, minute)} {zone_label(zone)}"
+def _shown(language: Optional[str]) -> dict:
+    """How times are shown in ``language`` (``content/time_words.yml`` ``shown``); {} for English."""
+    from bot import content
+
+    return (content.load("time_words").get("shown") or {}).get(str(language or "en")[:2].lower()) or {}
 
 
-def each_own(hour: int, minute: int, readers: Iterable[Optional[str]]) -> str:
+def clock_of(hour: int, minute: int, language: Optional[str] = None) -> str:
+    """A time of day as a person says it: "9:00 pm", "21:00 Uhr", "21 h 00"."""
+    shown = _shown(language)
+    if not shown:
+        return local_clock(hour, minute)
+    from babel.dates import format_time
+
+    return format_time(time(hour, minute), str(shown["clock"]), locale=str(language)[:2].lower())
+
+
+def clock_in(hour: int, minute: int, zone: Optional[str], language: Optional[str] = None) -> str:
+    """A time of day with its zone: "9:00 pm Berlin time", "21:00 Uhr Ortszeit Berlin"."""
+    shown = _shown(language)
+    if not shown:
+        return f"{local_clock(hour, minute)} {zone_label(zone)}"
+    said = clock_of(hour, minute, language)
+    if zone_label(zone) == "UTC":
+        return str(shown["utc"]).format(clock=said)
+    from babel.dates import get_timezone_location
+
+    try:
+        city = get_timezone_location(_zone(zone), locale=str(language)[:2].lower(), return_city=True)
+    except (LookupError, ValueError):
+        city = str(zone).rsplit("/", 1)[-1].replace("_", " ")
+    return str(shown["zoned"]).format(clock=said, city=city)
+
+
+def _day_name(weekday: int, language: Optional[str]) -> str:
+    if not _shown(language):
+        return DAY_NAMES[weekday]
+    from babel.dates import get_day_names
+
+    return str(get_day_names("wide", locale=str(language)[:2].lower())[weekday])
+
+
+def each_own(hour: int, minute: int, readers: Iterable[Optional[str]], language: Optional[str] = None) -> str:
     """The same local time in each reader's own zone (a check-in): "9:00 pm Berlin time and 9:00 pm New York time"."""
-    return " and ".join(clock_in(hour, minute, z) for z in distinct(readers))
+    joiner = str(_shown(language).get("and") or " and ")
+    return joiner.join(clock_in(hour, minute, z, language) for z in distinct(readers))
 
 
 def slot_for(hour: int, minute: int, zone: Optional[str], readers: Iterable[Optional[str]] = (),
-             weekday: Optional[int] = None, now: Optional[datetime] = None) -> str:
+             weekday: Optional[int] = None, now: Optional[datetime] = None, language: Optional[str] = None) -> str:
     """One shared moment (a weekly talk, a money date) set in ``zone``, then in each other reader's zone.
 
     "8:00 pm Berlin time (2:00 pm New York time)"; when the day differs there, it is named
-    ("(Monday 4:00 am Tokyo time)").
+    ("(Monday 4:00 am Tokyo time)"). In German, Spanish or French as ``content/time_words.yml`` shows them.
     """
     here = _zone(zone)
     today = (now or clock.now()).astimezone(here).date()
@@ -60,9 +98,9 @@ def slot_for(hour: int, minute: int, zone: Optional[str], readers: Iterable[Opti
                 zone_label(name) == zone_label(zone):
             continue
         there = moment.astimezone(_zone(name))
-        shift = f"{DAY_NAMES[there.weekday()]} " if weekday is not None and there.date() != day else ""
-        others.append(f"{shift}{clock_in(there.hour, there.minute, name)}")
-    base = clock_in(hour, minute, zone)
+        shift = f"{_day_name(there.weekday(), language)} " if weekday is not None and there.date() != day else ""
+        others.append(f"{shift}{clock_in(there.hour, there.minute, name, language)}")
+    base = clock_in(hour, minute, zone, language)
     return f"{base} ({', '.join(others)})" if others else base
 
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import clock, content
+from bot import clock, content, private_words
 from bot.storage.db import session_scope
 from bot.storage.events import CRISIS_ROUTED, SAFETY_RESOLVED
 from bot.storage.local_zone import local_zone
@@ -83,6 +83,15 @@ def private_chat(session, couple_id: int, partner: Partner, side: Optional[Check
     return None
 
 
+def prompt_language(session, couple_id: int, partner: Partner) -> str:
+    """The language a partner's own ritual prompt speaks (kept with its reminder): their client's, else the
+    client's of whoever set up the check-in, else the language its set-up words are clearly in, else English."""
+    row = session.scalar(select(DailyCheckin).where(DailyCheckin.couple_id == couple_id))
+    setter = session.get(Partner, row.set_by) if row is not None and row.set_by else None
+    return private_words.choose(partner.language, setter.language if setter is not None else None,
+                                row.said if row is not None else None)
+
+
 def appreciation_day(day: date) -> bool:
     """On a few local weekdays (``content/rituals.yml``) the check-in also asks for one appreciation."""
     return str(day.weekday()) in str(content.load("rituals")["checkin"]["appreciation_weekdays"])
@@ -134,15 +143,16 @@ def plan_checkin_prompts(*, couple_id: Optional[int] = None, now: Optional[datet
                     CheckinPrompt.local_date >= (now.astimezone(zone).date() - timedelta(days=1)).isoformat())).all())
                 found = _next_moment(row, zone, now, taken, window_of(side))
                 if found is not None:
-                    work.append((row.couple_id, partner.id, chat, zone.key, *found))
-    for couple, partner_id, chat, zone_name, day, moment in work:
+                    work.append((row.couple_id, partner.id, chat, zone.key,
+                                 prompt_language(session, row.couple_id, partner), *found))
+    for couple, partner_id, chat, zone_name, language, day, moment in work:
         try:
             with session_scope() as session:
                 due = moment.astimezone(ZoneInfo("UTC"))
                 kind = "appreciation" if appreciation_day(day) else "daily"
                 reminder = Reminder(couple_id=couple, conversation_id=chat, kind=CHECKIN_KIND, due_at=due,
                                     details={"partner_id": partner_id, "local_date": day.isoformat(),
-                                             "timezone": zone_name, "variant": kind})
+                                             "timezone": zone_name, "variant": kind, "language": language})
                 session.add(reminder)
                 session.flush()
                 session.add(CheckinPrompt(couple_id=couple, partner_id=partner_id, local_date=day.isoformat(),

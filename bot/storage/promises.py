@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot import clock, content
-from bot.storage.checkin_plan import private_chat
+from bot.storage.checkin_plan import private_chat, prompt_language
 from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
 from bot.storage.models import CheckinPartner, Partner, Promise, PromiseMark, Reminder, RitualDelivery, utcnow
@@ -170,16 +170,17 @@ def plan_promise_summaries(*, couple_id: Optional[int] = None, now: Optional[dat
                         RitualDelivery.partner_id == partner.id, RitualDelivery.kind == SUMMARY_KIND,
                         RitualDelivery.week == start.isoformat()))
                     if planned is None:
-                        work.append((couple, partner.id, chat, zone.key, start, moment))
+                        work.append((couple, partner.id, chat, zone.key, start, moment,
+                                     prompt_language(session, couple, partner)))
                     break
     planned_now = 0
-    for couple, partner_id, chat, zone_name, start, moment in work:
+    for couple, partner_id, chat, zone_name, start, moment, language in work:
         try:
             with session_scope() as session:
                 due = moment.astimezone(ZoneInfo("UTC"))
                 reminder = Reminder(couple_id=couple, conversation_id=chat, kind=SUMMARY_KIND, due_at=due,
                                     details={"partner_id": partner_id, "week": start.isoformat(),
-                                             "timezone": zone_name, "until": due.isoformat()})
+                                             "timezone": zone_name, "until": due.isoformat(), "language": language})
                 session.add(reminder)
                 session.flush()
                 session.add(RitualDelivery(couple_id=couple, partner_id=partner_id, kind=SUMMARY_KIND,
