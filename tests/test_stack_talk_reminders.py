@@ -5,6 +5,8 @@ received (the bot's messages in their rasa conversation):
 
 - the step confirmed by both: Ana suggests the week's step in her chat; Ben's chat is asked, with buttons; his yes
   keeps it, and Ana's chat is told it is agreed;
+- both partners reached: Ana sets up the weekly talk in her chat, Ben the money date in his; at each slot
+  both chats get the opening once (two gateways' loops), in the same words;
 - the resume after a pause, in German: the opening, the first turn and, once Ana's talk was stopped by the pause
   Ben called, the offer to pick it up in Ana's chat, the turn picked up and its end, all in the language the
   talk was set up and started in.
@@ -124,9 +126,11 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
     couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "de")
     gateway = Gateway(rasa_stack)
     rasa_stack.send(ana_chat, "lass uns sonntags um 20 Uhr unser Wochengespräch haben", ana)
-    [opening] = _due(couple, "weekly_talk")
+    openings = _due(couple, "weekly_talk")  # no group: one in each partner's own chat, both in German
+    assert sorted(r.conversation_id for r in openings) == sorted([ana_chat, ben_chat])
+    assert {r.details["language"] for r in openings} == {"de"}
+    [opening] = [r for r in openings if r.conversation_id == ana_chat]
     assert opening.due_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%a %H:%M") == "Sun 20:00"
-    assert opening.conversation_id == ana_chat and opening.details["language"] == "de"
     before = len(received(rasa_stack, ana_chat))
     gateway.tick_at(opening.due_at + timedelta(seconds=1))
     [opened] = received(rasa_stack, ana_chat)[before:]
@@ -172,3 +176,29 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
     [turn_end] = received(rasa_stack, ana_chat)[before:]
     assert turn_end["text"].startswith("Die erste Runde ist vorbei. Bevor ihr antwortet")
     assert "zweite Runde: 10 Minuten" in turn_end["text"]
+
+
+def test_both_partners_get_the_talk_and_the_money_date_in_their_own_chats_once(rasa_stack: RasaStack,
+                                                                              stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
+    gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
+    assert "Sundays at 6:00 pm" in texts(rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm",
+                                                         ana))
+    assert "first Sunday" in texts(rasa_stack.send(ben_chat, "set up a money date on the first sunday of each month "
+                                                             "at 7pm", ben))
+    marks = {"weekly_talk": "turn toward you", "money_date": "It's time for your money date"}
+    for kind, mark in marks.items():
+        planned = _due(couple, kind)
+        assert sorted(r.conversation_id for r in planned) == sorted([ana_chat, ben_chat]), kind
+        [due] = {r.due_at for r in planned}
+        before = {chat: len(received(rasa_stack, chat)) for chat in (ana_chat, ben_chat)}
+        for step in (1, 2, 30):  # both gateways, a few times each: every chat once
+            for gateway in gateways:
+                gateway.tick_at(due + timedelta(seconds=step))
+        got = {chat: [m for m in received(rasa_stack, chat)[before[chat]:] if mark in m["text"]]
+               for chat in (ana_chat, ben_chat)}
+        assert [len(g) for g in got.values()] == [1, 1], (kind, got)
+        assert got[ana_chat][0]["text"] == got[ben_chat][0]["text"]  # the same words for the one who did not set it up
+        assert _due(couple, kind) == [] or all(r.due_at > due for r in _due(couple, kind))
+    [bens] = [m for m in received(rasa_stack, ben_chat) if marks["weekly_talk"] in m["text"]]
+    assert [b["payload"] for b in bens["buttons"]] == ["/talk_start"]
