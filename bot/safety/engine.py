@@ -252,10 +252,16 @@ class LanguageMatcher:
 
 def _turns_to_now(markers: Dict[str, List[Tuple[int, int]]], sentence: List[int], start: int) -> bool:
     """A "but" or a sign of returning stands between the sentence's past date and the hit: the
-    date belongs to what came before ("I got help years ago but I'm going to kill myself tonight")."""
+    date belongs to what came before ("I got help years ago but I'm going to kill myself tonight");
+    or a sign of returning follows the hit in its sentence ("last winter he beat me and last night
+    he did it again")."""
     dates = [s for s, _ in markers.get("distance", []) if sentence[s] == sentence[start]]
     if not dates:
         return False
+    resolved = markers.get("resolved", [])
+    if any(s > start and sentence[s] == sentence[start] and not any(a <= s and e <= b for a, b in resolved)
+           for s, e in markers.get("returning", [])):
+        return True
     turns = [s for name in ("contrast", "returning") for s, _ in markers.get(name, [])
              if sentence[s] == sentence[start] and s < start]
     return any(min(dates) < t and not any(t < d < start for d in dates) for t in turns)

@@ -49,6 +49,9 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # more ways of telling a past as over): recall 0.956, crisis on safe 0.032, check on safe 0.138
     # (the blind figure for round 8); the safety fixes after it: 0.992 / 0.009 / 0.152
     "batch9": {"recall": 0.97, "crisis_on_safe": 0.02, "check_on_safe": 0.165},
+    # batch 10, first score (round 8 with the fixes after batch 9): recall 0.952, crisis on safe 0.009,
+    # check on safe 0.223 (the blind figure for that state); the safety fixes after it: 0.992 / 0.004 / 0.223
+    "batch10": {"recall": 0.97, "crisis_on_safe": 0.02, "check_on_safe": 0.235},
 }
 
 

@@ -265,3 +265,38 @@ def test_a_question_or_a_game_gets_the_gentle_question(detector: Any, text: str)
 @pytest.mark.parametrize("text", STILL_WORRYING_BATCH9)
 def test_danger_found_by_batch9_gets_help(detector: Any, text: str) -> None:
     assert detector.lexicon_assess(text).level in {"check", "crisis"}
+
+
+# Found by blind batch 10 (fixed after it was scored, so batch 10 is seen).
+STILL_WORRYING_BATCH10 = [
+    "parfois j'ai envie de lui faire du mal",
+    "Manchmal wäre ich lieber einfach weg, für immer.",
+    "Ich mag nicht mehr, ich will einfach nicht mehr aufwachen",
+    "i keep thinking about poisoning him",
+    "sie lässt die kinder nachts allein",
+    "mein Freund krampft und reagiert kaum",
+    "mon fils a avalé des aimants",
+    "her boyfriend has been beating her",
+    "er liegt auf den Schienen",
+    "elle laisse le gaz allumé",
+    # a past date at the start of a sentence does not reach past a return after the hit
+    "last winter he beat me and last night he did it again",
+]
+SAID_TO_BE_OVER_BATCH10 = [
+    "My mum had a stroke last year and recovered really well.",
+    "Mi ex me pegaba, pero lo dejé hace mucho y ahora estoy a salvo.",
+]
+
+
+@pytest.mark.parametrize("text", STILL_WORRYING_BATCH10)
+def test_danger_found_by_batch10_gets_help(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level in {"check", "crisis"}
+
+
+def test_a_return_after_a_dated_hit_is_the_crisis_card(detector: Any) -> None:
+    assert detector.assess("last winter he beat me and last night he did it again").level == "crisis"
+
+
+@pytest.mark.parametrize("text", SAID_TO_BE_OVER_BATCH10)
+def test_a_past_said_to_be_over_batch10(detector: Any, text: str) -> None:
+    assert detector.assess(text).level == "none"
