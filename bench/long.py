@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -25,6 +26,12 @@ from bench.scripts import Script
 
 # One message a second: a couple arguing in a group, both typing as fast as they can.
 PACE_S = 1.0
+# Fresh conversations arrive on their own, at random moments (a Poisson stream, one every
+# ARRIVAL_S on average): how often a newcomer meets the long conversation's turn is what a
+# newcomer feels. Sent back to back instead, every long turn lands on a fresh message, which
+# measures the collision itself rather than the chance of one (kept as ``back_to_back``).
+ARRIVAL_S = 0.4
+FRESH = 200
 
 
 def blocks(latencies: Sequence[float], size: int = 100) -> List[Dict[str, Any]]:
@@ -81,48 +88,70 @@ async def long_conversation(base_url: str, scripts: Sequence[Script], messages: 
 
 
 async def _fresh(session: aiohttp.ClientSession, url: str, scripts: Sequence[Script], count: int,
-                 prefix: str) -> List[float]:
+                 prefix: str, arrival_s: Optional[float] = None, seed: int = 21) -> List[float]:
+    """``count`` first messages of new conversations: back to back, or arriving at random moments
+    (``arrival_s`` apart on average, a fixed seed so every phase sees the same stream)."""
     out: List[float] = []
     first_turns = [script[0] for script in scripts]
-    for number in range(count):
+    gaps = random.Random(seed)
+
+    async def one(number: int) -> None:
         turn = first_turns[number % len(first_turns)]
         sender = f"{prefix}-{number}"
         began = time.perf_counter()
         await _send(session, url, sender, turn.text, for_conversation(turn.metadata, sender), 60.0)
         out.append((time.perf_counter() - began) * 1000)
+
+    if arrival_s is None:
+        for number in range(count):
+            await one(number)
+        return out
+    pending = []
+    for number in range(count):
+        pending.append(asyncio.create_task(one(number)))
+        await asyncio.sleep(gaps.expovariate(1.0 / arrival_s))
+    await asyncio.gather(*pending)
     return out
 
 
 async def _beside(session: aiohttp.ClientSession, url: str, scripts: Sequence[Script], long_sender: str,
-                  fresh: int, prefix: str, pace_s: Optional[float]) -> Dict[str, Any]:
+                  fresh: int, prefix: str, pace_s: Optional[float],
+                  arrival_s: Optional[float] = None) -> Dict[str, Any]:
     """Fresh conversations' latencies while ``long_sender`` talks (at ``pace_s``, or back to back)."""
     stop, long_latencies = asyncio.Event(), []
     talker = asyncio.create_task(_talk(session, url, long_sender, scripts, 10 ** 6, long_latencies, stop,
                                        pace_s=pace_s))
     try:
         await asyncio.sleep(0.5)  # the long conversation is mid-turn when the first fresh one arrives
-        return {"fresh": await _fresh(session, url, scripts, fresh, prefix), "long": long_latencies}
+        return {"fresh": await _fresh(session, url, scripts, fresh, prefix, arrival_s), "long": long_latencies}
     finally:
         stop.set()
         await talker
 
 
-async def interference(base_url: str, scripts: Sequence[Script], long_sender: str, fresh: int = 60,
-                       prefix: str = "fresh", pace_s: float = PACE_S) -> Dict[str, Any]:
-    """p95 of fresh conversations alone, then while ``long_sender`` (already long) keeps talking:
-    at ``pace_s`` (``p95_rise``, the target's figure) and back to back (``saturating_p95_rise``)."""
+async def interference(base_url: str, scripts: Sequence[Script], long_sender: str, fresh: int = FRESH,
+                       prefix: str = "fresh", pace_s: float = PACE_S, arrival_s: float = ARRIVAL_S,
+                       back_to_back: int = 60) -> Dict[str, Any]:
+    """p95 of fresh conversations arriving at random moments, alone and then while ``long_sender``
+    (already long) talks at ``pace_s`` (``p95_rise``, the target's figure); and, as before, fresh
+    conversations sent back to back, alone and beside the paced long one (``back_to_back_p95_rise``),
+    and beside it talking back to back too (``saturating_p95_rise``)."""
     url = base_url.rstrip("/") + WEBHOOK
     async with aiohttp.ClientSession() as session:
-        alone = await _fresh(session, url, scripts, fresh, f"{prefix}-alone")
-        paced = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-beside", pace_s)
-        flat_out = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-saturated", None)
-    out: Dict[str, Any] = {"fresh": fresh, "pace_s": pace_s}
-    for name, values in (("alone", alone), ("beside_long", paced["fresh"]), ("saturating", flat_out["fresh"])):
+        alone = await _fresh(session, url, scripts, fresh, f"{prefix}-alone", arrival_s)
+        paced = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-beside", pace_s, arrival_s)
+        alone_b2b = await _fresh(session, url, scripts, back_to_back, f"{prefix}-alone-b2b")
+        paced_b2b = await _beside(session, url, scripts, long_sender, back_to_back, f"{prefix}-beside-b2b", pace_s)
+        flat_out = await _beside(session, url, scripts, long_sender, back_to_back, f"{prefix}-saturated", None)
+    out: Dict[str, Any] = {"fresh": fresh, "arrival_s": arrival_s, "pace_s": pace_s, "back_to_back": back_to_back}
+    for name, values in (("alone", alone), ("beside_long", paced["fresh"]), ("alone_back_to_back", alone_b2b),
+                         ("beside_long_back_to_back", paced_b2b["fresh"]), ("saturating", flat_out["fresh"])):
         out[f"{name}_p50_ms"] = round(percentile(values, 50), 1)
         out[f"{name}_p95_ms"] = round(percentile(values, 95), 1)
-    base = out["alone_p95_ms"]
+    base, base_b2b = out["alone_p95_ms"], out["alone_back_to_back_p95_ms"]
     out["p95_rise"] = round(out["beside_long_p95_ms"] / base, 2) if base else None
-    out["saturating_p95_rise"] = round(out["saturating_p95_ms"] / base, 2) if base else None
+    out["back_to_back_p95_rise"] = round(out["beside_long_back_to_back_p95_ms"] / base_b2b, 2) if base_b2b else None
+    out["saturating_p95_rise"] = round(out["saturating_p95_ms"] / base_b2b, 2) if base_b2b else None
     out["long_messages_meanwhile"] = len(paced["long"])
     out["long_messages_meanwhile_saturating"] = len(flat_out["long"])
     return out

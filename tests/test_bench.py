@@ -64,3 +64,33 @@ def test_every_result_file_the_readmes_cite_is_committed() -> None:
     assert cited, "the READMEs cite no result file"
     missing = sorted(name for name in cited if not (root / "bench" / "results" / name).is_file())
     assert not missing, f"cited but not committed: {missing}"
+
+
+def test_fresh_conversations_arrive_at_random_moments_and_overlap() -> None:
+    """Issue 21's newcomers arrive on their own (a seeded Poisson stream), so several can be in
+    flight at once; sent back to back, one waits for the other."""
+    import asyncio
+    from unittest import mock
+
+    import bench.long as long
+
+    in_flight, peak = [0], [0]
+
+    async def fake_send(session: Any, url: str, sender: str, text: str, metadata: Any, timeout: float) -> None:
+        in_flight[0] += 1
+        peak[0] = max(peak[0], in_flight[0])
+        await asyncio.sleep(0.02)
+        in_flight[0] -= 1
+
+    class Turn:
+        text, metadata = "hi", {}
+
+    async def run(arrival: Any) -> int:
+        peak[0] = 0
+        with mock.patch.object(long, "_send", fake_send):
+            out = await long._fresh(None, "http://x", [[Turn()]], 40, "f", arrival)  # type: ignore[arg-type]
+        assert len(out) == 40 and all(ms >= 15 for ms in out)
+        return peak[0]
+
+    assert asyncio.run(run(None)) == 1
+    assert asyncio.run(run(0.005)) > 1
