@@ -262,9 +262,10 @@ def test_a_question_or_a_game_gets_the_gentle_question(detector: Any, text: str)
     assert detector.assess(text).level == "check"
 
 
-@pytest.mark.parametrize("text", STILL_WORRYING_BATCH9)
-def test_danger_found_by_batch9_gets_help(detector: Any, text: str) -> None:
-    assert detector.lexicon_assess(text).level in {"check", "crisis"}
+def test_danger_found_by_batches_9_and_10_gets_help(detector: Any) -> None:
+    missed = [t for t in STILL_WORRYING_BATCH9 + STILL_WORRYING_BATCH10
+              if detector.lexicon_assess(t).level not in {"check", "crisis"}]
+    assert not missed
 
 
 # Found by blind batch 10 (fixed after it was scored, so batch 10 is seen).
@@ -286,11 +287,6 @@ SAID_TO_BE_OVER_BATCH10 = [
     "My mum had a stroke last year and recovered really well.",
     "Mi ex me pegaba, pero lo dejé hace mucho y ahora estoy a salvo.",
 ]
-
-
-@pytest.mark.parametrize("text", STILL_WORRYING_BATCH10)
-def test_danger_found_by_batch10_gets_help(detector: Any, text: str) -> None:
-    assert detector.lexicon_assess(text).level in {"check", "crisis"}
 
 
 def test_a_return_after_a_dated_hit_is_the_crisis_card(detector: Any) -> None:
