@@ -25,7 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.checkins import DAY_NAMES
 from actions.common import is_side_talk, language_of, timezone_of, user_text, who
-from actions.ritual_words import day_name, say as ritual_say, speaks
+from actions.ritual_words import day_name, say, speaks
 from actions.shown_times import slot_time
 from bot import clock, content, storage
 from bot.closeness import typed_answer
@@ -125,15 +125,6 @@ def named_weekday(text: str) -> int | None:
     return min(found)[1] if found else None
 
 
-def say(dispatcher: CollectingDispatcher, language: str, response: str, key: str, **values) -> None:
-    """``response`` (domain.yml, English), or its words in ``language`` (``weekly_talk_steps``), under the same name."""
-    words = content.load("rituals")["weekly_talk_steps"].get(language, {}) if language != "en" else {}
-    if words.get(key):
-        dispatcher.utter_message(response=response, text=words[key].format(**values), **values)
-    else:
-        dispatcher.utter_message(response=response, **values)
-
-
 class ActionTalkSetup(Action):
     """ "Let's have our state of us on Sundays at 8pm": the agreed weekly slot."""
 
@@ -150,7 +141,7 @@ class ActionTalkSetup(Action):
             return stop_talk(dispatcher, tracker, person)
         parsed, weekday = parse_daily_time(text), named_weekday(text)
         if parsed is None or weekday is None:
-            say(dispatcher, language_of(tracker), "utter_talk_ask_slot", "ask_slot")
+            say(dispatcher, language_of(tracker), "utter_talk_ask_slot")
             return []
         hour, minute, _days = parsed
         slot = storage.set_weekly_talk(person.couple_id, person.partner_id, weekday, hour, minute,
@@ -158,8 +149,8 @@ class ActionTalkSetup(Action):
                                                                                          tracker.sender_id))
         storage.plan_rituals(couple_id=person.couple_id)
         language = speaks(tracker)
-        ritual_say(dispatcher, language, "utter_talk_set", day=day_name(slot.weekday, language, DAY_NAMES[slot.weekday]),
-                   time=slot_time(tracker, person, slot.hour, slot.minute, slot.timezone, slot.weekday, language))
+        say(dispatcher, language, "utter_talk_set", day=day_name(slot.weekday, language, DAY_NAMES[slot.weekday]),
+            time=slot_time(tracker, person, slot.hour, slot.minute, slot.timezone, slot.weekday, language))
         return []
 
 
@@ -270,10 +261,10 @@ class ActionTalkAction(Action):
             answer = talk_steps.propose_step(person.couple_id, person.partner_id, action_words(user_text(tracker)),
                                              tracker.sender_id, language=language)
         except ValueError:
-            say(dispatcher, language, "utter_talk_ask_action", "ask_action")
+            say(dispatcher, language, "utter_talk_ask_action")
             return []
         if answer.outcome == "agreed":  # one partner linked so far: nobody else to ask
-            say(dispatcher, language, "utter_talk_action_kept", "action_kept", action=answer.action)
+            say(dispatcher, language, "utter_talk_action_kept", action=answer.action)
         elif answer.outcome == "ask_here":  # the couple's group: the other one answers right here
             dispatcher.utter_message(text=words["ask_here"].format(action=answer.action),  # for either partner
                                      buttons=[{**button, "for": "anyone"} for button in step_buttons(words)])

@@ -24,8 +24,10 @@ PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
 
 
 def used_responses() -> List[str]:
-    """Every domain response these actions say (an f-string name stands for every response it can name)."""
-    domain, names = domain_responses(), {"utter_talk_set"}
+    """Every domain response these actions say (an f-string name stands for every response it can name), and
+    the weekly talk's own responses said by the same helper."""
+    domain = domain_responses()
+    names = {"utter_talk_set", "utter_talk_ask_slot", "utter_talk_ask_action", "utter_talk_action_kept"}
     for path in MODULES:
         source = (PROJECT_ROOT / path).read_text()
         names |= set(re.findall(r'"(utter_[a-z_]+)"', source))
