@@ -19,7 +19,7 @@ from bot.language.timeparse import parse_daily_time
 
 DAY_NAMES = tuple(content.load("rituals")["words"]["days"]["names"])  # "Mondays" ... "Sundays" (English)
 EMOJI_MOODS = {"😞": 1, "😔": 2, "😐": 3, "🙂": 4, "😊": 5}
-NO_NOTE = re.compile(r"^\s*(/\w+|no|nope|nothing|no thanks|that'?s all.*|skip|not today|-)\s*[.!]*\s*$", re.I)
+NO_NOTE = re.compile(content.load("rituals")["checkin"]["no_note"], re.I)  # "no", "nichts", "nada", "rien"
 
 
 class ActionCheckinSetup(PartnerAction):

@@ -153,3 +153,15 @@ def test_words_alone_choose_the_language_and_the_summary_and_checklist_speak_it(
     assert promise_summary_text(sol.couple_id, test_clock.now(), "es").startswith("Aquí tenéis vuestra semana")
     checklist = money_checklist_text(sol.couple_id, "checklist", "es")
     assert checklist.startswith("La lista de vuestra cita del dinero") and "1. Mirar juntos el presupuesto común" in checklist
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_word_today_is_read_in_every_language_and_a_real_note_is_kept(language: str) -> None:
+    from actions.checkins import NO_NOTE
+
+    titles = private_words.texts("rituals", language)["buttons"]
+    for title in titles["utter_ask_checkin_note"] + titles["utter_checkin_ask_appreciation"]:
+        assert NO_NOTE.match(title), title  # the button's words typed out mean no note too
+    assert NO_NOTE.match({"de": "nichts", "es": "nada", "fr": "rien"}[language])
+    assert not NO_NOTE.match({"de": "nichts Besonderes, aber ein ruhiger Abend", "es": "nada especial, pero tranquila",
+                              "fr": "rien de spécial, mais une soirée calme"}[language])
