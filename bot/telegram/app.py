@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Dict
+from typing import Any, Awaitable, Dict, Optional
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -118,6 +118,6 @@ def add_handlers(application: Application) -> None:
     application.add_error_handler(handlers.on_error)
 
 
-def bot_commands() -> list:
-    """The command menu, from ``content/channels/telegram.yml``."""
-    return [BotCommand(name, description) for name, description in command_descriptions().items()]
+def bot_commands(language: Optional[str] = None) -> list:
+    """The command menu, from ``content/channels/telegram.yml`` (``telegram_i18n/<language>.yml``)."""
+    return [BotCommand(name, description) for name, description in command_descriptions(language).items()]

@@ -27,7 +27,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.storage import presses
-from bot.telegram.chat import is_group, language_and_country
+from bot.telegram.chat import is_group
 from bot.telegram.texts import channel_file, ui
 
 log = logging.getLogger(__name__)
@@ -101,9 +101,7 @@ async def reminder_owner(conversation_id: str, details: Dict[str, Any]) -> Optio
 
 def whose_text(language_code: Optional[str]) -> str:
     """The short, kind line for someone who pressed another person's button, in their language."""
-    texts = channel_file("telegram")["whose_button"]
-    language, _ = language_and_country(language_code)
-    return texts.get(language or "en") or texts["en"]
+    return ui("whose_button", language_code)
 
 
 async def refused(update: Update, owner: Optional[int]) -> bool:

@@ -14,7 +14,7 @@ from bot.telegram.chat import is_addressed, is_group, without_mention
 from bot.telegram.mydata import START_PAYLOAD as MYDATA_START, mydata
 from bot.telegram.replies import payload_for, private_chat_button, send_private, send_text
 from bot.telegram.talk import forward, help_lines_for, remember, settings_of
-from bot.telegram.texts import ui
+from bot.telegram.texts import language_of, ui
 from bot.web.protocol_page import protocol_url
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if is_group(chat):  # at most two messages: the welcome (once per group) with any notice, then the greeting
         welcomed = context.application.bot_data.setdefault(WELCOMED_KEY, set())
-        lead = None if chat.id in welcomed else ui("welcome_group")
+        lead = None if chat.id in welcomed else ui("welcome_group", language_of(user))
         welcomed.add(chat.id)
         await forward(context, chat, user, "/greet", check_safety=False, lead=lead)
         return
-    await send_text(context.bot, chat.id, ui("welcome_private"))
+    await send_text(context.bot, chat.id, ui("welcome_private", language_of(user)))
     await forward(context, chat, user, "/greet", check_safety=False)
 
 
@@ -69,21 +69,21 @@ async def resources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/resources: help lines, answered by the gateway so they work when everything else is down."""
     chat, user = update.effective_chat, update.effective_user
     who = await remember(chat, user)
-    text = await help_lines_for(context, user, who)
+    text, language = await help_lines_for(context, user, who), language_of(user)
     if not is_group(chat):
         await send_text(context.bot, chat.id, text)
     elif await send_private(context.bot, user.id, text):
-        await send_text(context.bot, chat.id, ui("resources_sent_privately", name=user.first_name))
+        await send_text(context.bot, chat.id, ui("resources_sent_privately", language, name=user.first_name))
     else:
-        await send_text(context.bot, chat.id, ui("resources_need_private", name=user.first_name),
-                        private_chat_button(context.bot, "resources"))
+        await send_text(context.bot, chat.id, ui("resources_need_private", language, name=user.first_name),
+                        private_chat_button(context.bot, "resources", language))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/help: what the bot can do."""
-    chat = update.effective_chat
-    text = ui("help") + (f"\n\n{ui('help_group_hint')}" if is_group(chat) else "")
-    text += "\n\n" + ui("help_protocol", url=protocol_url(settings_of(context)))
+    chat, language = update.effective_chat, language_of(update.effective_user)
+    text = ui("help", language) + (f"\n\n{ui('help_group_hint', language)}" if is_group(chat) else "")
+    text += "\n\n" + ui("help_protocol", language, url=protocol_url(settings_of(context)))
     await send_text(context.bot, chat.id, text)
 
 
@@ -93,7 +93,7 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     command = (message.text or "").split()[0]
     if is_group(chat) and not (context.bot.username and command.lower().endswith(f"@{context.bot.username}".lower())):
         return
-    await send_text(context.bot, chat.id, ui("unknown_command"))
+    await send_text(context.bot, chat.id, ui("unknown_command", language_of(update.effective_user)))
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -110,20 +110,21 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button press: answered, the keyboard removed, and its payload sent as the person's message."""
     query = update.callback_query
     if query.data == CHOSEN:
-        await query.answer(ui("button_already_chosen"))
+        await query.answer(ui("button_already_chosen", language_of(query.from_user)))
         return
     data, owner = split_owner(query.data or "")
     if await refused(update, owner):  # someone else's button: a kind alert, nothing changes
         return
     if not await first_press(update, context.application.bot_data):  # a double tap counts once, on any gateway
-        await query.answer(ui("button_already_chosen"))
+        await query.answer(ui("button_already_chosen", language_of(query.from_user)))
         return
     await query.answer()
     await show_choice(update, _pressed_title(update))  # the choice stays visible, by whom in a group
     payload = payload_for(data, context.application.bot_data) or _pressed_title(update)
     if query.message is None or not payload:
         if query.message is not None:
-            await send_text(context.bot, query.message.chat.id, ui("button_expired"))
+            await send_text(context.bot, query.message.chat.id,
+                            ui("button_expired", language_of(query.from_user)))
         return
     await forward(context, query.message.chat, query.from_user, payload, check_safety=not payload.startswith("/"))
 
@@ -144,7 +145,7 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.message
     if is_group(message.chat) and not is_addressed(message, context.bot):
         return
-    await send_text(context.bot, message.chat.id, ui("non_text"))
+    await send_text(context.bot, message.chat.id, ui("non_text", language_of(message.from_user)))
 
 
 async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,14 +153,14 @@ async def edited(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.edited_message
     if is_group(message.chat) and not is_addressed(message, context.bot):
         return
-    await send_text(context.bot, message.chat.id, ui("edited"))
+    await send_text(context.bot, message.chat.id, ui("edited", language_of(message.from_user)))
 
 
 async def added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The bot joined a group: say hello to both partners."""
     message = update.message
     if any(member.id == context.bot.id for member in message.new_chat_members or ()):
-        await send_text(context.bot, message.chat.id, ui("welcome_group"))
+        await send_text(context.bot, message.chat.id, ui("welcome_group", language_of(message.from_user)))
         context.application.bot_data.setdefault(WELCOMED_KEY, set()).add(message.chat.id)  # /start won't repeat it
 
 
@@ -172,6 +173,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = getattr(update, "effective_chat", None)
     if chat is not None and not is_group(chat) and isinstance(update, Update) and update.effective_message:
         try:
-            await send_text(context.bot, chat.id, ui("trouble"))
+            await send_text(context.bot, chat.id, ui("trouble", language_of(update.effective_user)))
         except TelegramError:
             log.warning("could not tell chat %s about the failure", chat.id)

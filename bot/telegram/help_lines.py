@@ -49,7 +49,7 @@ def resources_text(country: Optional[str], category: Optional[str] = None, langu
         return format_resources(resources_for(country, category), language=language or "en")
     except Exception as exc:  # noqa: BLE001 - help lines must always be there
         log.error("help-line directory failed: %s", type(exc).__name__)
-        return ui("resources_fallback")
+        return ui("resources_fallback", language)
 
 
 def message_language(client_language: Optional[str], text: Optional[str]) -> Optional[str]:
@@ -81,4 +81,4 @@ def crisis_intro(language: Optional[str], category: Optional[str]) -> str:
                 return text
         except Exception as exc:  # noqa: BLE001 - the English words will do
             log.error("crisis reply words failed: %s", type(exc).__name__)
-    return ui("crisis_intro")
+    return ui("crisis_intro", language)

@@ -18,7 +18,7 @@ from bot import clock
 from bot.storage.data_export import export_json
 from bot.telegram.chat import is_group, partner_key
 from bot.telegram.replies import private_chat_button, send_text
-from bot.telegram.texts import ui
+from bot.telegram.texts import language_of, ui
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +34,26 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat, user = update.effective_chat, update.effective_user
     if user is None or user.is_bot:
         return
+    language = language_of(user)
     try:
         raw = await asyncio.to_thread(export_json, partner_key(user), "telegram")
     except Exception as exc:  # noqa: BLE001 - a kind word instead of silence
         log.error("data export failed: %s", type(exc).__name__)
-        await send_text(context.bot, user.id if is_group(chat) else chat.id, ui("mydata.trouble"))
+        await send_text(context.bot, user.id if is_group(chat) else chat.id, ui("mydata.trouble", language))
         return
     if raw is None:
-        await send_text(context.bot, chat.id, ui("mydata.nothing"))
+        await send_text(context.bot, chat.id, ui("mydata.nothing", language))
         return
     if not is_group(chat):
-        await context.bot.send_document(chat.id, _file(raw), caption=ui("mydata.caption"))
+        await context.bot.send_document(chat.id, _file(raw), caption=ui("mydata.caption", language))
         log.info("partner data sent privately (%d bytes)", len(raw))
         return
     try:
-        await context.bot.send_document(user.id, _file(raw), caption=ui("mydata.caption"))
+        await context.bot.send_document(user.id, _file(raw), caption=ui("mydata.caption", language))
     except (Forbidden, BadRequest) as exc:
         log.info("partner data not sent privately: %s", type(exc).__name__)
-        await send_text(context.bot, chat.id, ui("mydata.need_private", name=user.first_name),
-                        private_chat_button(context.bot, START_PAYLOAD))
+        await send_text(context.bot, chat.id, ui("mydata.need_private", language, name=user.first_name),
+                        private_chat_button(context.bot, START_PAYLOAD, language))
         return
     log.info("partner data sent privately from a group (%d bytes)", len(raw))
-    await send_text(context.bot, chat.id, ui("mydata.sent_privately", name=user.first_name))
+    await send_text(context.bot, chat.id, ui("mydata.sent_privately", language, name=user.first_name))

@@ -107,11 +107,12 @@ def keyboard(buttons: Iterable[Dict[str, Any]], store: MutableMapping[str, Any],
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def private_chat_button(bot: Bot, start: str = "help") -> Optional[InlineKeyboardMarkup]:
-    """A button that opens a private chat with the bot (a deep link with a start payload)."""
+def private_chat_button(bot: Bot, start: str = "help",
+                        language: Optional[str] = None) -> Optional[InlineKeyboardMarkup]:
+    """A button that opens a private chat with the bot (a deep link with a start payload), in ``language``."""
     if not bot.username:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(ui("open_private_chat"),
+    return InlineKeyboardMarkup([[InlineKeyboardButton(ui("open_private_chat", language),
                                                        url=f"https://t.me/{bot.username}?start={start}")]])
 
 

@@ -18,10 +18,12 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.telegram.app import bot_commands
+from bot.telegram.texts import LANGUAGES
 from bot.telegram.help_lines import warm_up
 from bot.telegram.talk import RASA_KEY
 
 log = logging.getLogger(__name__)
+TRANSLATED = tuple(code for code in LANGUAGES if code != "en")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_WEBHOOK_PATH = "/telegram/webhook"
@@ -72,6 +74,8 @@ class TelegramRunner:
         bot = self.application.bot
         try:
             await bot.set_my_commands(bot_commands())
+            for language in TRANSLATED:  # the menu in the user's language, where Telegram knows it
+                await bot.set_my_commands(bot_commands(language), language_code=language)
         except TelegramError as exc:
             log.warning("command menu not set: %s", type(exc).__name__)
         if self.webhook:

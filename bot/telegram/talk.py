@@ -20,7 +20,7 @@ from bot.telegram.disclosure_line import after_gateway_help
 from bot.telegram.help_lines import assess, country_from_language, crisis_intro, message_language, resources_text
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.telegram.replies import address, keyboard, private_chat_button, send_private, send_text
-from bot.telegram.texts import ui
+from bot.telegram.texts import language_of, ui
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +161,13 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
         return
     name = user.first_name if user is not None and user.id == user_id else ""
     reached = user_id is not None and bool(text) and await send_private(context.bot, user_id, text)
+    language = language_of(user)
     if kind == "resources" and is_group(chat):
         if reached:
-            await send_text(context.bot, chat.id, ui("resources_sent_privately", name=name).lstrip(", "))
+            await send_text(context.bot, chat.id, ui("resources_sent_privately", language, name=name).lstrip(", "))
         else:
-            await send_text(context.bot, chat.id, ui("resources_need_private", name=name).lstrip(", "),
-                            private_chat_button(context.bot, "resources"))
+            await send_text(context.bot, chat.id, ui("resources_need_private", language, name=name).lstrip(", "),
+                            private_chat_button(context.bot, "resources", language))
         return
     if reached:
         return
@@ -175,7 +176,8 @@ async def _deliver_private(context: ContextTypes.DEFAULT_TYPE, chat: Chat, partn
         return
     log.info("private reply in chat %s could not reach its partner; group gets a neutral line", chat.id)
     if is_group(chat):
-        await send_text(context.bot, chat.id, ui("group_neutral"), private_chat_button(context.bot))
+        await send_text(context.bot, chat.id, ui("group_neutral", language),
+                        private_chat_button(context.bot, language=language))
 
 
 async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, who: Optional[Who],
@@ -194,7 +196,8 @@ async def send_crisis_help(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user:
         await send_text(context.bot, chat.id, help_text)
     else:
         reached = await send_private(context.bot, user.id, help_text)
-        await send_text(context.bot, chat.id, ui("group_neutral"), None if reached else private_chat_button(context.bot))
+        await send_text(context.bot, chat.id, ui("group_neutral", language_of(user)),
+                        None if reached else private_chat_button(context.bot, language=language_of(user)))
     if record:
         await record_crisis(chat, who, category, country_for(context, user, who, text))
     return reached
@@ -233,11 +236,11 @@ async def fall_back(context: ContextTypes.DEFAULT_TYPE, chat: Chat, user: User, 
     """
     if level == "crisis":
         return await send_crisis_help(context, chat, user, who, category, text=text)
-    lines = f"{ui('trouble')}\n\n{await help_lines_for(context, user, who, text=text)}"
+    lines = f"{ui('trouble', language_of(user))}\n\n{await help_lines_for(context, user, who, text=text)}"
     if not is_group(chat):
         await send_text(context.bot, chat.id, lines)
         return False
     reached = level == "check" and await send_private(context.bot, user.id, lines)
     if addressed and not reached:
-        await send_text(context.bot, chat.id, ui("trouble_group", name=user.first_name))
+        await send_text(context.bot, chat.id, ui("trouble_group", language_of(user), name=user.first_name))
     return False

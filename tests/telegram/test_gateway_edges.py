@@ -111,10 +111,10 @@ async def test_private_payloads_never_reach_the_group(bot_api, fake_rasa, gatewa
     await bot_api.wait_for_messages(ANA.id)
     assert bot_api.texts(ANA.id) == ["Only for you: help lines."]
     bot_api.push(bot_api.message(BEN, GROUP, "@kintsugi_test_bot something happened"))
-    await bot_api.wait_for(lambda api: any(ui("group_neutral") == t for t in api.texts(GROUP["id"])))
+    await bot_api.wait_for(lambda api: any(ui("group_neutral", "de") == t for t in api.texts(GROUP["id"])))
     group = bot_api.texts(GROUP["id"])
     assert not any("Only for you" in t for t in group)
-    neutral = [m for m in bot_api.sent(GROUP["id"]) if m["text"] == ui("group_neutral")][0]
+    neutral = [m for m in bot_api.sent(GROUP["id"]) if m["text"] == ui("group_neutral", "de")][0]  # Ben's German
     assert neutral["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/kintsugi_test_bot?start=help"
 
 
@@ -164,7 +164,7 @@ async def test_a_sticker_between_partners_in_a_group_is_left_alone(bot_api, fake
     bot_api.push(bot_api.message(BEN, GROUP, None, reply_to_bot=True, sticker=sticker))
     texts = await bot_api.wait_for_messages(GROUP["id"])
     await asyncio.sleep(0.3)
-    assert texts == [ui("non_text")]
+    assert texts == [ui("non_text", "de")]  # to Ben, whose client is German
 
 
 async def test_webhook_checks_the_secret_token(bot_api, fake_rasa, gateways) -> None:
@@ -219,7 +219,7 @@ async def test_resources_in_a_group_go_to_the_person_privately(bot_api, fake_ras
     bot_api.push(bot_api.message(BEN, GROUP, "/resources"))
     await bot_api.wait_for_messages(GROUP["id"], 2)
     last = bot_api.sent(GROUP["id"])[-1]
-    assert last["text"] == ui("resources_need_private", name="Ben")
+    assert last["text"] == ui("resources_need_private", "de", name="Ben")  # Ben's client is German
     assert last["reply_markup"]["inline_keyboard"][0][0]["url"].endswith("?start=resources")
     assert fake_rasa.received == []
 
