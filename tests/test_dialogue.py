@@ -10,6 +10,8 @@ from bot.stack import rasa_bin, train_if_changed
 from tests.report import record
 
 PRODUCT_INTENTS = ("im_flooded", "ask_a_question", "set_ground_rules",
+                   # the pause's "we're ready to talk again" (typed; the reminder's button sends it too)
+                   "ready_to_resume",
                    # issue 15: rituals of connection (daily check-in, promises kept, weekly talk, money dates)
                    "checkin_setup", "checkin_skip", "checkin_stop", "checkin_share", "checkin_mood",
                    "checkin_snooze", "checkin_quiet_hours", "promise_add", "promise_list", "promise_mark",
