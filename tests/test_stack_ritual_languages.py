@@ -30,10 +30,11 @@ def test_a_german_couple_sets_up_its_check_in_and_is_answered_in_german(rasa_sta
     # His words are English and his client names no language: English (and his zone is noted for his prompt).
     assert "nothing to snooze" in texts(rasa_stack.send(tom, "snooze the check-in for half an hour", him, timeout=SLOW))
 
-    # Her client speaks German; her words are the NLU's (German set-up words are not in data/nlu yet).
+    # Her client speaks German and so do her words: a 24-hour time with "Uhr" is read as said, never pm.
+    # ("Wir wollen jeden Abend um 21 Uhr einchecken" is not yet read as setting up the check-in by the NLU.)
     # The time is a minute or two away (Berlin), so the servers' own clock reaches it before he answers.
     at = (clock.now() + timedelta(seconds=120)).astimezone(ZoneInfo("Europe/Berlin")).replace(second=0, microsecond=0)
-    said = f"remind us to do our check-in every day at {at.hour % 12 or 12}:{at:%M%p}".lower()  # "at 12:07am"
+    said = f"richte uns einen täglichen Check-in um {at.hour}:{at:%M} Uhr ein"  # "um 0:07 Uhr"
     set_up = texts(rasa_stack.send(lena, said, her, timeout=SLOW))
     assert "Erledigt." in set_up and f"jeden Tag um {at.hour}:{at:%M} Uhr Ortszeit Berlin" in set_up, set_up
     planned = {r.conversation_id: r for r in storage.pending_reminders(couple) if r.kind == storage.CHECKIN_KIND}
@@ -58,6 +59,15 @@ def test_a_german_couple_sets_up_its_check_in_and_is_answered_in_german(rasa_sta
                for r in thanked for b in r.get("buttons", []))
     done = texts(rasa_stack.send(tom, "that's all", him, timeout=SLOW))
     assert "Danke, dass du dir diesen Moment nimmst." in done, done
+
+    # Moved in her words: every evening at 21:00, then weekdays at 7:30 in the morning (not 19:30 every day).
+    evening = texts(rasa_stack.send(lena, "richte uns einen täglichen Check-in jeden Abend um 21 Uhr ein", her,
+                                    timeout=SLOW))
+    assert "In Ordnung, euer Check-in ist jetzt jeden Tag um 21:00 Uhr Ortszeit Berlin." in evening, evening
+    workdays = texts(rasa_stack.send(lena, "verschieb unseren Check-in auf werktags um 7:30 Uhr", her, timeout=SLOW))
+    assert "In Ordnung, euer Check-in ist jetzt werktags um 7:30 Uhr Ortszeit Berlin." in workdays, workdays
+    moved = storage.daily_checkin(couple)
+    assert (moved.hour, moved.minute, moved.weekdays) == (7, 30, "01234")
 
     talk = texts(rasa_stack.send(lena, "unser wöchentliches gespräch bitte jeden sonntag um 20 uhr", her, timeout=SLOW))
     assert "Euer Wochengespräch ist jeden Sonntag um 20:00 Uhr Ortszeit Berlin" in talk, talk

@@ -7,6 +7,7 @@ words do not name a time we can trust ("whenever", "31st of February"). Also
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Dict, Optional, Tuple
@@ -184,40 +185,139 @@ WEEKDAY_WORDS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wedn
 EVERY_DAY = "0123456"
 
 
+def _loose(word: str) -> str:
+    """A word as a pattern that also matches it typed without accents ("miércoles", "miercoles")."""
+    out = []
+    for char in word.lower():
+        base = unicodedata.normalize("NFKD", char)[0]
+        out.append(f"[{re.escape(char)}{re.escape(base)}]" if base != char else re.escape(char))
+    return "".join(out)
+
+
+def _any(words) -> str:
+    """Alternatives, longest first, each without accents too."""
+    return "(?:" + "|".join(_loose(w) for w in sorted(set(words), key=len, reverse=True)) + ")"
+
+
+@lru_cache(maxsize=1)
+def _daily() -> Dict[str, object]:
+    """The daily-time words of ``content/time_words.yml`` ``daily`` and Babel's weekday names, as patterns."""
+    from babel import Locale
+
+    data = content.load("time_words")["daily"]
+    wide: Dict[str, int] = {}
+    short: Dict[str, int] = {}
+    for code in data["locales"]:
+        days = Locale.parse(code).days["format"]
+        wide.update({str(name).lower(): int(day) for day, name in days["wide"].items()})
+        short.update({str(name).lower().rstrip("."): int(day) for day, name in days["abbreviated"].items()})
+    wide_alt = _any(wide)
+    short_alt = _any(short)
+    span = re.compile(
+        rf"(?:\b{_any(data['range_from'])}\s+)?\b({wide_alt})s?\s+{_any(data['range_to'])}\s+(?:(?:el|le)\s+)?"
+        rf"({wide_alt})s?\b"
+        rf"|\b({wide_alt}|{short_alt})s?\.?\s*{_any(data['range_dash'])}\s*({wide_alt}|{short_alt})s?\b", re.I)
+    names = {**{_fold(n): d for n, d in wide.items()}, **{_fold(n): d for n, d in short.items()}}
+    lead = "|".join(["at", "um", "around", "to", "by"] + [re.escape(w) for w in data["clock_lead"]])
+    after = r"\s*,?\s*(?:(" + _any(data["after_evening"]) + r")|(" + _any(data["after_morning"]) + r"))\b"
+    return {
+        "named": re.compile(rf"\b({wide_alt})s?\b", re.I), "names": names, "span": span,
+        "weekdays": re.compile(rf"\b{_any(data['weekdays'])}\b", re.I),
+        "weekends": re.compile(rf"\b{_any(data['weekends'])}\b", re.I),
+        "morning": re.compile(rf"\b{_any(data['morning'])}\b", re.I),
+        "morning_alone": re.compile(rf"\b{_any(data['morning_alone'])}\b(?!\s+[^\W\d_])", re.I),
+        "evening": re.compile(rf"\b{_any(data['evening'])}\b", re.I),
+        "after": re.compile(after, re.I),
+        "lead": re.compile(rf"(?:^|\W)(?:{lead})\s*$", re.I),
+        "h24": {w.lower() for w in data["clock_24h"]},
+        "clock": re.compile(
+            r"\b(\d{1,2})(?:([:.h])(\d{2}))?\s*(?:(am|pm|a\.m\.|p\.m\.|o'?clock)|("
+            + "|".join(re.escape(w) for w in sorted(data["clock_24h"], key=len, reverse=True))
+            + r")(?:\s*(\d{2})\b)?)?(?=\W|$)", re.I),
+        "day_parts": [(re.compile(rf"\b{_loose(w)}\b", re.I), int(h))
+                      for w, h in sorted(data["day_parts"].items(), key=lambda kv: -len(kv[0]))],
+    }
+
+
+def _fold(word: str) -> str:
+    return "".join(unicodedata.normalize("NFKD", c)[0] for c in word.lower())
+
+
+def _span(first: str, last: str) -> str:
+    """Every weekday from one to another, Monday 0: "freitag", "sonntag" → "456"."""
+    names = _daily()["names"]
+    start, stop = names[_fold(first)], names[_fold(last)]
+    days = [(start + i) % 7 for i in range((stop - start) % 7 + 1)]
+    return "".join(map(str, sorted(days)))
+
+
+def _weekdays_of(text: str) -> str:
+    """The weekdays the words name, Monday 0; every day when they name none."""
+    daily = _daily()
+    if re.search(r"\bweek ?days?\b|\bworkdays?\b|\bmonday to friday\b|\bmon-fri\b", text):
+        return "01234"
+    span = daily["span"].search(text)
+    if span:
+        first, last = (span.group(1), span.group(2)) if span.group(1) else (span.group(3), span.group(4))
+        return _span(first, last)
+    if daily["weekdays"].search(text):
+        return "01234"
+    if re.search(r"\bweekends?\b", text) or daily["weekends"].search(text):
+        return "56"
+    named = {d for w, d in WEEKDAY_WORDS.items() if re.search(rf"\b{w}s?\b", text)}
+    named |= {daily["names"][_fold(m.group(1))] for m in daily["named"].finditer(text)}
+    return "".join(map(str, sorted(named))) or EVERY_DAY
+
+
 def parse_daily_time(text: str) -> Optional[Tuple[int, int, str]]:
     """The time of day and weekdays of a daily ritual: "every evening at 9" → (21, 0, "0123456").
 
-    Weekdays are digits, Monday 0 ("weekdays" → "01234", "weekends" → "56", named days);
-    without them, every day. A clock time without am/pm means the evening for 1-11
-    ("at 9" → 21:00) unless the words say morning. None when no time of day is named.
+    Weekdays are digits, Monday 0 ("weekdays" → "01234", "weekends" → "56", named days, "montags bis
+    freitags", "de lunes a viernes", "du lundi au vendredi"); without them, every day. A clock time
+    without am/pm means the evening for 1-11 ("at 9", "um 9", "a las 9", "à 9" → 21:00) unless the words
+    say morning ("every morning", "jeden Morgen", "de la mañana", "du matin"); a 24-hour clock ("7:30 Uhr",
+    "7h30", "21 heures") is read as said unless the words say evening ("um 9 Uhr abends", "jeden Abend um 9
+    Uhr"). German, Spanish and French words: ``content/time_words.yml`` ``daily``; day names by Babel.
+    None when no time of day is named.
     """
     text = re.sub(r"\s+", " ", (text or "").strip().lower())[:300]
     if not text:
         return None
-    if re.search(r"\bweek ?days?\b|\bworkdays?\b|\bmonday to friday\b|\bmon-fri\b", text):
-        days = "01234"
-    elif re.search(r"\bweekends?\b", text):
-        days = "56"
-    else:
-        named = sorted({d for w, d in WEEKDAY_WORDS.items() if re.search(rf"\b{w}s?\b", text)})
-        days = "".join(map(str, named)) or EVERY_DAY
-    morning = bool(re.search(r"\b(morning|am|a\.m\.|früh|breakfast)\b", text))
-    for match in CLOCK_RE.finditer(text):
-        hour, minute, suffix = int(match.group(1)), int(match.group(2) or 0), (match.group(3) or "").lower()
+    daily = _daily()
+    days = _weekdays_of(text)
+    english_morning = re.search(r"\b(morning|a\.m\.|früh|breakfast)\b", text) or daily["morning_alone"].search(text)
+    morning = bool(english_morning or daily["morning"].search(text))
+    evening = bool(daily["evening"].search(text))
+    for match in daily["clock"].finditer(text):
+        hour, minute = int(match.group(1)), int(match.group(3) or match.group(6) or 0)
+        suffix = (match.group(4) or match.group(5) or "").lower()
+        h24 = bool(match.group(5)) or match.group(2) == "h"
         before = text[:match.start(1)]
-        if not match.group(2) and not suffix and not re.search(r"\b(at|um|around|to|by)\s*$", before):
+        if not match.group(3) and not suffix and not daily["lead"].search(before):
             continue
         if minute > 59 or hour > 24:
             return None
+        said = daily["after"].match(text, match.end())
         if suffix.startswith("p") and hour < 12:
             hour += 12
         elif suffix.startswith("a") and hour == 12:
             hour = 0
-        elif not suffix.startswith("a") and 1 <= hour <= 11 and not morning:
+        elif suffix.startswith("a") or not 1 <= hour <= 11:
+            pass
+        elif said:
+            hour += 12 if said.group(1) else 0
+        elif morning and not evening:
+            pass
+        elif evening and not morning:
+            hour += 12
+        elif not h24 and not morning:
             hour += 12
         return hour % 24, minute, days
     for words, hour in sorted(_words()[2].items(), key=lambda kv: -len(kv[0])):
         if re.search(rf"\b{re.escape(words)}\b", text):
+            return hour, 0, days
+    for pattern, hour in daily["day_parts"]:
+        if pattern.search(text):
             return hour, 0, days
     return None
 
