@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.browser]
 def test_a_german_browser_hears_its_weekly_talk_in_german(device, gateway, rasa_stack: RasaStack,  # noqa: F811
                                                           stack_db: str) -> None:
     ana = device(gateway.url, "de-DE", "Europe/Berlin")
-    turn(ana, lambda: ana.say("let's have a weekly state of us on sundays at 8pm"), lambda t: "8:00 pm" in t)
+    set_up = turn(ana, lambda: ana.say("let's have a weekly state of us on sundays at 8pm"), lambda t: "20:00" in t)
+    assert "Erledigt. Euer Wochengespräch ist jeden Sonntag um 20:00" in set_up  # the browser's language
     couple = storage.couple_of(ana.session_id())
     [opening] = [r for r in storage.pending_reminders(couple) if r.kind == "weekly_talk"]
     assert opening.details["language"] == "de"
