@@ -25,6 +25,11 @@ def _code(value: Any) -> Optional[str]:
     return code if code in LANGUAGES else None
 
 
+def language_tag(value: Any) -> str:
+    """A client's or Telegram's language tag as one of ours ("de-AT", "de_AT" → "de"); English otherwise."""
+    return _code(value) or "en"
+
+
 def choose(told: Any = None, kept: Any = None, typed: Optional[str] = None) -> str:
     """The language to speak: the client's, the kept one, the typed message's, else English."""
     for candidate in (told, kept):

@@ -17,8 +17,8 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
+from bot.private_words import LANGUAGES
 from bot.telegram.app import bot_commands
-from bot.telegram.texts import LANGUAGES
 from bot.telegram.help_lines import warm_up
 from bot.telegram.talk import RASA_KEY
 

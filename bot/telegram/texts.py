@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from bot import content
-
-LANGUAGES = ("en", "de", "es", "fr")
+from bot.private_words import language_tag
 
 
 def channel_file(name: str) -> Dict[str, Any]:
@@ -21,18 +20,12 @@ def channel_file(name: str) -> Dict[str, Any]:
 
 def language_of(user: Any) -> str:
     """Our language for a Telegram user (``de-AT`` → ``de``): ``update.effective_user.language_code``, else English."""
-    code = str(getattr(user, "language_code", None) or "").replace("_", "-").split("-")[0].lower()
-    return code if code in LANGUAGES else "en"
-
-
-def _code(language: Optional[str]) -> str:
-    code = str(language or "en").replace("_", "-").split("-")[0].lower()
-    return code if code in LANGUAGES else "en"
+    return language_tag(getattr(user, "language_code", None))
 
 
 def translations(language: Optional[str]) -> Dict[str, Any]:
     """``content/channels/telegram_i18n/<language>.yml`` ({} for English or a language we lack)."""
-    code = _code(language)
+    code = language_tag(language)
     if code == "en":
         return {}
     path = content.path_of(f"channels/telegram_i18n/{code}")
