@@ -9,6 +9,8 @@
 - ``tuning``: speed fixes for Rasa internals, installed by :func:`install`.
 - ``action_signing``: signs every call to the action server (``bot.action_auth``), installed by
   :func:`install` whether or not the speed fixes are on.
+- ``log_redaction``: keeps a person's words out of Rasa's own log lines, installed by :func:`install`
+  whether or not the speed fixes are on.
 
 Importing this package does nothing; the stores call :func:`install` when the rasa
 server builds them (before it loads the model), so the fixes are in place for every
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 
 def install() -> bool:
-    """Sign action calls, and install the speed fixes of ``bot.rasa_plugins.tuning`` (once).
+    """Sign action calls, keep people's words out of Rasa's logs, and install the speed fixes of
+    ``bot.rasa_plugins.tuning`` (once).
 
     False when ``KINTSUGI_RASA_TUNING=off``: Rasa then runs as shipped, except that its
     action calls are still signed (the action server accepts no other).
     """
-    from bot.rasa_plugins import action_signing, tuning
+    from bot.rasa_plugins import action_signing, log_redaction, tuning
 
     action_signing.install()
+    log_redaction.install()
     return tuning.install()
