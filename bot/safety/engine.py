@@ -148,9 +148,14 @@ class LanguageMatcher:
             else:
                 markers.setdefault(obj, []).append((start, end))
         # An idiom the lexicon excludes is reported as a "none" hit, so the second opinion can
-        # leave its words out too ("he choked up" is nobody's crisis, whatever a model thinks).
+        # leave its words out too ("he choked up" is nobody's crisis, whatever a model thinks). An
+        # exclusion limited to some rules or categories ("wake up in the morning" is not someone
+        # unconscious) is only an idiom where it cancelled one of them: "I wish I just wouldn't
+        # wake up in the morning" is still read.
         idioms = [Hit("none", "", doc[s].idx, doc[e - 1].idx + len(doc[e - 1].text), x.id, False)
-                  for x, s, e in excluded]
+                  for x, s, e in excluded
+                  if (x.rules is None and x.categories is None)
+                  or any(fs < e and s < fe and x.applies_to(entry) for entry, fs, fe in found)]
         if not found:
             return idioms + self._settled_mark(doc, markers)
         clause, sentence = _segments(doc, self.lang.clause_breaks)

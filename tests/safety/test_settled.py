@@ -296,3 +296,44 @@ def test_a_return_after_a_dated_hit_is_the_crisis_card(detector: Any) -> None:
 @pytest.mark.parametrize("text", SAID_TO_BE_OVER_BATCH10)
 def test_a_past_said_to_be_over_batch10(detector: Any, text: str) -> None:
     assert detector.assess(text).level == "none"
+
+
+# Found by blind batch 11 (fixed after it was scored, so batch 11 is seen); the project's own wording.
+STILL_WORRYING_BATCH11 = [
+    ("honestly i wish i wouldn't wake up tomorrow morning", "check"),
+    ("some nights i wish i could just not wake up in the morning", "check"),
+    ("i want to vanish and never wake up", "check"),
+    ("Je ne serai plus une charge pour vous très longtemps.", "check"),
+    ("s'il apprend que j'ai parlé à l'avocat, il me tue avant", "crisis"),
+    ("si je pars avec les enfants il me tue, il l'a dit", "crisis"),
+    ("je mets des manches longues pour que personne ne voie les bleus", "check"),
+]
+NOT_A_PARTNER_THREAT = [
+    "my manager is going to kill me if i'm late again",
+    "my mum's gonna kill me if we skip christmas",
+]
+TOLD_AS_OVER_BATCH11 = [
+    "Years back I went through a period of wanting to die. It passed with help.",
+    "Long time ago I had a seizure after a night out. Been sober since.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH11)
+def test_danger_found_by_batch_11_gets_help(detector: Any, text: str, level: str) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize("text", NOT_A_PARTNER_THREAT)
+def test_someone_else_killing_me_for_being_late_is_no_crisis(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
+
+
+@pytest.mark.parametrize("text", TOLD_AS_OVER_BATCH11)
+def test_a_past_told_as_over_batch11_is_no_crisis_card(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
+
+
+def test_a_scoped_exclusion_that_cancels_nothing_leaves_the_sentence_to_the_model(detector: Any) -> None:
+    """'wake up in the morning' is nobody unconscious, but the wish around it is still read."""
+    text = "Sometimes I wish I could just not wake up in the morning, everything feels so heavy."
+    assert detector.assess(text).level in ("check", "crisis")
