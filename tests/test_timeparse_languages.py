@@ -121,3 +121,51 @@ def test_english_is_read_as_before(words: str, expected) -> None:
 @pytest.mark.parametrize("words", ["wir wollen einchecken", "queremos un check-in", "on veut un check-in"])
 def test_no_time_named_is_none(words: str) -> None:
     assert parse_daily_time(words) is None
+
+
+@pytest.mark.parametrize("words, time, days", [
+    # hours in words, beside a clock word
+    ("jeden Abend um neun", "21:00", EVERY),
+    ("jeden Morgen um sieben", "07:00", EVERY),
+    ("um ein Uhr nachts", "01:00", EVERY),
+    ("todas las noches a las nueve", "21:00", EVERY),
+    ("a la una de la tarde", "13:00", EVERY),
+    ("tous les soirs à neuf heures", "21:00", EVERY),
+    ("vers huit heures du matin", "08:00", EVERY),
+    # halves and quarters
+    ("jeden Abend um halb acht", "19:30", EVERY),
+    ("werktags um Viertel nach sieben morgens", "07:15", WEEK),
+    ("um Viertel vor neun abends", "20:45", EVERY),
+    ("dreiviertel acht morgens", "07:45", EVERY),
+    ("a las nueve y media de la noche", "21:30", EVERY),
+    ("de lunes a viernes a las siete y cuarto de la mañana", "07:15", WEEK),
+    ("cada mañana a las ocho menos cuarto", "07:45", EVERY),
+    ("tous les soirs à neuf heures et demie", "21:30", EVERY),
+    ("le matin à sept heures et quart", "07:15", EVERY),
+    # the night's small hours stay small
+    ("um drei Uhr nachts", "03:00", EVERY),
+    ("a las once de la noche", "23:00", EVERY),
+    # English spans with "through"
+    ("monday through friday at 8am", "08:00", WEEK),
+    ("from saturday to sunday at 10am", "10:00", WEEKEND),
+])
+def test_spoken_times_halves_and_quarters(words: str, time: str, days: str) -> None:
+    assert _reading(words) == (time, days)
+
+
+@pytest.mark.parametrize("words", [
+    "il y a une heure",          # a duration, not one o'clock
+    "las dos cosas",             # the two things
+    "once a day",
+    "drei Stunden lang",
+])
+def test_numbers_that_are_not_a_time_stay_none(words: str) -> None:
+    assert parse_daily_time(words) is None
+
+
+def test_a_deux_is_together_not_two_o_clock() -> None:
+    assert _reading("une soirée à deux samedi") == ("19:00", "5")  # the evening, on Saturday
+
+
+def test_minutes_of_a_clock_are_not_an_hour() -> None:
+    assert parse_daily_time("um 0:07 Uhr") == (0, 7, EVERY)

@@ -219,6 +219,15 @@ def _daily() -> Dict[str, object]:
         rf"|\b({wide_alt}|{short_alt})s?\.?\s*{_any(data['range_dash'])}\s*({wide_alt}|{short_alt})s?\b", re.I)
     names = {**{_fold(n): d for n, d in wide.items()}, **{_fold(n): d for n, d in short.items()}}
     lead = "|".join(["at", "um", "around", "to", "by"] + [re.escape(w) for w in data["clock_lead"]])
+    digits = r"(?<![:.\d])\d{1,2}"  # an hour, not the minutes of "0:07"
+    said_hour = rf"({_any(data['hour_words'])})"
+    said_any_hour = rf"({_any({**data['hour_words'], **data['article_hours']})})"
+    hour, any_hour = rf"({digits}|{said_hour[1:-1]})", rf"({digits}|{said_any_hour[1:-1]})"
+    units = _any(data["clock_24h"])
+    spoken_lead = _any(data["spoken_lead"])
+    # "à" exactly: without its accent it is "a" ("il y a une heure" is a duration)
+    unit_lead = "(?:" + "|".join(re.escape(w) for w in data["spoken_lead_with_unit"]) + ")"
+    spoken_units = _any(data["spoken_units"])
     after = r"\s*,?\s*(?:(" + _any(data["after_evening"]) + r")|(" + _any(data["after_morning"]) + r"))\b"
     return {
         "named": re.compile(rf"\b({wide_alt})s?\b", re.I), "names": names, "span": span,
@@ -230,13 +239,49 @@ def _daily() -> Dict[str, object]:
         "after": re.compile(after, re.I),
         "lead": re.compile(rf"(?:^|\W)(?:{lead})\s*$", re.I),
         "h24": {w.lower() for w in data["clock_24h"]},
+        "night": re.compile(rf"\s*,?\s*{_any(data['night'])}\b", re.I),
+        "small_hours": int(data["night_small_hours"]),
         "clock": re.compile(
             r"\b(\d{1,2})(?:([:.h])(\d{2}))?\s*(?:(am|pm|a\.m\.|p\.m\.|o'?clock)|("
             + "|".join(re.escape(w) for w in sorted(data["clock_24h"], key=len, reverse=True))
             + r")(?:\s*(\d{2})\b)?)?(?=\W|$)", re.I),
         "day_parts": [(re.compile(rf"\b{_loose(w)}\b", re.I), int(h))
                       for w, h in sorted(data["day_parts"].items(), key=lambda kv: -len(kv[0]))],
+        "hour_words": {_fold(w): int(h) for w, h in {**data["hour_words"], **data["article_hours"]}.items()},
+        "before_hour": {_fold(w): int(m) for w, m in data["before_hour"].items()},
+        "after_hour": {_fold(w): int(m) for w, m in data["after_hour"].items()},
+        "spoken": [  # (pattern, which groups hold the half/quarter, the hour, the unit)
+            (re.compile(rf"\b({_any(data['before_hour'])})\s+{hour}\b(?:\s+({units})\b)?", re.I), (1, 2, 3)),
+            (re.compile(rf"\b{any_hour}(?:\s*({units}))?\s+({_any(data['after_hour'])})\b", re.I), (3, 1, 2)),
+            (re.compile(rf"((?:^|\W){spoken_lead}\s+){said_hour}\b", re.I), (None, 2, None)),
+            (re.compile(rf"((?:^|\W){unit_lead}\s+){said_any_hour}\s+({spoken_units})\b", re.I), (None, 2, 3)),
+            (re.compile(rf"\b{said_any_hour}\s+(uhr)\b", re.I), (None, 1, 2)),
+        ],
     }
+
+
+def _spoken_times(text: str) -> str:
+    """Hours said in words and halves or quarters as a clock: "um halb acht" → "um 7:30", "a las nueve y
+    media" → "a las 9:30", "à neuf heures et demie" → "à 9:30 heures", "Viertel vor acht" → "7:45"."""
+    daily = _daily()
+    words, offsets = daily["hour_words"], {**daily["before_hour"], **daily["after_hour"]}
+
+    def clock(match: "re.Match[str]", groups: Tuple[Optional[int], int, Optional[int]]) -> str:
+        shift_group, hour_group, unit_group = groups
+        said = match.group(hour_group)
+        hour = int(said) if said.isdigit() else words.get(_fold(said))
+        if hour is None or not 0 <= hour <= 24:
+            return match.group(0)
+        unit = match.group(unit_group) if unit_group else None
+        if shift_group is None:
+            kept = match.group(1) if hour_group == 2 else ""
+            return f"{kept}{hour}" + (f" {unit}" if unit else "")
+        moment = (hour * 60 + offsets.get(_fold(" ".join(match.group(shift_group).split())), 0)) % (24 * 60)
+        return f"{moment // 60}:{moment % 60:02d}" + (f" {unit}" if unit else "")
+
+    for pattern, groups in daily["spoken"]:
+        text = pattern.sub(lambda m, g=groups: clock(m, g), text)
+    return text
 
 
 def _fold(word: str) -> str:
@@ -277,13 +322,17 @@ def parse_daily_time(text: str) -> Optional[Tuple[int, int, str]]:
     without am/pm means the evening for 1-11 ("at 9", "um 9", "a las 9", "à 9" → 21:00) unless the words
     say morning ("every morning", "jeden Morgen", "de la mañana", "du matin"); a 24-hour clock ("7:30 Uhr",
     "7h30", "21 heures") is read as said unless the words say evening ("um 9 Uhr abends", "jeden Abend um 9
-    Uhr"). German, Spanish and French words: ``content/time_words.yml`` ``daily``; day names by Babel.
+    Uhr"). Hours in words beside a clock word ("um neun", "a las nueve", "à neuf heures"), halves and
+    quarters ("halb acht" 7:30, "nueve y media", "neuf heures et quart") are read first (``_spoken_times``);
+    the night's small hours stay small ("drei Uhr nachts" is 3:00). German, Spanish and French words:
+    ``content/time_words.yml`` ``daily``; day names by Babel (English ones too, for "Monday through Friday").
     None when no time of day is named.
     """
     text = re.sub(r"\s+", " ", (text or "").strip().lower())[:300]
     if not text:
         return None
     daily = _daily()
+    text = _spoken_times(text)
     days = _weekdays_of(text)
     english_morning = re.search(r"\b(morning|a\.m\.|früh|breakfast)\b", text) or daily["morning_alone"].search(text)
     morning = bool(english_morning or daily["morning"].search(text))
@@ -305,7 +354,8 @@ def parse_daily_time(text: str) -> Optional[Tuple[int, int, str]]:
         elif suffix.startswith("a") or not 1 <= hour <= 11:
             pass
         elif said:
-            hour += 12 if said.group(1) else 0
+            small = daily["night"].match(text, match.end()) and hour <= daily["small_hours"]
+            hour += 12 if said.group(1) and not small else 0
         elif morning and not evening:
             pass
         elif evening and not morning:
