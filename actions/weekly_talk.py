@@ -30,7 +30,7 @@ from actions.shown_times import slot_time
 from bot import clock, content, storage
 from bot.closeness import typed_answer
 from bot.language.timeparse import WEEKDAY_WORDS, parse_daily_time
-from bot.rituals import ritual_message, step_buttons, step_words, talk_opening, talk_started, talk_turn_end
+from bot.rituals import ritual_message, step_buttons, step_words, talk_opening, talk_started, turn_text
 from bot.storage import talk_steps
 
 CHOICE = "talk_choice"  # the entity of this flow's buttons: agree/change, resume/later, yes/no
@@ -188,7 +188,7 @@ class ActionTalkOpen(Action):
 
 
 class ActionTalkStart(Action):
-    """ "We're ready": the first turn begins, both turn ends are planned."""
+    """ "We're ready": the first turn begins, both turn ends are planned (in each partner's own chat too)."""
 
     def name(self) -> Text:
         return "action_talk_start"
@@ -200,7 +200,7 @@ class ActionTalkStart(Action):
         person, language = who(tracker), language_of(tracker)
         choice, words = choice_of(tracker), step_words(language)
         if choice == "resume":
-            point = talk_steps.resume_talk(person.couple_id, language=language)
+            point = talk_steps.resume_talk(person.couple_id, language=language, conversation_id=tracker.sender_id)
             dispatcher.utter_message(text=words["resumed"].format(turn=words["turns"][point.turn - 1],
                                                                   left=point.minutes_left)
                                      if point else words["nothing_to_resume"])
@@ -231,8 +231,7 @@ class ActionTalkTurn(Action):
         if latest is None:
             return []
         if kind == "talk_turn":
-            dispatcher.utter_message(text=talk_turn_end(int(latest.details.get("turn") or 1),
-                                                        latest.details.get("language")))
+            dispatcher.utter_message(text=turn_text(latest.details))  # a turn's end, or the talk begun elsewhere
             return []
         message = ritual_message(latest)  # the step for the other partner, or the offer to resume
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])

@@ -90,6 +90,17 @@ def talk_turn_end(turn: int, language: Optional[str] = None) -> str:
     return (words["turn_over"] if int(turn) == 1 else words["closing"]).format(**_minutes())
 
 
+def turn_text(details: Dict[str, Any]) -> str:
+    """What a ``talk_turn`` reminder says in its chat, in the language kept with it: turn 0 tells a partner
+    elsewhere that the first turn began (or, with ``resumed``, that the talk was picked up), 1 and 2 a turn's end."""
+    language, turn = details.get("language"), int(details.get("turn", 1))
+    resumed = details.get("resumed")
+    if resumed:
+        words = step_words(language)
+        return words["resumed"].format(turn=words["turns"][int(resumed["turn"]) - 1], left=resumed["left"])
+    return talk_started(language) if turn == 0 else talk_turn_end(turn, language)
+
+
 def step_words(language: Optional[str]) -> Dict[str, Any]:
     """The weekly talk's step, resume and stop sentences in ``language`` (English when missing)."""
     words = content.load("rituals")["weekly_talk_steps"]
@@ -154,7 +165,7 @@ def ritual_message(reminder: DueReminder) -> Optional[Dict[str, Any]]:
     if reminder.kind == storage.MONEY_KIND:
         return {"text": money_checklist_text(reminder.couple_id, "opening", language)}
     if reminder.kind == TURN_KIND:
-        return {"text": talk_turn_end(int(reminder.details.get("turn") or 1), language)}
+        return {"text": turn_text(reminder.details or {})}
     if reminder.kind == STEP_KIND:
         return step_message(reminder.details)
     if reminder.kind == RESUME_KIND:  # nothing left to pick up (already resumed or finished): a short line

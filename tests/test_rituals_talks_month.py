@@ -124,11 +124,15 @@ def test_five_weeks_of_talks_and_money_dates_in_berlin_and_new_york(database: st
                                          "phones away at dinner", "plan a day out together"]):
         assert f'Last week you agreed on one small thing: "{step}"' in text
 
-    # The talks themselves: two equal turn ends each, the step asked of Ana and Ben told it was agreed.
+    # The talks themselves: two equal turn ends each in both partners' own chats (Ben pressed "We're ready",
+    # Ana is told the first turn began), the step asked of Ana and Ben told it was agreed.
     turns = [d for d in log if d.reminder.kind == TURN]
-    assert [d.reminder.details["turn"] for d in turns] == [1, 2] * 3
     starts = [t.started_at for t in storage.talks_of(couple)]
-    assert [d.reminder.due_at for d in turns] == [s + timedelta(minutes=m) for s in starts for m in (10, 20)]
+    for chat, first in (("rest-ben", 1), ("rest-ana", 0)):
+        mine = [d for d in turns if d.reminder.conversation_id == chat]
+        assert [d.reminder.details["turn"] for d in mine] == [*range(first, 3)] * 3, chat
+        assert [d.reminder.due_at for d in mine] == [s + timedelta(minutes=m) for s in starts
+                                                     for m in (0, 10, 20)[first:]], chat
     assert all(timedelta(0) <= d.at - d.reminder.due_at < STEP for d in turns)
     asked = [d for d in log if d.reminder.kind == STEP_KIND and d.reminder.details.get("say") == "ask"]
     agreed = [d for d in log if d.reminder.kind == STEP_KIND and d.reminder.details.get("say") == "agreed"]

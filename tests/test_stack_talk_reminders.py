@@ -7,6 +7,8 @@ received (the bot's messages in their rasa conversation):
   keeps it, and Ana's chat is told it is agreed;
 - both partners reached: Ana sets up the weekly talk in her chat, Ben the money date in his; at each slot
   both chats get the opening once (two gateways' loops), in the same words;
+- the turns in both partners' own chats: Ana presses "We're ready" in hers; Ben's chat is told the first turn
+  began, then gets the first turn's end and the closing question, once each across two gateways' loops;
 - the resume after a pause, in German: the opening, the first turn and, once Ana's talk was stopped by the pause
   Ben called, the offer to pick it up in Ana's chat, the turn picked up and its end, all in the language the
   talk was set up and started in.
@@ -140,7 +142,8 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
 
     started = rasa_stack.send(ana_chat, "/talk_start", ana)
     assert texts(started).startswith("Die erste Runde beginnt jetzt: 10 Minuten")
-    first, second = sorted(_due(couple, "talk_turn"), key=lambda r: r.due_at)
+    first, second = sorted((r for r in _due(couple, "talk_turn") if r.conversation_id == ana_chat),
+                           key=lambda r: r.due_at)
     assert (first.details["language"], second.details["language"]) == ("de", "de")
 
     # Ben is flooded a moment into the first turn and calls a pause from his own chat.
@@ -169,8 +172,9 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
     rasa_stack.send(ben_chat, "/ready_to_resume", ben)  # the pause's own button: both are back
     resumed = rasa_stack.send(ana_chat, shown[0]["buttons"][0]["payload"], ana)
     assert texts(resumed).startswith("Schön, dass ihr wieder da seid. Es geht weiter mit der ersten Runde: noch 10 Minuten.")
-    again = sorted(_due(couple, "talk_turn"), key=lambda r: r.due_at)
+    again = sorted((r for r in _due(couple, "talk_turn") if r.conversation_id == ana_chat), key=lambda r: r.due_at)
     assert [r.details["turn"] for r in again] == [1, 2] and {r.details["language"] for r in again} == {"de"}
+    assert sorted(r.details["turn"] for r in _due(couple, "talk_turn") if r.conversation_id == ben_chat) == [0, 1, 2]
     before = len(received(rasa_stack, ana_chat))
     gateway.tick_at(again[0].due_at + timedelta(seconds=1))
     [turn_end] = received(rasa_stack, ana_chat)[before:]
@@ -182,8 +186,8 @@ def test_both_partners_get_the_talk_and_the_money_date_in_their_own_chats_once(r
                                                                               stack_db: str) -> None:
     couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
     gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
-    assert "Sundays at 6:00 pm" in texts(rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm",
-                                                         ana))
+    set_up = texts(rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm", ana))
+    assert "Sundays at 6:00 pm" in set_up and "I'll open it for both of you" in set_up and "open it here" not in set_up
     assert "first Sunday" in texts(rasa_stack.send(ben_chat, "set up a money date on the first sunday of each month "
                                                              "at 7pm", ben))
     marks = {"weekly_talk": "turn toward you", "money_date": "It's time for your money date"}
@@ -202,3 +206,29 @@ def test_both_partners_get_the_talk_and_the_money_date_in_their_own_chats_once(r
         assert _due(couple, kind) == [] or all(r.due_at > due for r in _due(couple, kind))
     [bens] = [m for m in received(rasa_stack, ben_chat) if marks["weekly_talk"] in m["text"]]
     assert [b["payload"] for b in bens["buttons"]] == ["/talk_start"]
+
+
+def test_the_turn_ends_reach_the_other_partners_own_chat_once(rasa_stack: RasaStack, stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
+    gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
+    rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm", ana)
+    [opening] = [r for r in _due(couple, "weekly_talk") if r.conversation_id == ana_chat]
+    for gateway in gateways:
+        gateway.tick_at(opening.due_at + timedelta(seconds=1))
+    started = texts(rasa_stack.send(ana_chat, "/talk_start", ana))  # "We're ready", pressed in Ana's own chat
+    assert started.startswith("The first turn begins now: 10 minutes")
+    planned = _due(couple, "talk_turn")
+    assert sorted((r.conversation_id == ben_chat, r.details["turn"]) for r in planned) == [
+        (False, 1), (False, 2), (True, 0), (True, 1), (True, 2)]
+    before = {chat: len(received(rasa_stack, chat)) for chat in (ana_chat, ben_chat)}
+    for due in sorted({r.due_at for r in planned}):
+        for step in (1, 2, 30):  # both gateways, a few times each: every chat once
+            for gateway in gateways:
+                gateway.tick_at(due + timedelta(seconds=step))
+    bens = [m["text"] for m in received(rasa_stack, ben_chat)[before[ben_chat]:]]
+    anas = [m["text"] for m in received(rasa_stack, ana_chat)[before[ana_chat]:]]
+    assert len(bens) == 3 and bens[0] == started  # Ben is told the first turn began, in the same words
+    assert bens[1].startswith("Time's up for the first turn.") and "say back what they heard" in bens[1]
+    assert bens[2].startswith("Time's up. Thank you both") and "one small, concrete thing" in bens[2]
+    assert anas == bens[1:]  # Ana, who pressed, gets the same two turn ends, once each
+    assert _due(couple, "talk_turn") == []

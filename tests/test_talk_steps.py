@@ -113,8 +113,10 @@ def test_after_a_pause_the_talk_is_offered_again_where_it_was(database: str, tes
     pause_started = clock.now()
     storage.schedule_resume(ana.couple_id, "ana-chat", ana.partner_id, pause_started + timedelta(minutes=30))
     _tick(gateways, log, pause_started + timedelta(minutes=29))  # the second turn's end falls in the pause
-    assert [d.reminder.details["turn"] for d in log if d.reminder.kind == "talk_turn"] == [1]
+    assert sorted((d.reminder.details["turn"], d.reminder.conversation_id) for d in log
+                  if d.reminder.kind == "talk_turn") == [(0, "ben-chat"), (1, "ana-chat"), (1, "ben-chat")]
     assert storage.talks_of(ana.couple_id)[-1].status == "interrupted"
+    assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "talk_turn"] == []  # in both chats
     assert [d for d in log if d.reminder.kind == "talk_resume"] == []  # nothing offered while the pause runs
     _tick(gateways, log, pause_started + timedelta(minutes=33))
     [offer] = [d for d in log if d.reminder.kind == "talk_resume"]
@@ -129,11 +131,14 @@ def test_after_a_pause_the_talk_is_offered_again_where_it_was(database: str, tes
     _, resumed = run(ActionTalkStart(), tracker("ben-chat", "/talk_start", "talk_start", metadata=BEN,
                                                 entities=_choice("resume")))
     assert "The second turn goes on: 7 minutes left" in _texts(resumed)
-    back = clock.now()
+    back, before = clock.now(), len(log)
     _tick(gateways, log, back + timedelta(minutes=8))
-    ends = [d for d in log if d.reminder.kind == "talk_turn"]
-    assert [d.reminder.details["turn"] for d in ends] == [1, 2]
-    assert ends[-1].reminder.due_at - back == timedelta(minutes=7) and "one small, concrete thing" in ends[-1].text
+    ends = sorted(((d.reminder.details["turn"], d.reminder.conversation_id, d.reminder.due_at - back, d.text)
+                   for d in log[before:] if d.reminder.kind == "talk_turn"), key=lambda e: e[:2])
+    assert [e[:3] for e in ends] == [(0, "ana-chat", timedelta(0)),  # Ana is told Ben picked it up
+                                     (2, "ana-chat", timedelta(minutes=7)), (2, "ben-chat", timedelta(minutes=7))]
+    assert ends[0][3].startswith("Welcome back. The second turn goes on: 7 minutes left")
+    assert "one small, concrete thing" in ends[1][3] and ends[1][3] == ends[2][3]  # once in each chat
     assert storage.talks_of(ana.couple_id)[-1].status == "open"
 
 
@@ -218,8 +223,12 @@ def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -
                                                 metadata={**ANA, "language": "es"}))
     assert _texts(started).startswith("Empieza el primer turno: 10 minutos")
     _tick([gateway], log, clock.now() + timedelta(minutes=13))
-    [first_end] = [d for d in log if d.reminder.kind == "talk_turn"]
-    assert first_end.text.startswith("Se acabó el primer turno.")
+    told, first_end, bens_end = sorted((d for d in log if d.reminder.kind == "talk_turn"),
+                                       key=lambda d: (d.reminder.details["turn"], d.reminder.conversation_id))
+    assert first_end.reminder.conversation_id == "ana-chat" and first_end.text.startswith("Se acabó el primer turno.")
+    # Ben's own chat, in his language: told the first turn began, then its end
+    assert told.reminder.conversation_id == "ben-chat" and told.text.startswith("Die erste Runde beginnt jetzt")
+    assert bens_end.reminder.conversation_id == "ben-chat" and bens_end.text.startswith("Die erste Runde ist vorbei.")
     pause_started = clock.now()
     storage.schedule_resume(ana.couple_id, "ben-chat", None, pause_started + timedelta(minutes=20))
     _tick([gateway], log, pause_started + timedelta(minutes=22))
@@ -231,8 +240,13 @@ def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -
     _, resumed = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start",
                                                 metadata={**ANA, "language": "es"}, entities=_choice("resume")))
     assert _texts(resumed).startswith("Qué bien que estéis de vuelta. Sigue el segundo turno")
+    before = len(log)
     _tick([gateway], log, clock.now() + timedelta(minutes=8))
-    assert [d for d in log if d.reminder.kind == "talk_turn"][-1].text.startswith("Se acabó el tiempo.")
+    said = {(d.reminder.conversation_id, d.reminder.details["turn"]): d.text for d in log[before:]
+            if d.reminder.kind == "talk_turn"}
+    assert said[("ana-chat", 2)].startswith("Se acabó el tiempo.")
+    assert said[("ben-chat", 0)].startswith("Schön, dass ihr wieder da seid. Es geht weiter mit der zweiten Runde")
+    assert set(said) == {("ana-chat", 2), ("ben-chat", 0), ("ben-chat", 2)}
     _, fr = run(ActionTalkAction(), tracker("ana-chat", "notre action est une balade samedi", "talk_action",
                                             metadata={**ANA, "language": "fr"}))
     assert "« une balade samedi »" in _texts(fr)

@@ -71,10 +71,17 @@ def test_agreed_opened_two_turns_an_action_recalled_next_week(database: str, tes
     assert len(storage.talks_of(ana.couple_id)) == 1
     started = clock.now()
     run_until(started + timedelta(minutes=25), timedelta(minutes=5))
-    turns = [d for d in log if d.reminder.kind == "talk_turn"]
-    assert [d.reminder.details["turn"] for d in turns] == [1, 2]
-    assert [d.reminder.due_at - started for d in turns] == [timedelta(minutes=10), timedelta(minutes=20)]
-    assert "say back what they heard" in turns[0].text and "one small, concrete thing" in turns[1].text
+    # No group: the turn ends reach both partners' own chats, once each; Ben is told the first turn began.
+    turns = sorted(((d.reminder.conversation_id, d.reminder.details["turn"], d.reminder.due_at - started, d.text)
+                    for d in log if d.reminder.kind == "talk_turn"), key=lambda t: (t[1], t[0]))
+    assert [t[:3] for t in turns] == [("ben-chat", 0, timedelta(0)),
+                                      ("ana-chat", 1, timedelta(minutes=10)), ("ben-chat", 1, timedelta(minutes=10)),
+                                      ("ana-chat", 2, timedelta(minutes=20)), ("ben-chat", 2, timedelta(minutes=20))]
+    assert turns[0][3] == messages[0]["text"]  # the same start Ana was told when she pressed
+    assert "say back what they heard" in turns[1][3] and turns[1][3] == turns[2][3]
+    assert "one small, concrete thing" in turns[3][3] and turns[3][3] == turns[4][3]
+    _, for_ben = run(ActionTalkTurn(), tracker("ben-chat", "", "EXTERNAL_talk_turn", metadata=BEN))
+    assert "one small, concrete thing" in for_ben[0]["text"]  # the same reminder fired in Ben's web or REST chat
     _, messages = run(ActionTalkTurn(), tracker("ana-chat", "", "EXTERNAL_talk_turn", metadata=ANA))
     assert "one small, concrete thing" in messages[0]["text"]
     _, messages = run(ActionTalkAction(), tracker("ana-chat", "our action is a walk on saturday morning",

@@ -146,6 +146,9 @@ def erase_partner(partner_key: str, own_conversations: Iterable[str] = ()) -> Op
         stayed = list(session.scalars(select(Partner.external_id).where(Partner.couple_id == couple_id,
                                                                         Partner.id != partner_id)))
         cancelled = 0
+        from bot.storage.talk_steps import end_open_talks
+
+        end_open_talks(session, couple_id)  # a talk both were in: its timers end in every chat, not half
         if own:
             cancelled = session.execute(
                 update(Reminder).where(Reminder.conversation_id.in_(own),

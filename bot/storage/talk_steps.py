@@ -9,7 +9,8 @@ request for a change leaves it waiting for a new suggestion, which then goes to 
 
 ``offer_resume`` (from ``interrupt_talk``): when a pause stopped the talk, the talk keeps the moment
 the pause began, and a ``talk_resume`` reminder at the pause's end offers to pick it up (whose turn,
-minutes left). ``resume_talk`` reopens it with the time it had left and plans its remaining turn ends.
+minutes left). ``resume_talk`` reopens it with the time it had left and plans its remaining turn ends in every chat the
+talk reaches. ``end_open_talks`` (/forget) ends a couple's running talk in every chat at once.
 """
 from __future__ import annotations
 
@@ -171,10 +172,13 @@ def resume_point(couple_id: int, *, now: Optional[datetime] = None) -> Optional[
         return _resume_point(_interrupted(session, couple_id, now))
 
 
-def resume_talk(couple_id: int, *, language: Optional[str] = None,
+def resume_talk(couple_id: int, *, language: Optional[str] = None, conversation_id: Optional[str] = None,
                 now: Optional[datetime] = None) -> Optional[ResumePoint]:
-    """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again, in
-    ``language`` (of whoever picked it up)."""
+    """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again in
+    every chat its turn ends reach (``talk_chats``), the chat that picked it up (``conversation_id``, else the
+    talk's own) in ``language`` (of whoever picked it up); the other chats are told it goes on."""
+    from bot.storage.weekly_talk import plan_turns, talk_chats  # weekly_talk imports this module
+
     now = clock.as_utc(now or utcnow())
     with session_scope() as session:
         row = _interrupted(session, couple_id, now)
@@ -183,13 +187,28 @@ def resume_talk(couple_id: int, *, language: Optional[str] = None,
             return None
         elapsed = clock.as_utc(row.ended_at) - clock.as_utc(row.started_at)
         row.status, row.started_at, row.ended_at = "open", now - elapsed, None
-        for turn in (1, 2):
-            due = now - elapsed + turn * _minutes()
-            if due > now:
-                session.add(Reminder(couple_id=couple_id, conversation_id=row.conversation_id, kind=TURN_KIND,
-                                     due_at=due, details={"session_id": row.id, "turn": turn,
-                                                          "language": (language or "en")[:2].lower()}))
+        here = (conversation_id or row.conversation_id)[:255]
+        languages = talk_chats(session, couple_id, here, (language or "en")[:2].lower())
+        plan_turns(session, row, languages, now, told=here, elapsed=elapsed,
+                   resumed={"turn": point.turn, "left": point.minutes_left})
         return point
+
+
+def end_open_talks(session, couple_id: int) -> int:
+    """A partner left (/forget): the couple's running or interrupted talk ends, every chat's turn ends and its
+    offer to pick it up with it (none half left in the other partner's chat). Returns how many talks ended."""
+    talks = {t.id: t for t in session.scalars(select(TalkSession).where(
+        TalkSession.couple_id == couple_id, TalkSession.status.in_(("open", "interrupted")))).all()}
+    for talk in talks.values():
+        talk.status, talk.ended_at = "stopped", talk.ended_at or utcnow()
+    for reminder in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
+                                                           Reminder.kind.in_((TURN_KIND, RESUME_KIND)),
+                                                           Reminder.status == "pending")).all():
+        details = reminder.details or {}
+        if details.get("session_id", details.get("talk_id")) in talks:
+            reminder.status = "cancelled"
+    session.flush()
+    return len(talks)
 
 
 def drop_resume(couple_id: int, *, now: Optional[datetime] = None) -> bool:

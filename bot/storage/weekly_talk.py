@@ -7,7 +7,9 @@ pause's reminders go (``ritual_chats``: the couple's group when they have one, e
 chat); an opening nobody got yet follows the couple to a group made or a chat linked since
 (``follow_couple``; ``share_pending_reminders`` at once on /link). ``start_talk`` opens a session and plans
 both turn ends at once (reminders of kind ``talk_turn``, turn 1 and 2), so the turns are equal whichever
-gateway sends them. A turn end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``):
+gateway sends them, in every chat the opening reaches (``talk_chats``: the group once, else each partner's
+own chat, each in its reader's language; a partner elsewhere is told the first turn began, turn 0).
+A turn end due during a pause or a crisis hold interrupts the talk (``interrupt_talk``):
 its timers stop; after a pause the couple is offered to pick it up (``bot/storage/talk_steps.py``, which
 also keeps the closing step only once both partners said yes). A step is recalled only once agreed (status ``closed``).
 """
@@ -125,6 +127,36 @@ def chat_languages(session, couple_id: int, chats: List[str], fallback: str) -> 
             if chat is not None:
                 own[chat] = language_code(partner.language)
     return {chat: own.get(chat, fallback) for chat in chats}
+
+
+def talk_chats(session, couple_id: int, conversation_id: str, language: str) -> Dict[str, str]:
+    """Where a talk's turn ends go, each chat with the language it speaks: ``ritual_chats`` (the couple's
+    group once, else each partner's own chat, as the opening), every chat in its reader's language
+    (``chat_languages``) and the chat the talk was started in with the talk's own ``language``."""
+    chats = ritual_chats(session, couple_id, conversation_id) or [conversation_id]
+    languages = chat_languages(session, couple_id, chats, language)
+    if conversation_id in languages:
+        languages[conversation_id] = language
+    return languages
+
+
+def plan_turns(session, talk: TalkSession, languages: Dict[str, str], now: datetime, *, told: str,
+               elapsed: timedelta = timedelta(0), resumed: Optional[dict] = None) -> None:
+    """A talk's turn ends still ahead (``elapsed`` of it gone), one per chat of ``languages``, and a line due
+    now for every chat but ``told`` (the one that pressed): the first turn began, or the talk was picked up
+    (``resumed``). All are ``talk_turn`` reminders of the talk (``session_id``), so whatever stops it
+    (a pause, a crisis hold, the closing step, /forget) stops them in every chat together."""
+    minutes = timedelta(minutes=turn_minutes())
+    for chat, language in languages.items():
+        said = {"session_id": talk.id, "language": language}
+        if chat != told:
+            session.add(Reminder(couple_id=talk.couple_id, conversation_id=chat, kind=TURN_KIND, due_at=now,
+                                 details={**said, "turn": 0, **({"resumed": resumed} if resumed else {})}))
+        for turn in (1, 2):
+            due = now - elapsed + turn * minutes
+            if due > now:
+                session.add(Reminder(couple_id=talk.couple_id, conversation_id=chat, kind=TURN_KIND, due_at=due,
+                                     details={**said, "turn": turn}))
 
 
 def period_reminders(session, couple_id: int, kind: str, key: str, *,
@@ -327,15 +359,18 @@ def start_talk(couple_id: int, conversation_id: str, *, language: Optional[str] 
         open_row = session.scalar(select(TalkSession).where(
             TalkSession.couple_id == couple_id, TalkSession.status == "open",
             TalkSession.started_at > now - 3 * minutes).order_by(TalkSession.id.desc()).limit(1))
-        if open_row is not None:
-            return _talk(open_row)  # "we're ready" said twice: one talk
+        if open_row is not None:  # "we're ready" said twice, or by the other partner too: one talk
+            for told in session.scalars(select(Reminder).where(
+                    Reminder.conversation_id == conversation_id[:255], Reminder.kind == TURN_KIND,
+                    Reminder.status == "pending")).all():
+                if (told.details or {}).get("session_id") == open_row.id and (told.details or {}).get("turn") == 0:
+                    told.status = "cancelled"  # this chat is told right now, by the one who pressed
+            return _talk(open_row)
         row = TalkSession(couple_id=couple_id, conversation_id=conversation_id[:255], status="open", started_at=now)
         session.add(row)
         session.flush()
-        for turn in (1, 2):
-            session.add(Reminder(couple_id=couple_id, conversation_id=conversation_id[:255], kind=TURN_KIND,
-                                 due_at=now + turn * minutes,
-                                 details={"session_id": row.id, "turn": turn, "language": language_code(language)}))
+        plan_turns(session, row, talk_chats(session, couple_id, row.conversation_id, language_code(language)), now,
+                   told=row.conversation_id)
         return _talk(row)
 
 
@@ -348,15 +383,17 @@ def interrupt_talk(reminder_id: int) -> None:
         session_id = (reminder.details or {}).get("session_id")
         reminder.status, reminder.claimed_by, reminder.claimed_at = "cancelled", None, None
         talk = session.get(TalkSession, session_id) if session_id else None
-        if talk is not None and talk.status == "open":
+        turns = [r for r in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
+                                                                   Reminder.kind == TURN_KIND)).all()
+                 if (r.details or {}).get("session_id") == session_id]
+        if talk is not None and talk.status == "open":  # once, whichever chat's turn end came due first
             talk.status, talk.ended_at = "interrupted", utcnow()
+            spoken = {r.conversation_id: (r.details or {}).get("language") for r in turns}  # the talk's own chat's
             offer_resume(session, talk, clock.as_utc(utcnow()),  # a pause: picked up at its end (talk_steps)
-                         language=(reminder.details or {}).get("language"))
-        for other in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
-                                                            Reminder.kind == TURN_KIND,
-                                                            Reminder.status == "pending")).all():
-            if (other.details or {}).get("session_id") == session_id:
-                other.status = "cancelled"
+                         language=spoken.get(talk.conversation_id) or (reminder.details or {}).get("language"))
+        for other in turns:
+            if other.status == "pending":
+                other.status = "cancelled"  # every chat's timers
 
 
 def record_talk_action(couple_id: int, partner_id: Optional[int], action: str, conversation_id: str, *,
