@@ -59,6 +59,23 @@ def test_a_group_gets_them_once(database: str, test_clock) -> None:
     assert _turns(ana.couple_id) == [("our-group", 1, "en"), ("our-group", 2, "en")]
 
 
+def test_pressed_in_a_group_only_one_partner_spoke_in_it_stays_there(database: str, test_clock) -> None:
+    test_clock.at("20:00", "Europe/Berlin", day="2026-06-21")
+    ana = storage.identify("ana-chat", ANA["partner_id"], timezone="Europe/Berlin")
+    storage.identify("our-group", ANA["partner_id"], chat_type="group")
+    storage.start_talk(ana.couple_id, "our-group", language="en")
+    assert _turns(ana.couple_id) == [("our-group", 1, "en"), ("our-group", 2, "en")]
+
+
+def test_pressed_in_a_private_chat_while_the_couple_has_a_group(database: str, test_clock) -> None:
+    test_clock.at("20:00", "Europe/Berlin", day="2026-06-21")
+    ana = _linked_couple()
+    storage.identify("our-group", ANA["partner_id"], chat_type="group")
+    storage.identify("our-group", BEN["partner_id"], chat_type="group")
+    storage.start_talk(ana.couple_id, "ana-chat", language="en")  # Ana was told in her chat; the group once
+    assert _turns(ana.couple_id) == [("our-group", 0, "en"), ("our-group", 1, "en"), ("our-group", 2, "en")]
+
+
 def test_the_other_partner_pressing_too_is_one_talk_told_once(database: str, test_clock) -> None:
     test_clock.at("20:00", "Europe/Berlin", day="2026-06-21")
     ana = _linked_couple()

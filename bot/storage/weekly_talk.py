@@ -28,7 +28,7 @@ from bot.storage.db import session_scope
 from bot.storage.local_zone import local_zone
 from bot.storage.models import (CheckinPartner, Conversation, Partner, Reminder, RitualDelivery, TalkSession,
                                WeeklyTalk, utcnow)
-from bot.storage.pauses import reminder_chats
+from bot.storage.pauses import GROUP_CHAT_TYPES, reminder_chats
 from bot.storage.talk_steps import offer_resume
 
 OPEN_KIND = "weekly_talk"
@@ -132,7 +132,11 @@ def chat_languages(session, couple_id: int, chats: List[str], fallback: str) -> 
 def talk_chats(session, couple_id: int, conversation_id: str, language: str) -> Dict[str, str]:
     """Where a talk's turn ends go, each chat with the language it speaks: ``ritual_chats`` (the couple's
     group once, else each partner's own chat, as the opening), every chat in its reader's language
-    (``chat_languages``) and the chat the talk was started in with the talk's own ``language``."""
+    (``chat_languages``) and the chat the talk was started in with the talk's own ``language``. Started in
+    one of the couple's groups, it stays there (the other partner may not have spoken in it yet)."""
+    chat = session.get(Conversation, conversation_id)
+    if chat is not None and chat.couple_id == couple_id and chat.chat_type in GROUP_CHAT_TYPES:
+        return {conversation_id: language}
     chats = ritual_chats(session, couple_id, conversation_id) or [conversation_id]
     languages = chat_languages(session, couple_id, chats, language)
     if conversation_id in languages:
