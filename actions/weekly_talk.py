@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -187,6 +187,14 @@ class ActionTalkOpen(Action):
         return []
 
 
+def going_on(words: Dict[Text, Any], couple_id: int, conversation_id: str) -> Optional[str]:
+    """A resume offer answered after the other partner picked the talk up: it already goes on (whose turn,
+    minutes left); None when no talk is going on."""
+    point = talk_steps.running_talk(couple_id, conversation_id)
+    return words["already_going"].format(turn=words["turns"][point.turn - 1], left=point.minutes_left) \
+        if point else None
+
+
 class ActionTalkStart(Action):
     """ "We're ready": the first turn begins, both turn ends are planned (in each partner's own chat too)."""
 
@@ -201,13 +209,17 @@ class ActionTalkStart(Action):
         choice, words = choice_of(tracker), step_words(language)
         if choice == "resume":
             point = talk_steps.resume_talk(person.couple_id, language=language, conversation_id=tracker.sender_id)
-            dispatcher.utter_message(text=words["resumed"].format(turn=words["turns"][point.turn - 1],
-                                                                  left=point.minutes_left)
-                                     if point else words["nothing_to_resume"])
+            if point is not None:
+                dispatcher.utter_message(text=words["resumed"].format(turn=words["turns"][point.turn - 1],
+                                                                      left=point.minutes_left))
+            else:  # the other partner picked it up first (it goes on), or it was left for another time
+                dispatcher.utter_message(text=going_on(words, person.couple_id, tracker.sender_id)
+                                         or words["nothing_to_resume"])
             return []
         if choice == "later":
-            talk_steps.drop_resume(person.couple_id)
-            dispatcher.utter_message(text=words["later"])
+            dropped = talk_steps.drop_resume(person.couple_id)
+            dispatcher.utter_message(text=(None if dropped else going_on(words, person.couple_id, tracker.sender_id))
+                                     or words["later"])
             return []
         if choice is None and (wants_stop(user_text(tracker)) or typed_stop_answer(tracker)):
             return stop_talk(dispatcher, tracker, person)  # "stop the weekly talk" (or its answer) read as a start

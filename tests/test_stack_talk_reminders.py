@@ -10,8 +10,11 @@ received (the bot's messages in their rasa conversation):
 - the turns in both partners' own chats: Ana presses "We're ready" in hers; Ben's chat is told the first turn
   began, then gets the first turn's end and the closing question, once each across two gateways' loops;
 - the resume after a pause, in German: the opening, the first turn and, once Ana's talk was stopped by the pause
-  Ben called, the offer to pick it up in Ana's chat, the turn picked up and its end, all in the language the
-  talk was set up and started in.
+  Ben called, the offer to pick it up in both chats, the turn picked up and its end, all in the language the
+  talk was set up and started in;
+- the resume offer in the other partner's own chat: Ben, whose pause stopped Ana's talk, gets the offer in his
+  chat and presses "Pick up where we were"; Ana's chat is told once that it goes on (two gateways), her own
+  press a moment later says it already does, and each turn end left comes once in each chat.
 """
 from __future__ import annotations
 
@@ -158,8 +161,10 @@ def test_a_talk_stopped_by_a_pause_is_offered_again_in_its_own_language(rasa_sta
     assert [t for t in while_paused if "Runde" in t or "Zeit ist um" in t] == []  # no turn ends in the pause
     assert any(t.startswith("Your partner needed a pause") for t in while_paused)  # only the pause's own notice
     assert storage.talks_of(couple)[-1].status == "interrupted"
-    [offer] = _due(couple, "talk_resume")
-    assert offer.conversation_id == ana_chat and offer.details["language"] == "de"
+    offers = _due(couple, "talk_resume")  # one in each partner's own chat
+    assert sorted((r.conversation_id, r.details["language"]) for r in offers) == sorted([(ana_chat, "de"),
+                                                                                         (ben_chat, "de")])
+    [offer] = [r for r in offers if r.conversation_id == ana_chat]
 
     gateway.tick_at(offer.due_at + timedelta(seconds=1))
     shown = [m for m in received(rasa_stack, ana_chat)[before:] if m["buttons"]
@@ -231,4 +236,67 @@ def test_the_turn_ends_reach_the_other_partners_own_chat_once(rasa_stack: RasaSt
     assert bens[1].startswith("Time's up for the first turn.") and "say back what they heard" in bens[1]
     assert bens[2].startswith("Time's up. Thank you both") and "one small, concrete thing" in bens[2]
     assert anas == bens[1:]  # Ana, who pressed, gets the same two turn ends, once each
+    assert _due(couple, "talk_turn") == []
+
+
+def test_the_other_partner_picks_the_talk_up_from_his_own_chat(rasa_stack: RasaStack, stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
+    gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
+    rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm", ana)
+    [opening] = [r for r in _due(couple, "weekly_talk") if r.conversation_id == ana_chat]
+    for gateway in gateways:
+        gateway.tick_at(opening.due_at + timedelta(seconds=1))
+    assert texts(rasa_stack.send(ana_chat, "/talk_start", ana)).startswith("The first turn begins now")
+    [first] = [r for r in _due(couple, "talk_turn") if r.conversation_id == ana_chat and r.details["turn"] == 1]
+    told = [r for r in _due(couple, "talk_turn") if r.details["turn"] == 0]
+    for gateway in gateways:
+        gateway.tick_at(told[0].due_at + timedelta(seconds=1))  # Ben is told the first turn began
+
+    rasa_stack.send(ben_chat, "I'm flooded, I need to stop", ben)  # Ben calls a pause from his own chat
+    rasa_stack.send(ben_chat, "in 30 minutes", ben)
+    assert storage.active_pause(couple) is not None
+    for step in (1, 2):
+        for gateway in gateways:
+            gateway.tick_at(first.due_at + timedelta(seconds=step))  # the first turn's end falls in the pause
+    assert storage.talks_of(couple)[-1].status == "interrupted"
+    offers = _due(couple, "talk_resume")
+    assert sorted(r.conversation_id for r in offers) == sorted([ana_chat, ben_chat])
+    before = {chat: len(received(rasa_stack, chat)) for chat in (ana_chat, ben_chat)}
+    for step in (1, 2, 30):
+        for gateway in gateways:
+            gateway.tick_at(offers[0].due_at + timedelta(seconds=step))
+    shown = {chat: [m for m in received(rasa_stack, chat)[before[chat]:]
+                    if m["buttons"] and m["buttons"][0]["payload"].startswith("/talk_start")]
+             for chat in (ana_chat, ben_chat)}
+    assert [len(m) for m in shown.values()] == [1, 1]  # the offer once in each partner's own chat
+    [bens] = shown[ben_chat]
+    assert bens["text"].startswith("Your pause is over. Your \"state of us\" stopped in the first turn")
+    assert [b["title"] for b in bens["buttons"]] == ["Pick up where we were", "Another time"]
+
+    rasa_stack.send(ben_chat, "/ready_to_resume", ben)  # the pause's own button: both are back
+    before = {chat: len(received(rasa_stack, chat)) for chat in (ana_chat, ben_chat)}
+    picked = texts(rasa_stack.send(ben_chat, bens["buttons"][0]["payload"], ben))
+    assert picked.startswith("Welcome back. The first turn goes on:")
+    again = texts(rasa_stack.send(ben_chat, bens["buttons"][0]["payload"], ben))  # a double tap
+    assert again.startswith("Good to have you here. Your talk already goes on: the first turn")
+    planned = _due(couple, "talk_turn")
+    assert sorted((r.conversation_id == ben_chat, r.details["turn"]) for r in planned) == [
+        (False, 0), (False, 1), (False, 2), (True, 1), (True, 2)]
+    [told_ana] = [r for r in planned if r.details["turn"] == 0]
+    for step in (1, 2, 30):
+        for gateway in gateways:
+            gateway.tick_at(told_ana.due_at + timedelta(seconds=step))
+    anas = [m["text"] for m in received(rasa_stack, ana_chat)[before[ana_chat]:]]
+    assert anas == [picked]  # Ana sees the talk go on, once, in the same words
+    [anas_offer] = shown[ana_chat]
+    late = texts(rasa_stack.send(ana_chat, anas_offer["buttons"][0]["payload"], ana))  # her press comes later
+    assert late.startswith("Good to have you here. Your talk already goes on")
+    assert len(storage.talks_of(couple)) == 1
+    before = {chat: len(received(rasa_stack, chat)) for chat in (ana_chat, ben_chat)}
+    for due in sorted({r.due_at for r in _due(couple, "talk_turn")}):
+        for step in (1, 2, 30):
+            for gateway in gateways:
+                gateway.tick_at(due + timedelta(seconds=step))
+    ends = {chat: [m["text"][:16] for m in received(rasa_stack, chat)[before[chat]:]] for chat in (ana_chat, ben_chat)}
+    assert ends[ana_chat] == ends[ben_chat] == ["Time's up for th", "Time's up. Thank"]
     assert _due(couple, "talk_turn") == []

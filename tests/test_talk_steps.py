@@ -1,6 +1,6 @@
 """The weekly talk (issue 15), what was left: the closing step kept only once both partners said yes (either can
-suggest a change), a talk stopped by a pause offered again at the pause's end with whose turn and the minutes
-left (the controllable clock and two gateways' reminder loops), and "stop the weekly talk" (the setup intent,
+suggest a change), a talk stopped by a pause offered again at the pause's end in each partner's chat with whose
+turn and the minutes left, the first answer deciding for both (the controllable clock and two gateways' reminder loops), and "stop the weekly talk" (the setup intent,
 read by its stop words) asked once first.
 The same through a real channel: tests/telegram/test_talk_step_telegram_stack.py."""
 from __future__ import annotations
@@ -119,10 +119,12 @@ def test_after_a_pause_the_talk_is_offered_again_where_it_was(database: str, tes
     assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "talk_turn"] == []  # in both chats
     assert [d for d in log if d.reminder.kind == "talk_resume"] == []  # nothing offered while the pause runs
     _tick(gateways, log, pause_started + timedelta(minutes=33))
-    [offer] = [d for d in log if d.reminder.kind == "talk_resume"]
-    assert offer.reminder.conversation_id == "ana-chat"
+    offers = {d.reminder.conversation_id: d for d in log if d.reminder.kind == "talk_resume"}
+    assert sorted(offers) == ["ana-chat", "ben-chat"]  # each partner's own chat, once across two gateways
+    assert len([d for d in log if d.reminder.kind == "talk_resume"]) == 2
+    offer = offers["ana-chat"]
     assert offer.at >= pause_started + timedelta(minutes=30)
-    assert "stopped in the second turn, with about 7 minutes left" in offer.text
+    assert "stopped in the second turn, with about 7 minutes left" in offer.text and offers["ben-chat"].text == offer.text
     _, shown = run(ActionTalkTurn(), tracker("ana-chat", "", "EXTERNAL_talk_turn", metadata=ANA,
                                              slots={"reminder_kind": "talk_resume"}))
     assert [b["payload"] for b in shown[0]["buttons"]] == ['/talk_start{"talk_choice": "resume"}',
@@ -150,20 +152,21 @@ def test_another_time_leaves_the_talk_and_a_crisis_offers_nothing(database: str,
     storage.schedule_resume(ana.couple_id, "ana-chat", ana.partner_id, clock.now() + timedelta(minutes=20))
     log: List[Delivered] = []
     _tick([_gateway(log)], log, clock.now() + timedelta(minutes=22))
-    [offer] = [d for d in log if d.reminder.kind == "talk_resume"]
-    assert "the first turn, with about 6 minutes left" in offer.text
+    offers = [d for d in log if d.reminder.kind == "talk_resume"]
+    assert sorted(d.reminder.conversation_id for d in offers) == ["ana-chat", "ben-chat"]
+    assert all("the first turn, with about 6 minutes left" in d.text for d in offers)
     _, later = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start", metadata=ANA,
                                               entities=_choice("later")))
     assert "begin fresh" in _texts(later) and talk_steps.resume_point(ana.couple_id) is None
-    _, nothing = run(ActionTalkStart(), tracker("ana-chat", "/talk_start", "talk_start", metadata=ANA,
-                                                entities=_choice("resume")))
-    assert "no talk waiting" in _texts(nothing)
+    _, nothing = run(ActionTalkStart(), tracker("ben-chat", "/talk_start", "talk_start", metadata=BEN,
+                                                entities=_choice("resume")))  # Ana's "another time" is for both
+    assert "no talk waiting" in _texts(nothing) and storage.talks_of(ana.couple_id)[-1].status == "stopped"
 
     storage.start_talk(ana.couple_id, "ana-chat")  # a crisis inside a talk: its timers stop, no offer follows
     storage.log_event("ana-chat", ev.CRISIS_ROUTED, couple_id=ana.couple_id, partner_id=ana.partner_id)
     _tick([_gateway(log)], log, clock.now() + timedelta(minutes=30))
     assert storage.talks_of(ana.couple_id)[-1].status == "interrupted"
-    assert len([d for d in log if d.reminder.kind == "talk_resume"]) == 1
+    assert len([d for d in log if d.reminder.kind == "talk_resume"]) == 2
     assert [r for r in storage.pending_reminders(ana.couple_id) if r.kind == "talk_resume"] == []
 
 
@@ -232,8 +235,9 @@ def test_the_talk_speaks_the_language_it_started_in(database: str, test_clock) -
     pause_started = clock.now()
     storage.schedule_resume(ana.couple_id, "ben-chat", None, pause_started + timedelta(minutes=20))
     _tick([gateway], log, pause_started + timedelta(minutes=22))
-    [offer] = [d for d in log if d.reminder.kind == "talk_resume"]
-    assert offer.text.startswith("Vuestra pausa ha terminado. Vuestra charla semanal se detuvo en el segundo turno")
+    offers = {d.reminder.conversation_id: d.text for d in log if d.reminder.kind == "talk_resume"}
+    assert offers["ana-chat"].startswith("Vuestra pausa ha terminado. Vuestra charla semanal se detuvo en el segundo turno")
+    assert offers["ben-chat"].startswith("Eure Pause ist vorbei. Euer Wochengespräch hat in der zweiten Runde aufgehört")
     _, shown = run(ActionTalkTurn(), tracker("ana-chat", "", "EXTERNAL_talk_turn", metadata=ANA,
                                              slots={"reminder_kind": "talk_resume"}))
     assert [b["title"] for b in shown[0]["buttons"]] == ["Seguir donde estábamos", "En otro momento"]

@@ -15,6 +15,9 @@ GROUP_CHAT_TYPES = ("group", "supergroup")
 # Kinds that belong to a pause, a planned talk or a shared ritual's opening (the weekly "state of us", the
 # money date: bot/storage/weekly_talk.py, money_dates.py): a partner who links later gets them too.
 SHARED_KINDS = ("resume", "question", "weekly_talk", "money_date")
+# A running weekly talk's turn ends and its offer to pick it up: a chat linked mid-talk gets them once
+# (``_share_talk``: one per talk and turn, in its reader's language, never beside a group that has them).
+TALK_KINDS = ("talk_turn", "talk_resume")
 PAUSE_STARTED = "pause_started"  # the other partner, told once that a pause began and when it ends
 MIN_PAUSE = timedelta(minutes=20)
 MAX_PAUSE = timedelta(hours=24)
@@ -118,10 +121,12 @@ def reminder_conversations(couple_id: int, conversation_id: Optional[str] = None
 
 def share_pending_reminders(session, couple_id: int, conversation_id: str) -> List[int]:
     """A chat that joined the couple (``/link``) gets the couple's reminders already planned, and is told
-    once about a running pause. Returns the new reminder ids."""
-    if conversation_id not in reminder_chats(session, couple_id):
-        return []  # the couple's group carries them
+    once about a running pause; a weekly talk running gets its remaining turn ends there too (``_share_talk``).
+    Returns the new reminder ids."""
     now = utcnow()
+    talk = _share_talk(session, couple_id, conversation_id, now)
+    if conversation_id not in reminder_chats(session, couple_id):
+        return talk  # the couple's group carries them
     pending = list(session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
                                                           Reminder.status == "pending",
                                                           Reminder.kind.in_(SHARED_KINDS),
@@ -139,6 +144,43 @@ def share_pending_reminders(session, couple_id: int, conversation_id: str) -> Li
         if r.kind == "resume" and r.pause_id is not None:
             added.append(Reminder(couple_id=couple_id, conversation_id=conversation_id, pause_id=r.pause_id,
                                   kind=PAUSE_STARTED, due_at=now, details=dict(r.details or {})))
+    session.add_all(added)
+    session.flush()
+    return talk + [r.id for r in added]
+
+
+def _share_talk(session, couple_id: int, conversation_id: str, now: datetime) -> List[int]:
+    """A chat joined while a weekly talk runs (or waits to be picked up after a pause): it gets that talk's
+    turn ends still ahead and its offer to pick it up, once each, in its reader's language. Not when it has
+    them already, nor when one of the couple's groups has them (the group carries them); a group joining
+    mid-talk gets none while any chat has them (the partners already read them in their own chats)."""
+    from bot.storage.weekly_talk import chat_languages  # weekly_talk imports this module
+
+    pending = list(session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
+                                                          Reminder.status == "pending",
+                                                          Reminder.kind.in_(TALK_KINDS),
+                                                          Reminder.due_at > now).order_by(Reminder.id)))
+    rows = session.execute(select(Conversation.id, Conversation.chat_type)
+                           .where(Conversation.couple_id == couple_id)).all()
+    groups = {c for c, kind in rows if kind in GROUP_CHAT_TYPES}
+    carried: Dict[tuple, set] = {}
+    first: Dict[tuple, Reminder] = {}
+    for r in pending:
+        details = r.details or {}
+        if r.kind == "talk_turn" and not details.get("turn"):
+            continue  # "the first turn begins now": a moment, not a turn end
+        key = (r.kind, details.get("session_id", details.get("talk_id")), details.get("turn"))
+        carried.setdefault(key, set()).add(r.conversation_id)
+        first.setdefault(key, r)
+    added: List[Reminder] = []
+    for key, chats in carried.items():
+        if conversation_id in chats or chats & groups or conversation_id in groups:
+            continue
+        model = first[key]
+        language = chat_languages(session, couple_id, [conversation_id],
+                                  (model.details or {}).get("language") or "en")[conversation_id]
+        added.append(Reminder(couple_id=couple_id, conversation_id=conversation_id, kind=model.kind,
+                              due_at=model.due_at, details={**(model.details or {}), "language": language}))
     session.add_all(added)
     session.flush()
     return [r.id for r in added]

@@ -9,17 +9,19 @@ request for a change leaves it waiting for a new suggestion, which then goes to 
 
 ``offer_resume`` (from ``interrupt_talk``): when a pause stopped the talk, the talk keeps the moment
 the pause began, and a ``talk_resume`` reminder at the pause's end offers to pick it up (whose turn,
-minutes left). ``resume_talk`` reopens it with the time it had left and plans its remaining turn ends in every chat the
-talk reaches. ``end_open_talks`` (/forget) ends a couple's running talk in every chat at once.
+minutes left) in every chat the talk reached, each in its language. ``resume_talk`` reopens it with the time it
+had left and plans its remaining turn ends in every chat the talk reaches; the first answer decides for both
+(``resume_talk`` and ``drop_resume`` change the talk's status only if nobody did meanwhile, and cancel the offers
+not sent yet); a later press hears where the talk is (``running_talk``). ``end_open_talks`` (/forget) ends a couple's running talk in every chat at once.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import clock, content
 from bot.storage.db import session_scope
@@ -132,9 +134,11 @@ def answer_step(couple_id: int, partner_id: Optional[int], agree: bool, conversa
         return StepAnswer("agreed", row.action, chats)
 
 
-def offer_resume(session, talk: TalkSession, now: datetime, *, language: Optional[str] = None) -> None:
-    """The talk stopped because of a pause: keep when the pause began, and offer to pick it up at its end,
-    in the talk's ``language``."""
+def offer_resume(session, talk: TalkSession, now: datetime, *, language: Optional[str] = None,
+                 chats: Optional[Dict[str, str]] = None) -> None:
+    """The talk stopped because of a pause: keep when the pause began, and offer to pick it up at its end in
+    every chat the talk reached (``chats``: chat → the language it speaks; else the talk's own chat in
+    ``language``). Whichever partner answers first decides for both (``resume_talk``, ``drop_resume``)."""
     pause = session.scalar(select(Pause).where(Pause.couple_id == talk.couple_id, Pause.status == "active")
                            .order_by(Pause.id.desc()).limit(1))
     if pause is None or clock.as_utc(pause.resume_at) <= now:
@@ -143,9 +147,18 @@ def offer_resume(session, talk: TalkSession, now: datetime, *, language: Optiona
     talk.ended_at = max(started, min(clock.as_utc(pause.started_at), now))
     if talk.ended_at - started >= 2 * _minutes():
         return
-    session.add(Reminder(couple_id=talk.couple_id, conversation_id=talk.conversation_id, kind=RESUME_KIND,
-                         due_at=max(clock.as_utc(pause.resume_at), now),
-                         details={"talk_id": talk.id, "language": language or "en"}))
+    for chat, spoken in (chats or {talk.conversation_id: language or "en"}).items():
+        session.add(Reminder(couple_id=talk.couple_id, conversation_id=chat, kind=RESUME_KIND,
+                             due_at=max(clock.as_utc(pause.resume_at), now),
+                             details={"talk_id": talk.id, "language": spoken or language or "en"}))
+
+
+def _cancel_offers(session, couple_id: int, talk_id: int) -> None:
+    """The offer to pick a talk up, answered in one chat: not sent anymore to the others."""
+    for offer in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id, Reminder.kind == RESUME_KIND,
+                                                        Reminder.status == "pending")).all():
+        if (offer.details or {}).get("talk_id") == talk_id:
+            offer.status = "cancelled"
 
 
 def _resume_point(row: Optional[TalkSession]) -> Optional[ResumePoint]:
@@ -176,7 +189,9 @@ def resume_talk(couple_id: int, *, language: Optional[str] = None, conversation_
                 now: Optional[datetime] = None) -> Optional[ResumePoint]:
     """Reopen the interrupted talk with the time it had left; its remaining turn ends are planned again in
     every chat its turn ends reach (``talk_chats``), the chat that picked it up (``conversation_id``, else the
-    talk's own) in ``language`` (of whoever picked it up); the other chats are told it goes on."""
+    talk's own) in ``language`` (of whoever picked it up); the other chats are told it goes on. Once: when
+    both partners press (or one presses twice, or two gateways handle it), only the first reopens it; the
+    others get None (``running_talk`` then says where it is)."""
     from bot.storage.weekly_talk import plan_turns, talk_chats  # weekly_talk imports this module
 
     now = clock.as_utc(now or utcnow())
@@ -186,12 +201,57 @@ def resume_talk(couple_id: int, *, language: Optional[str] = None, conversation_
         if point is None:
             return None
         elapsed = clock.as_utc(row.ended_at) - clock.as_utc(row.started_at)
-        row.status, row.started_at, row.ended_at = "open", now - elapsed, None
+        reopened = session.execute(update(TalkSession).where(TalkSession.id == row.id,
+                                                             TalkSession.status == "interrupted")
+                                   .values(status="open", started_at=now - elapsed, ended_at=None)
+                                   .execution_options(synchronize_session=False)).rowcount
+        if reopened != 1:
+            return None  # the other partner picked it up a moment ago
+        session.refresh(row)
         here = (conversation_id or row.conversation_id)[:255]
         languages = talk_chats(session, couple_id, here, (language or "en")[:2].lower())
+        for chat, spoken in _spoken(session, couple_id, row.id).items():  # the others keep what they read in
+            if chat != here and chat in languages and spoken:
+                languages[chat] = spoken
         plan_turns(session, row, languages, now, told=here, elapsed=elapsed,
                    resumed={"turn": point.turn, "left": point.minutes_left})
+        _cancel_offers(session, couple_id, row.id)
         return point
+
+
+def _spoken(session, couple_id: int, talk_id: int) -> Dict[str, str]:
+    """The language a talk spoke in each chat it reached (its turn ends and its offers to pick it up)."""
+    spoken: Dict[str, str] = {}
+    for r in session.scalars(select(Reminder).where(Reminder.couple_id == couple_id,
+                                                    Reminder.kind.in_((TURN_KIND, RESUME_KIND)))
+                             .order_by(Reminder.id)).all():
+        details = r.details or {}
+        if details.get("session_id", details.get("talk_id")) == talk_id and details.get("language"):
+            spoken[r.conversation_id] = details["language"]
+    return spoken
+
+
+def running_talk(couple_id: int, conversation_id: Optional[str] = None, *,
+                 now: Optional[datetime] = None) -> Optional[ResumePoint]:
+    """The couple's talk going on right now (picked up by the other partner a moment ago): whose turn and the
+    minutes left, or None. ``conversation_id``, told right now, is not told again that it goes on."""
+    now = clock.as_utc(now or utcnow())
+    with session_scope() as session:
+        row = session.scalar(select(TalkSession).where(
+            TalkSession.couple_id == couple_id, TalkSession.status == "open",
+            TalkSession.started_at > now - 2 * _minutes()).order_by(TalkSession.id.desc()).limit(1))
+        if row is None:
+            return None
+        if conversation_id:
+            for told in session.scalars(select(Reminder).where(
+                    Reminder.conversation_id == conversation_id[:255], Reminder.kind == TURN_KIND,
+                    Reminder.status == "pending")).all():
+                if (told.details or {}).get("session_id") == row.id and (told.details or {}).get("turn") == 0:
+                    told.status = "cancelled"
+        elapsed, minutes = now - clock.as_utc(row.started_at), _minutes()
+        turn = 1 if elapsed < minutes else 2
+        left = math.ceil((turn * minutes - elapsed).total_seconds() / 60)
+        return ResumePoint(row.id, turn, max(1, left))
 
 
 def end_open_talks(session, couple_id: int) -> int:
@@ -212,11 +272,14 @@ def end_open_talks(session, couple_id: int) -> int:
 
 
 def drop_resume(couple_id: int, *, now: Optional[datetime] = None) -> bool:
-    """ "Another time": the interrupted talk is left as it is and its offer is not repeated."""
+    """ "Another time": the interrupted talk is left as it is, for both partners: its offer is not repeated and
+    not sent anymore where it was not yet. False when there was nothing to leave (already left, or picked up)."""
     now = clock.as_utc(now or utcnow())
     with session_scope() as session:
         row = _interrupted(session, couple_id, now)
         if row is None:
             return False
-        row.status = "stopped"
-        return True
+        _cancel_offers(session, couple_id, row.id)
+        return session.execute(update(TalkSession).where(TalkSession.id == row.id,
+                                                         TalkSession.status == "interrupted")
+                               .values(status="stopped").execution_options(synchronize_session=False)).rowcount == 1

@@ -144,6 +144,12 @@ def talk_chats(session, couple_id: int, conversation_id: str, language: str) -> 
     return languages
 
 
+def _still_ours(session, couple_id: int, chats: Dict[str, Optional[str]]) -> Dict[str, str]:
+    """Of the chats a talk reached (chat → its language), those still the couple's (not erased meanwhile)."""
+    ours = set(session.scalars(select(Conversation.id).where(Conversation.couple_id == couple_id)))
+    return {chat: language or "en" for chat, language in chats.items() if chat in ours}
+
+
 def plan_turns(session, talk: TalkSession, languages: Dict[str, str], now: datetime, *, told: str,
                elapsed: timedelta = timedelta(0), resumed: Optional[dict] = None) -> None:
     """A talk's turn ends still ahead (``elapsed`` of it gone), one per chat of ``languages``, and a line due
@@ -390,11 +396,15 @@ def interrupt_talk(reminder_id: int) -> None:
         turns = [r for r in session.scalars(select(Reminder).where(Reminder.couple_id == reminder.couple_id,
                                                                    Reminder.kind == TURN_KIND)).all()
                  if (r.details or {}).get("session_id") == session_id]
-        if talk is not None and talk.status == "open":  # once, whichever chat's turn end came due first
-            talk.status, talk.ended_at = "interrupted", utcnow()
-            spoken = {r.conversation_id: (r.details or {}).get("language") for r in turns}  # the talk's own chat's
+        stopped = talk is not None and session.execute(  # once, whichever chat's turn end came due first
+            update(TalkSession).where(TalkSession.id == talk.id, TalkSession.status == "open")
+            .values(status="interrupted", ended_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+        if stopped == 1:  # another gateway's interrupt of another chat's turn end finds it stopped: no 2nd offer
+            session.refresh(talk)
+            spoken = {r.conversation_id: (r.details or {}).get("language") for r in turns}  # every chat it reached
             offer_resume(session, talk, clock.as_utc(utcnow()),  # a pause: picked up at its end (talk_steps)
-                         language=spoken.get(talk.conversation_id) or (reminder.details or {}).get("language"))
+                         language=spoken.get(talk.conversation_id) or (reminder.details or {}).get("language"),
+                         chats=_still_ours(session, talk.couple_id, spoken) or None)
         for other in turns:
             if other.status == "pending":
                 other.status = "cancelled"  # every chat's timers
