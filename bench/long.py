@@ -132,18 +132,29 @@ async def _beside(session: aiohttp.ClientSession, url: str, scripts: Sequence[Sc
 async def interference(base_url: str, scripts: Sequence[Script], long_sender: str, fresh: int = FRESH,
                        prefix: str = "fresh", pace_s: float = PACE_S, arrival_s: float = ARRIVAL_S,
                        back_to_back: int = 60) -> Dict[str, Any]:
-    """p95 of fresh conversations arriving at random moments, alone and then while ``long_sender``
-    (already long) talks at ``pace_s`` (``p95_rise``, the target's figure); and, as before, fresh
+    """p95 of fresh conversations arriving at random moments, alone and while ``long_sender`` (already
+    long) talks at ``pace_s`` (``p95_rise``, the target's figure; measured alone, beside, beside, alone and
+    pooled per side, each phase's own p95 kept in ``phase_p95_ms``); and, as before, fresh
     conversations sent back to back, alone and beside the paced long one (``back_to_back_p95_rise``),
     and beside it talking back to back too (``saturating_p95_rise``)."""
     url = base_url.rstrip("/") + WEBHOOK
+    half = max(1, fresh // 2)
     async with aiohttp.ClientSession() as session:
-        alone = await _fresh(session, url, scripts, fresh, f"{prefix}-alone", arrival_s)
-        paced = await _beside(session, url, scripts, long_sender, fresh, f"{prefix}-beside", pace_s, arrival_s)
+        # Alone, beside, beside, alone (each half the arrivals, the same random stream): whatever else
+        # the machine does drifts over minutes, and this order gives it the same weight on both sides.
+        alone = await _fresh(session, url, scripts, half, f"{prefix}-alone-1", arrival_s)
+        first = await _beside(session, url, scripts, long_sender, half, f"{prefix}-beside-1", pace_s, arrival_s)
+        second = await _beside(session, url, scripts, long_sender, half, f"{prefix}-beside-2", pace_s, arrival_s)
+        alone_later = await _fresh(session, url, scripts, half, f"{prefix}-alone-2", arrival_s)
+        paced = {"fresh": first["fresh"] + second["fresh"], "long": first["long"] + second["long"]}
+        phases = {"alone_first": alone, "beside_first": first["fresh"], "beside_second": second["fresh"],
+                  "alone_second": alone_later}
+        alone = alone + alone_later
         alone_b2b = await _fresh(session, url, scripts, back_to_back, f"{prefix}-alone-b2b")
         paced_b2b = await _beside(session, url, scripts, long_sender, back_to_back, f"{prefix}-beside-b2b", pace_s)
         flat_out = await _beside(session, url, scripts, long_sender, back_to_back, f"{prefix}-saturated", None)
-    out: Dict[str, Any] = {"fresh": fresh, "arrival_s": arrival_s, "pace_s": pace_s, "back_to_back": back_to_back}
+    out: Dict[str, Any] = {"fresh": fresh, "arrival_s": arrival_s, "pace_s": pace_s, "back_to_back": back_to_back,
+                           "phase_p95_ms": {name: round(percentile(values, 95), 1) for name, values in phases.items()}}
     for name, values in (("alone", alone), ("beside_long", paced["fresh"]), ("alone_back_to_back", alone_b2b),
                          ("beside_long_back_to_back", paced_b2b["fresh"]), ("saturating", flat_out["fresh"])):
         out[f"{name}_p50_ms"] = round(percentile(values, 50), 1)
