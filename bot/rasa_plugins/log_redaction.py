@@ -52,7 +52,8 @@ def install() -> bool:
     processors = structlog.get_config()["processors"]
     if not isinstance(processors, list):  # configured with a tuple: nothing to change in place
         return False
-    processors.insert(0, redact)
+    if redact not in processors:  # once per processor list, whoever installed it before
+        processors.insert(0, redact)
     for index, processor in enumerate(processors):
         if isinstance(processor, ExceptionRenderer) and isinstance(
                 getattr(processor, "format_exception", None), ExceptionDictTransformer):
