@@ -213,13 +213,20 @@ def test_both_partners_get_the_talk_and_the_money_date_in_their_own_chats_once(r
     assert [b["payload"] for b in bens["buttons"]] == ["/talk_start"]
 
 
-def test_the_turn_ends_reach_the_other_partners_own_chat_once(rasa_stack: RasaStack, stack_db: str) -> None:
+def _talk_opened(rasa_stack: RasaStack) -> tuple:
+    """An English couple, each in their own chat, two gateways; Ana sets up the weekly talk and its opening
+    has reached both chats."""
     couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
     gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
     rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm", ana)
     [opening] = [r for r in _due(couple, "weekly_talk") if r.conversation_id == ana_chat]
     for gateway in gateways:
         gateway.tick_at(opening.due_at + timedelta(seconds=1))
+    return couple, (ana_chat, ana), (ben_chat, ben), gateways
+
+
+def test_the_turn_ends_reach_the_other_partners_own_chat_once(rasa_stack: RasaStack, stack_db: str) -> None:
+    couple, (ana_chat, ana), (ben_chat, ben), gateways = _talk_opened(rasa_stack)
     started = texts(rasa_stack.send(ana_chat, "/talk_start", ana))  # "We're ready", pressed in Ana's own chat
     assert started.startswith("The first turn begins now: 10 minutes")
     planned = _due(couple, "talk_turn")
@@ -240,12 +247,7 @@ def test_the_turn_ends_reach_the_other_partners_own_chat_once(rasa_stack: RasaSt
 
 
 def test_the_other_partner_picks_the_talk_up_from_his_own_chat(rasa_stack: RasaStack, stack_db: str) -> None:
-    couple, (ana_chat, ana), (ben_chat, ben) = _couple(rasa_stack, "en")
-    gateways = [Gateway(rasa_stack), Gateway(rasa_stack)]
-    rasa_stack.send(ana_chat, "let's have a weekly state of us on sundays at 6pm", ana)
-    [opening] = [r for r in _due(couple, "weekly_talk") if r.conversation_id == ana_chat]
-    for gateway in gateways:
-        gateway.tick_at(opening.due_at + timedelta(seconds=1))
+    couple, (ana_chat, ana), (ben_chat, ben), gateways = _talk_opened(rasa_stack)
     assert texts(rasa_stack.send(ana_chat, "/talk_start", ana)).startswith("The first turn begins now")
     [first] = [r for r in _due(couple, "talk_turn") if r.conversation_id == ana_chat and r.details["turn"] == 1]
     told = [r for r in _due(couple, "talk_turn") if r.details["turn"] == 0]

@@ -243,15 +243,21 @@ def running_talk(couple_id: int, conversation_id: Optional[str] = None, *,
         if row is None:
             return None
         if conversation_id:
-            for told in session.scalars(select(Reminder).where(
-                    Reminder.conversation_id == conversation_id[:255], Reminder.kind == TURN_KIND,
-                    Reminder.status == "pending")).all():
-                if (told.details or {}).get("session_id") == row.id and (told.details or {}).get("turn") == 0:
-                    told.status = "cancelled"
+            told_here(session, conversation_id, row.id)
         elapsed, minutes = now - clock.as_utc(row.started_at), _minutes()
         turn = 1 if elapsed < minutes else 2
         left = math.ceil((turn * minutes - elapsed).total_seconds() / 60)
         return ResumePoint(row.id, turn, max(1, left))
+
+
+def told_here(session, conversation_id: str, talk_id: int) -> None:
+    """This chat is told right now that the talk goes on (by its own press): its pending "the talk began
+    elsewhere" line (a turn-0 ``talk_turn`` reminder) is not sent as well."""
+    for told in session.scalars(select(Reminder).where(
+            Reminder.conversation_id == conversation_id[:255], Reminder.kind == TURN_KIND,
+            Reminder.status == "pending")).all():
+        if (told.details or {}).get("session_id") == talk_id and (told.details or {}).get("turn") == 0:
+            told.status = "cancelled"
 
 
 def end_open_talks(session, couple_id: int) -> int:

@@ -29,7 +29,7 @@ from bot.storage.local_zone import local_zone
 from bot.storage.models import (CheckinPartner, Conversation, Partner, Reminder, RitualDelivery, TalkSession,
                                WeeklyTalk, utcnow)
 from bot.storage.pauses import GROUP_CHAT_TYPES, reminder_chats
-from bot.storage.talk_steps import offer_resume
+from bot.storage.talk_steps import offer_resume, told_here
 
 OPEN_KIND = "weekly_talk"
 TURN_KIND = "talk_turn"
@@ -370,11 +370,7 @@ def start_talk(couple_id: int, conversation_id: str, *, language: Optional[str] 
             TalkSession.couple_id == couple_id, TalkSession.status == "open",
             TalkSession.started_at > now - 3 * minutes).order_by(TalkSession.id.desc()).limit(1))
         if open_row is not None:  # "we're ready" said twice, or by the other partner too: one talk
-            for told in session.scalars(select(Reminder).where(
-                    Reminder.conversation_id == conversation_id[:255], Reminder.kind == TURN_KIND,
-                    Reminder.status == "pending")).all():
-                if (told.details or {}).get("session_id") == open_row.id and (told.details or {}).get("turn") == 0:
-                    told.status = "cancelled"  # this chat is told right now, by the one who pressed
+            told_here(session, conversation_id, open_row.id)  # told right now, by the one who pressed
             return _talk(open_row)
         row = TalkSession(couple_id=couple_id, conversation_id=conversation_id[:255], status="open", started_at=now)
         session.add(row)
