@@ -122,6 +122,8 @@ class SecondOpinion:
         self.thresholds: Dict[str, float] = dict(model["thresholds"])  # type: ignore[arg-type]
         self.split_chars = int(model.get("sentence_split_chars", 400))  # type: ignore[arg-type]
         self.min_words_alone = int(model.get("min_words_alone", 3))  # type: ignore[arg-type]
+        safe_words = model.get("safe_words")
+        self.safe_words: Optional[List[str]] = list(safe_words) if safe_words is not None else None  # type: ignore[call-overload]
 
     @classmethod
     def from_file(cls, path: Path) -> "SecondOpinion":
@@ -130,7 +132,10 @@ class SecondOpinion:
             return cls(json.load(handle))
 
     def vocabulary(self) -> Set[str]:
-        """Every single word the model has seen in its training examples."""
+        """The words the model has seen in its safe examples (every word of its examples for older
+        weights): a misspelt crisis word written in a worrying example is no ordinary word."""
+        if self.safe_words is not None:
+            return set(self.safe_words)
         return {gram for feature in self.features if feature.kind == "word"
                 for gram in feature.index if " " not in gram}
 

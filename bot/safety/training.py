@@ -35,9 +35,21 @@ def model_path() -> Path:
     return PROJECT_ROOT / "models" / "safety_second_opinion.json"
 
 
+# The frozen blind batches (tests/safety/blind/). Once a batch has been scored it is seen; the ones
+# listed under ``seen_blind_batches`` in _second_opinion.yml are also training examples. A batch
+# not listed there is never read here, so a new batch stays blind until it is scored and added.
+BLIND_DIR = PROJECT_ROOT / "tests" / "safety" / "blind"
+
+
+def seen_blind_files(folder: Path) -> List[Path]:
+    """The blind batches already scored and now trained on (``seen_blind_batches``)."""
+    return [BLIND_DIR / f"batch{int(n)}.yml" for n in settings(folder).get("seen_blind_batches") or []]
+
+
 def _files(folder: Path) -> List[Path]:
     return (sorted((folder / "training").glob("*.yml")) + sorted(folder.glob("**/exclusions.yml"))
-            + sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")) + [folder / "_second_opinion.yml"])
+            + sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")) + [folder / "_second_opinion.yml"]
+            + seen_blind_files(folder) + [Path(__file__)])  # this file too: new training code, new weights
 
 
 def digest_of(paths: Sequence[Path]) -> str:
@@ -79,7 +91,8 @@ def everyday_messages(config: Dict[str, Any]) -> List[str]:
 
 def examples(folder: Path) -> List[Dict[str, Any]]:
     """Every training example: text, level, category. Also counted as safe: the lexicon's idiom
-    examples and the NLU examples of the everyday intents (so "no" or "goodbye" stay ordinary)."""
+    examples and the NLU examples of the everyday intents (so "no" or "goodbye" stay ordinary).
+    The blind batches already scored (``seen_blind_batches``) are examples too."""
     found: List[Dict[str, Any]] = [{"text": text, "level": "none", "category": None}
                                    for text in everyday_messages(settings(folder))]
     for path in sorted(folder.glob("**/exclusions.yml")):
@@ -91,6 +104,9 @@ def examples(folder: Path) -> List[Dict[str, Any]]:
             if item.get("level") not in LEVELS or not str(item.get("text") or "").strip():
                 raise ValueError(f"{path.name}: every item needs a text and a level")
             found.append(item)
+    for path in seen_blind_files(folder):
+        found.extend({"text": str(item["text"]), "level": item["level"], "category": item.get("category")}
+                     for item in parse(path).get("items") or [])
     return found
 
 
@@ -145,7 +161,10 @@ def fit(items: Sequence[Dict[str, Any]], config: Dict[str, Any]) -> Dict[str, An
             "intercepts": [*intercepts, *map(float, multi.intercept_)],
             "categories": categories, "thresholds": dict(config["thresholds"]),
             "sentence_split_chars": int(config.get("sentence_split_chars", 400)),
-            "min_words_alone": int(config.get("min_words_alone", 3))}
+            "min_words_alone": int(config.get("min_words_alone", 3)),
+            # the words of the safe examples: the speller never repairs these (bot/safety/detector.py)
+            "safe_words": sorted({word for i in items if i["level"] == "none"
+                                  for word in re.findall(r"(?u)\b\w+\b", str(i["text"]).lower())})}
 
 
 def cross_validate(folder: Path, folds: int = 5) -> List[Tuple[float, float, float]]:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from bot.safety.evaluate import lines, score
+from bot.safety.training import content_dir, settings
 from tests.report import record
 
 BLIND = Path(__file__).resolve().parent / "blind"
@@ -56,7 +57,14 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # crisis on safe 0.026, check on safe 0.214 (the blind figure for that state); the safety fixes
     # after it: 0.992 / 0.009 / 0.222
     "batch11": {"recall": 0.97, "crisis_on_safe": 0.02, "check_on_safe": 0.235},
+    # batch 12, first score (2026-12-01, round 9: batches 1-11 as training examples, the speller's known
+    # words from safe examples only): recall 0.966, crisis on safe 0.017, check on safe 0.179
+    "batch12": {"recall": 0.95, "crisis_on_safe": 0.025, "check_on_safe": 0.19},
 }
+
+
+# Batches scored and then added to the second opinion's training examples (_second_opinion.yml).
+SEEN = set(settings(content_dir()).get("seen_blind_batches") or [])
 
 
 def batch(name: str) -> List[Dict[str, Any]]:
@@ -68,7 +76,9 @@ def batch(name: str) -> List[Dict[str, Any]]:
 def test_blind_batch_figures(detector: Any, name: str) -> None:
     items = batch(name)
     figures = score(detector.assess, items)
-    record(f"Safety on blind {name} ({len(items)} messages never tuned on)", lines(figures))
+    seen = int(name[len("batch"):]) in SEEN
+    what = "scored once, seen since: tuned on and trained on" if seen else "never tuned on"
+    record(f"Safety on blind {name} ({len(items)} messages, {what})", lines(figures))
     rates, floor = figures.overall.rates(), FLOORS[name]
     assert rates["recall"] >= floor["recall"]
     assert rates["crisis_on_safe"] <= floor["crisis_on_safe"]
@@ -83,3 +93,17 @@ def test_blind_batches_are_frozen_and_well_formed() -> None:
         positives = sum(i["level"] != "none" for i in items)
         assert 0.4 <= positives / len(items) <= 0.6
         assert {i["lang"] for i in items} == {"en", "de", "es", "fr"}
+
+
+def test_the_training_reads_only_the_batches_already_scored(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.safety import training
+
+    folder = content_dir()
+    seen = training.seen_blind_files(folder)
+    assert sorted(int(path.stem[len("batch"):]) for path in seen) == sorted(SEEN)
+    every = training.examples(folder)
+    monkeypatch.setattr(training, "seen_blind_files", lambda _folder: [])
+    own = training.examples(folder)
+    # the listed batches, line for line, and nothing else from tests/safety/blind/
+    assert len(every) == len(own) + sum(len(batch(path.stem)) for path in seen)
+    assert not any(path.parent == BLIND for path in training._files(folder) if path not in seen)
