@@ -14,6 +14,11 @@ from typing import Any, Dict, List, Optional, Tuple
 from bot.content import parse
 
 
+# A straight single quote opens after a space, a bracket or the start, and closes before a space,
+# punctuation or the end: an apostrophe ("l'appli", "I'll") never opens or closes a quotation.
+_SINGLE_QUOTED = re.compile(r"(?:^|(?<=[\s(\[:]))'(.+?)'(?=$|[\s.,;:!?)\]])")
+
+
 class Softeners:
     """Laughter and quotation marks, read from ``_softeners.yml``."""
 
@@ -43,6 +48,10 @@ class Softeners:
         if not match:
             return False
         for opening, closing in self._quotes:
+            if opening == closing == "'":
+                if any(match in found for found in _SINGLE_QUOTED.findall(text)):
+                    return True
+                continue
             start = 0
             while True:
                 left = text.find(opening, start)

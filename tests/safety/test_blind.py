@@ -60,6 +60,9 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 12, first score (2026-12-01, round 9: batches 1-11 as training examples, the speller's known
     # words from safe examples only): recall 0.966, crisis on safe 0.017, check on safe 0.179
     "batch12": {"recall": 0.95, "crisis_on_safe": 0.025, "check_on_safe": 0.19},
+    # batch 13, first score (2026-12-01, round 9 with batch 12 as training examples): recall 0.975,
+    # crisis on safe 0.051, check on safe 0.214; the safety fixes after it: 1.000 / 0.030 / 0.226
+    "batch13": {"recall": 0.97, "crisis_on_safe": 0.04, "check_on_safe": 0.24},
 }
 
 

@@ -337,3 +337,37 @@ def test_a_scoped_exclusion_that_cancels_nothing_leaves_the_sentence_to_the_mode
     """'wake up in the morning' is nobody unconscious, but the wish around it is still read."""
     text = "Sometimes I wish I could just not wake up in the morning, everything feels so heavy."
     assert detector.assess(text).level in ("check", "crisis")
+
+
+# Found by blind batch 13 (fixed after it was scored, so batch 13 is seen); the project's own wording.
+STILL_WORRYING_BATCH13 = [
+    ("ich kann nicht mehr ich hab alles versucht", "check"),
+    ("j'ai juste envie de dormir pour toujours", "check"),
+    ("quiero dormirme para siempre", "check"),
+    ("okay I'm done. see you never", "check"),
+    ("gestern hab ich mich auf die gleise gesetzt", "crisis"),
+    ("er hat mir gestern eine gescheuert", "crisis"),
+    ("mon beau-frère a pris son fusil, y va le tuer", "crisis"),
+]
+NOT_A_CRISIS_CARD_BATCH13 = [
+    "kms, my mum just liked my ex's post on my account 💀",
+    "Does it flag 'I'm going to kill him' when I'm obviously joking?",
+    "Une corde à sauter pour la petite, elle adore.",
+    "El puente colgante de la excursión me dio un vértigo tremendo.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH13)
+def test_danger_found_by_batch_13_gets_help(detector: Any, text: str, level: str) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize("text", NOT_A_CRISIS_CARD_BATCH13)
+def test_laughing_skulls_single_quotes_and_ropes_for_other_things_are_no_crisis_card(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
+
+
+def test_an_apostrophe_is_not_a_quotation(detector: Any) -> None:
+    # "l'appli" and "I'll" open nothing: the threat after them is read as said
+    assert detector.assess("l'appli dit que je vais le tuer").level == "crisis"
+    assert detector.assess("I'll kill him, I'm driving to his house with a knife").level == "crisis"
