@@ -371,3 +371,34 @@ def test_an_apostrophe_is_not_a_quotation(detector: Any) -> None:
     # "l'appli" and "I'll" open nothing: the threat after them is read as said
     assert detector.assess("l'appli dit que je vais le tuer").level == "crisis"
     assert detector.assess("I'll kill him, I'm driving to his house with a knife").level == "crisis"
+
+
+# Found by blind batch 14 (fixed after it was scored, so batch 14 is seen); the project's own wording.
+STILL_WORRYING_BATCH14 = [
+    ("i cha nümme, d tablette sind scho parat", "crisis"),
+    ("she has me cornered in the hallway and won't let me out", "crisis"),
+    ("er hat die kinder allein gelassen, sie sind zwei und vier", "crisis"),
+    ("je dois mettre du fond de teint pour qu'on ne voie rien", "check"),
+]
+NOT_A_CRISIS_CARD_BATCH14 = [
+    "he threatened to stab me with his fork if I touched his chips",
+    "an overdose of christmas films this week, send help",
+    "my brother says he'll kill me if I miss his wedding",
+    "dès qu'il est arrivé je me suis pendue à son cou",
+    "ma mère va me tuer si j'oublie son anniversaire",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH14)
+def test_danger_found_by_batch_14_gets_help(detector: Any, text: str, level: str) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize("text", NOT_A_CRISIS_CARD_BATCH14)
+def test_forks_visits_relatives_and_hugs_are_no_crisis_card(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
+
+
+def test_a_partner_saying_it_still_counts(detector: Any) -> None:
+    assert detector.assess("mon mari va me tuer").level != "none"
+    assert detector.assess("my husband says he'll kill me if I leave").level == "crisis"
