@@ -31,7 +31,29 @@ PACE_S = 1.0
 # newcomer feels. Sent back to back instead, every long turn lands on a fresh message, which
 # measures the collision itself rather than the chance of one (kept as ``back_to_back``).
 ARRIVAL_S = 0.4
-FRESH = 200
+# 400 fresh conversations, 200 on each side: a p95 of 100 first messages is the fifth slowest, and
+# moved from 0.74x to 1.98x between runs of the same code (bench/README.md); the interval below says
+# how far a rise can be trusted.
+FRESH = 400
+# Bootstrap: resample each side's latencies this many times; the 5th and 95th percentile of the
+# ratio of their p95s is the 90% interval printed beside the rise.
+BOOTSTRAP_ROUNDS = 2000
+
+
+def rise_interval(alone: Sequence[float], beside: Sequence[float], p: float = 95,
+                  rounds: int = BOOTSTRAP_ROUNDS, seed: int = 21) -> Optional[List[float]]:
+    """A 90% bootstrap interval for percentile(beside) / percentile(alone); None without samples."""
+    if not alone or not beside:
+        return None
+    draw = random.Random(seed)
+    ratios = []
+    for _ in range(rounds):
+        a = percentile([draw.choice(alone) for _ in alone], p)
+        b = percentile([draw.choice(beside) for _ in beside], p)
+        if a:
+            ratios.append(b / a)
+    ratios.sort()
+    return [round(percentile(ratios, 5), 2), round(percentile(ratios, 95), 2)]
 
 
 def blocks(latencies: Sequence[float], size: int = 100) -> List[Dict[str, Any]]:
@@ -161,6 +183,7 @@ async def interference(base_url: str, scripts: Sequence[Script], long_sender: st
         out[f"{name}_p95_ms"] = round(percentile(values, 95), 1)
     base, base_b2b = out["alone_p95_ms"], out["alone_back_to_back_p95_ms"]
     out["p95_rise"] = round(out["beside_long_p95_ms"] / base, 2) if base else None
+    out["p95_rise_interval_90"] = rise_interval(alone, paced["fresh"])
     out["back_to_back_p95_rise"] = round(out["beside_long_back_to_back_p95_ms"] / base_b2b, 2) if base_b2b else None
     out["saturating_p95_rise"] = round(out["saturating_p95_ms"] / base_b2b, 2) if base_b2b else None
     out["long_messages_meanwhile"] = len(paced["long"])

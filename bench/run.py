@@ -217,7 +217,8 @@ def measure(target: Any, scripts: list, levels: List[int], scale: float, crisis_
                       " ".join(str(b["p50_ms"]) for b in lg["blocks"]) +
                       f" ms; growth {lg['growth_p50_last_over_first']}x; fresh p95 ({it['fresh']} arriving at random, "
                       f"one every {it['arrival_s']} s on average) alone {it['alone_p95_ms']} ms, beside the long one "
-                      f"at one message per {it['pace_s']} s {it['beside_long_p95_ms']} ms ({it['p95_rise']}x); "
+                      f"at one message per {it['pace_s']} s {it['beside_long_p95_ms']} ms ({it['p95_rise']}x, 90% interval "
+                      f"{it.get('p95_rise_interval_90')}); "
                       f"{it['back_to_back']} fresh sent back to back: alone {it['alone_back_to_back_p95_ms']} ms, "
                       f"beside the paced long one {it['beside_long_back_to_back_p95_ms']} ms "
                       f"({it['back_to_back_p95_rise']}x), beside it back to back {it['saturating_p95_ms']} ms "
@@ -373,6 +374,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         report["crisis_path"] = crisis_summary(report)
         report["long_conversation"] = {r["variant"]: {"growth_p50_last_over_first": r["long"]["growth_p50_last_over_first"],
                                                       "fresh_p95_rise": r["interference"]["p95_rise"],
+                                                      "fresh_p95_rise_interval_90":
+                                                          r["interference"].get("p95_rise_interval_90"),
                                                       "fresh_p95_rise_back_to_back":
                                                           r["interference"].get("back_to_back_p95_rise"),
                                                       "fresh_p95_rise_saturating":

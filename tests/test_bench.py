@@ -94,3 +94,20 @@ def test_fresh_conversations_arrive_at_random_moments_and_overlap() -> None:
 
     assert asyncio.run(run(None)) == 1
     assert asyncio.run(run(0.005)) > 1
+
+
+def test_the_rise_comes_with_an_interval_that_widens_with_fewer_samples() -> None:
+    import random
+
+    from bench.long import rise_interval
+
+    draw = random.Random(3)
+    alone = [draw.lognormvariate(4, 0.4) for _ in range(400)]
+    slower = [value * 1.5 for value in alone]
+    low, high = rise_interval(alone, slower, rounds=400)
+    assert low <= 1.5 <= high and high < 2.0  # a real 1.5x rise is inside, and told apart from none
+    same_low, same_high = rise_interval(alone[:200], alone[200:], rounds=400)
+    assert same_low < 1.0 < same_high  # no rise: 1.0 is inside
+    few_low, few_high = rise_interval(alone[:20], alone[20:40], rounds=400)
+    assert few_high - few_low > same_high - same_low  # fewer samples, wider interval
+    assert rise_interval([], alone) is None
