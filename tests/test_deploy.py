@@ -316,3 +316,17 @@ def test_the_gateway_stays_in_service_while_rasa_is_down() -> None:
     container = gateway["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
     assert "/readyz" not in (DEPLOY / "docker-compose.yml").read_text()
+
+
+def test_the_image_holds_every_file_the_safety_training_reads() -> None:
+    # `kintsugi train` runs in the image; the seen blind batches live under tests/, which the
+    # build context otherwise leaves out.
+    from bot.safety import training
+
+    copied = [line.split()[1] for line in (DEPLOY / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY") and "--from=" not in line]
+    ignored = (DEPLOY / "Dockerfile.dockerignore").read_text().split()
+    for path in training.seen_blind_files(training.content_dir()):
+        relative = path.relative_to(PROJECT_ROOT).as_posix()
+        assert any(relative.startswith(source.rstrip("/") + "/") for source in copied), relative
+        assert f"!{path.parent.relative_to(PROJECT_ROOT).as_posix()}" in ignored, relative
