@@ -402,3 +402,45 @@ def test_forks_visits_relatives_and_hugs_are_no_crisis_card(detector: Any, text:
 def test_a_partner_saying_it_still_counts(detector: Any) -> None:
     assert detector.assess("mon mari va me tuer").level != "none"
     assert detector.assess("my husband says he'll kill me if I leave").level == "crisis"
+
+
+# Round 10 (before blind batch 15 was scored): more ways of saying a past is over, a named
+# screening questionnaire, "we both said no", and words asked about as words. The project's own
+# wording, in the general forms added to the markers of each language.
+TOLD_AS_OVER_ROUND10 = [
+    "My ex threatened me with a hammer back in 2010. I left the next morning and never looked back.",
+    "he choked me once, years ago, in another relationship. I've been safe ever since.",
+    "In my twenties I took an overdose. Therapy and time fixed that, I'm a different person now.",
+    "Mein erster Mann hat mich früher geschlagen. Ich bin seit Jahren weg von ihm, mein jetziger Partner ist lieb.",
+    "Hace años mi ex me amenazaba. Tengo orden de alejamiento y vive en otra ciudad, eso está cerrado.",
+    "Mon premier mari m'a frappée il y a quinze ans. Je suis partie, et mon compagnon actuel est très doux.",
+]
+STILL_WORRYING_ROUND10 = [
+    # the past is over, but something worrying is now
+    ("My ex hit me years ago and I left. Last night he found my new flat and hit me again.", "crisis"),
+    ("I left him years ago, I've been safe ever since, but tonight I want to kill myself", "crisis"),
+    ("Mein Ex hat mich früher geschlagen, ich bin weg von ihm. Jetzt will ich mich umbringen.", "crisis"),
+    # a past date without anything saying it is over still gets the gentle question
+    ("My first husband used to hit me, ten years ago.", "check"),
+    # the word list is not a way around a real wish
+    ("I can't even say the word, I just want to die", "crisis"),
+]
+FORMS_AND_WORDS_ROUND10 = [
+    "The PHQ-9 at the clinic asks whether you'd be better off dead. I ticked 'not at all'.",
+    "Unsere Therapeutin hat uns gefragt, ob wir an Suizid denken. Wir haben beide verneint.",
+    "El psicólogo nos preguntó si habíamos pensado en quitarnos la vida. Dijimos que no.",
+    "La psy nous a demandé si on avait des idées suicidaires, on a dit non tous les deux.",
+    "Does the bot react to the word suicide in a question about a novel?",
+    "What's the difference between self-harm and suicidal ideation? It's for a nursing exam.",
+    "¿Cuál es la diferencia entre autolesión e ideación suicida? Es para un examen.",
+]
+
+
+@pytest.mark.parametrize("text", TOLD_AS_OVER_ROUND10 + FORMS_AND_WORDS_ROUND10)
+def test_round10_a_past_told_as_over_a_form_or_a_word_asked_about_is_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_ROUND10)
+def test_round10_what_is_now_still_gets_help(detector: Any, text: str, level: str) -> None:
+    assert detector.assess(text).level == level
