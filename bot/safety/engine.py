@@ -167,6 +167,8 @@ class LanguageMatcher:
         # "I tried years ago; I got help and those thoughts are gone": a past or form-framed crisis
         # told as over is none for the lexicon (the second opinion still reads the whole message)
         settled = is_settled(markers, sentence)
+        if settled:  # "Mi primer marido me pegaba. Me separé en 2010 y hoy vivo tranquila."
+            marker_sents["distance"] = _dated_by_the_next(marker_sents)
         hits = []
         for entry, start, end in found:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
@@ -253,6 +255,14 @@ class LanguageMatcher:
         if negated:
             level = "check"
         return level, negated
+
+
+def _dated_by_the_next(marker_sents: Dict[str, Set[int]]) -> Set[int]:
+    """The dated sentences, and the sentence before each one that is both dated and resolved: in a
+    message told as over, "I left in 2010 and I'm safe today" puts the sentence before it (a
+    habitual past with no date of its own, "he used to hit me") in the past too."""
+    dated = marker_sents.get("distance", set())
+    return dated | {s - 1 for s in dated & marker_sents.get("resolved", set())}
 
 
 def _turns_to_now(markers: Dict[str, List[Tuple[int, int]]], sentence: List[int], start: int) -> bool:

@@ -444,3 +444,38 @@ def test_round10_a_past_told_as_over_a_form_or_a_word_asked_about_is_no_concern(
 @pytest.mark.parametrize("text,level", STILL_WORRYING_ROUND10)
 def test_round10_what_is_now_still_gets_help(detector: Any, text: str, level: str) -> None:
     assert detector.assess(text).level == level
+
+
+# Found by blind batch 15 (scored once with round 10, then fixed, so batch 15 is seen); the
+# project's own wording of the same kinds of message.
+STILL_WORRYING_BATCH15 = [
+    ("🩹 cut again this morning", "check"),
+    ("my neighbour's little girl says there's never food at home", "check"),
+    ("all of a sudden the worst headache of my life", "check"),
+    ("Mir wird beim Treppensteigen immer wieder schwarz vor Augen", "check"),
+    ("mon chum m'a pognée par la gorge", "crisis"),
+    ("s'il revient ici il repartira pas sur ses deux jambes", "check"),
+    ("the toddler flinches every time her boyfriend walks past", "check"),
+    # a habitual past dated by the next sentence, and then something now
+    ("Mi ex me pegaba. Me separé en 2009, pero anoche volvió y me pegó otra vez.", "crisis"),
+    ("Il me frappait. Je suis partie il y a deux ans. Ce soir il est devant ma porte avec un couteau.", "crisis"),
+]
+NO_CONCERN_BATCH15 = [
+    "my son's back from rugby with bruises everywhere, best match of his life",
+    "Mi hijo volvió del fútbol con moratones en las piernas, está feliz",
+    "mein Nacken bringt mich um nach dem Umzug",
+    "my toddler is literally trying to kill me with this lego",
+    # a habitual past, dated and told as over in the next sentence
+    "Mon ex me battait. Je suis partie en 2012 et aujourd'hui je vais bien.",
+    "Mi ex me pegaba. Me separé en 2009 y hoy vivo tranquila.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH15)
+def test_danger_found_by_batch_15_gets_help(detector: Any, text: str, level: str) -> None:
+    assert detector.assess(text).level == level
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCH15)
+def test_sport_bruises_aching_backs_and_a_past_dated_by_the_next_sentence_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
