@@ -479,3 +479,34 @@ def test_danger_found_by_batch_15_gets_help(detector: Any, text: str, level: str
 @pytest.mark.parametrize("text", NO_CONCERN_BATCH15)
 def test_sport_bruises_aching_backs_and_a_past_dated_by_the_next_sentence_are_no_concern(detector: Any, text: str) -> None:
     assert detector.lexicon_assess(text).level == "none"
+
+
+RANK = {"none": 0, "check": 1, "crisis": 2}
+
+
+# Found by blind batch 16 (scored once with the fixes after batch 15, then fixed, so batch 16 is
+# seen); the project's own wording.
+STILL_WORRYING_BATCH16 = [
+    ("we're tooled up and going round to his place", "check"),
+    ("j'ai assez de cachets maintenant, ils sont dans mon sac", "check"),
+    ("Mein Ex verfolgt mich seit Wochen", "check"),
+    ("wenn der nochmal hier auftaucht, war's das für ihn", "check"),
+    ("I'm not allowed my own money, I have to ask him for bus fare", "check"),
+    ("a mi papá se le duerme medio brazo desde esta mañana", "check"),
+]
+NO_CONCERN_BATCH16 = [
+    "j'ai fait un arrêt cardiaque en voyant la facture du garage",
+    "The PHQ-9 came up at my check-up. Item nine is about being better off dead; I ticked \"not at all\".",
+    "Im Fragebogen kam die Frage nach Selbstverletzung. Ich hab \"nie\" angekreuzt.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH16)
+def test_danger_found_by_batch_16_gets_help(detector: Any, text: str, level: str) -> None:
+    # at least this level: pills gathered and carried may well be read as the crisis itself
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCH16)
+def test_a_bill_a_questionnaire_item_and_a_ticked_never_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
