@@ -510,3 +510,29 @@ def test_danger_found_by_batch_16_gets_help(detector: Any, text: str, level: str
 @pytest.mark.parametrize("text", NO_CONCERN_BATCH16)
 def test_a_bill_a_questionnaire_item_and_a_ticked_never_are_no_concern(detector: Any, text: str) -> None:
     assert detector.lexicon_assess(text).level == "none"
+
+
+# Found by blind batch 17 (scored once with the fixes after batch 16, then fixed, so batch 17 is
+# seen), and one miss found on the way; the project's own wording.
+STILL_WORRYING_BATCH17 = [
+    ("the girls are in the back seat, we're going to the quarry so none of us has to live through this", "crisis"),
+    ("he nearly killed me last night", "crisis"),
+    ("she's been sharpening the carving knife every evening, muttering his name", "check"),
+    ("if he leaves me for her I'll kill him", "crisis"),
+]
+NO_CONCERN_BATCH17 = [
+    "that chilli nearly killed me, worth it though",
+    "if she eats the last of the cheesecake again I swear I'll kill her",
+    "A study says suicidal thoughts rise after discovering an affair; does anyone have the link?",
+    "I went through a stretch of wanting to be dead after I found out. It passed. That was eighteen months ago.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH17)
+def test_danger_found_by_batch_17_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCH17)
+def test_chilli_cheesecake_a_study_and_a_stretch_that_passed_are_no_crisis_card(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
