@@ -536,3 +536,28 @@ def test_danger_found_by_batch_17_gets_help(detector: Any, text: str, level: str
 @pytest.mark.parametrize("text", NO_CONCERN_BATCH17)
 def test_chilli_cheesecake_a_study_and_a_stretch_that_passed_are_no_crisis_card(detector: Any, text: str) -> None:
     assert detector.assess(text).level != "crisis"
+
+
+# Found by blind batch 18 (scored once with the fixes after batch 17, then fixed, so batch 18 is
+# seen); the project's own wording.
+STILL_WORRYING_BATCH18 = [
+    ("some guy from her game keeps asking her for pictures and told her not to tell her mum", "check"),
+    ("un señor del chat le pide fotos a mi hija de 11", "check"),
+    ("un adulte lui demande des photos sur Snap", "check"),
+    ("the little boy next door is alone on the balcony, climbing the railing", "crisis"),
+    ("se me durmió media cara y se me trabó la lengua", "check"),
+]
+NO_CONCERN_BATCH18 = [
+    "My grandmother had a stroke at my sister's wedding. She's 94 now and still dances.",
+    "Unsere Therapeutin fragt jedes Mal, ob einer von uns Suizidgedanken hat. Wir sagen beide nein.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH18)
+def test_danger_found_by_batch_18_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCH18)
+def test_an_age_now_and_a_therapist_who_always_asks_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
