@@ -21,7 +21,7 @@ validate: setup
 # action server), whole test files per worker (a file's fixtures and order stay as written).
 test: setup
 	@bash scripts/test-setup.sh
-	@.venv/bin/python -m pytest -q -rs -n auto --maxprocesses 4 --dist loadfile
+	@.venv/bin/python -m pytest -q -rs -n auto --maxprocesses 4 --dist loadfile --durations=25
 
 bench: setup
 	@.venv/bin/python bench/run.py

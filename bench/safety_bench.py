@@ -113,10 +113,14 @@ def main() -> int:
     print(f"  second opinion        {'on' if model else 'OFF'}"
           + (f" ({sum(len(f.index) for f in model.features)} n-grams, thresholds {model.thresholds})" if model else ""))
     print(f"  peak memory (RSS)     {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB for the whole process")
+    from bot.safety.training import content_dir, settings
+
+    seen = {f"batch{int(n)}" for n in settings(content_dir()).get("seen_blind_batches") or []}
     for path in sorted((ROOT / "tests" / "safety" / "blind").glob("*.yml")):
         with path.open(encoding="utf-8") as fh:
             items = yaml.safe_load(fh)["items"]
-        print(f"\nblind {path.stem} ({len(items)} messages never tuned on)")
+        what = "scored once, seen since: tuned on and trained on" if path.stem in seen else "never tuned on"
+        print(f"\nblind {path.stem} ({len(items)} messages, {what})")
         for line in lines(score(detector.assess, items)):
             print("  " + line)
         print("  lexicon alone: " + lines(score(detector.lexicon_assess, items))[0])

@@ -11,7 +11,7 @@ from bot.safety.lexicon import (
 from bot.safety.patterns import Compiler
 from bot.safety.anchored import AnchoredMatcher
 from bot.safety.normalise import Normaliser
-from bot.safety.settled import is_settled, mentions_a_topic, names_a_topic
+from bot.safety.settled import dated_by_the_next, is_settled, mentions_a_topic, names_a_topic
 
 _SENTENCE_END = set(".!?;")
 _CLAUSE_END = set(".!?;:,")
@@ -168,7 +168,7 @@ class LanguageMatcher:
         # told as over is none for the lexicon (the second opinion still reads the whole message)
         settled = is_settled(markers, sentence)
         if settled:  # "Mi primer marido me pegaba. Me separé en 2010 y hoy vivo tranquila."
-            marker_sents["distance"] = _dated_by_the_next(marker_sents)
+            marker_sents["distance"] = dated_by_the_next(marker_sents)
         hits = []
         for entry, start, end in found:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
@@ -255,14 +255,6 @@ class LanguageMatcher:
         if negated:
             level = "check"
         return level, negated
-
-
-def _dated_by_the_next(marker_sents: Dict[str, Set[int]]) -> Set[int]:
-    """The dated sentences, and the sentence before each one that is both dated and resolved: in a
-    message told as over, "I left in 2010 and I'm safe today" puts the sentence before it (a
-    habitual past with no date of its own, "he used to hit me") in the past too."""
-    dated = marker_sents.get("distance", set())
-    return dated | {s - 1 for s in dated & marker_sents.get("resolved", set())}
 
 
 def _turns_to_now(markers: Dict[str, List[Tuple[int, int]]], sentence: List[int], start: int) -> bool:

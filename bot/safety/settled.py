@@ -11,7 +11,7 @@ phrase does not count ("je vais bien" holds "vais", the future's "going to").
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Sequence, Set, Tuple
 
 if TYPE_CHECKING:
     from bot.safety.engine import Hit
@@ -32,6 +32,14 @@ def is_settled(markers: Dict[str, List[Span]], sentence: Sequence[int]) -> bool:
     answers = [span for name in _ANSWERS for span in markers.get(name, [])]
     return all(_answered(span, answers, sentence) or _inside(span, resolved)  # "bin seitdem aber fit"
                for span in markers.get("contrast", []))
+
+
+def dated_by_the_next(marker_sents: Dict[str, Set[int]]) -> Set[int]:
+    """The dated sentences, and the sentence before each one that is both dated and resolved: in a
+    message told as over, "I left in 2010 and I'm safe today" puts the sentence before it (a
+    habitual past with no date of its own, "he used to hit me") in the past too."""
+    dated = marker_sents.get("distance", set())
+    return dated | {s - 1 for s in dated & marker_sents.get("resolved", set())}
 
 
 def _inside(span: Span, spans: List[Span]) -> bool:
