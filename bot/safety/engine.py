@@ -162,27 +162,37 @@ class LanguageMatcher:
         marker_sents = {name: {sentence[i] for i, _ in spans} for name, spans in markers.items()}
         # "That was three years ago." puts the sentence before it in the past too
         back = marker_sents.pop("distance_previous", set())
+        borrowed = {s - 1 for s in back}  # sentences dated by the one after them
         if back:
             marker_sents.setdefault("distance", set()).update(back | {s - 1 for s in back})
         # "I tried years ago; I got help and those thoughts are gone": a past or form-framed crisis
         # told as over is none for the lexicon (the second opinion still reads the whole message)
         settled = is_settled(markers, sentence)
         if settled:  # "Mi primer marido me pegaba. Me separé en 2010 y hoy vivo tranquila."
-            marker_sents["distance"] = dated_by_the_next(marker_sents)
+            dated = dated_by_the_next(marker_sents)
+            borrowed |= dated - marker_sents.get("distance", set())
+            marker_sents["distance"] = dated
         hits = []
         for entry, start, end in found:
             if any(s < end and start < e and x.applies_to(entry) for x, s, e in excluded):
                 continue
             level, negated = self._judge(doc, clause, sentence, marker_sents, entry, start, end)
+            if level != entry.level and _framed_only_after(markers, clause, sentence, borrowed, start, end):
+                # "my husband isn't breathing, he had a heart attack two years ago", "... we were
+                # watching a film": the date or the story belongs to a later clause, not to this
+                if entry.subject == "anyone" and not negated:
+                    level = entry.level
+                elif level == "none":
+                    level = "check"
             if level != entry.level and _turns_to_now(markers, sentence, start):
                 level = entry.level  # "years ago I got help, but tonight I'm going to kill myself"
             last = doc[end - 1]
             category = entry.category
             if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
                 level = "none"  # the second opinion may still raise it: it reads the whole message
-            elif names_a_topic(markers, start):
+            elif names_a_topic(markers, start, clause):
                 level = "none"
-            elif mentions_a_topic(markers, start):  # asked about: the card becomes a gentle question
+            elif mentions_a_topic(markers, start, clause):  # asked about: the card becomes a gentle question
                 level = {"crisis": "check", "check": "none"}.get(level, level)
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         framed = settled and any(name in markers for name in _FRAMES)
@@ -255,6 +265,21 @@ class LanguageMatcher:
         if negated:
             level = "check"
         return level, negated
+
+
+def _framed_only_after(markers: Dict[str, List[Tuple[int, int]]], clause: List[int], sentence: List[int],
+                       borrowed: Set[int], start: int, end: int) -> bool:
+    """The hit's sentence is dated or framed as a story only in a later clause: the frame belongs to
+    what follows ("he isn't breathing, he had a heart attack two years ago", "she collapsed, we were
+    watching a film"), so it may not lower someone's crisis now. A frame before the hit or in its
+    own clause ("years ago, my uncle killed himself") and a date lent by the next sentence ("That
+    was years ago.") still do."""
+    here = sentence[start]
+    if here in borrowed:
+        return False
+    frames = [s for name in ("distance", "distance_previous", "fiction") for s, _ in markers.get(name, [])
+              if sentence[s] == here]
+    return bool(frames) and all(s >= end and clause[s] != clause[start] for s in frames)
 
 
 def _turns_to_now(markers: Dict[str, List[Tuple[int, int]]], sentence: List[int], start: int) -> bool:

@@ -66,17 +66,25 @@ def defer_to_own_language(hits: List[Tuple[str, "Hit"]], own: str) -> List["Hit"
 TOPIC_GAP = 2
 
 
-def names_a_topic(markers: Dict[str, List[Span]], start: int) -> bool:
+def names_a_topic(markers: Dict[str, List[Span]], start: int, clause: Sequence[int]) -> bool:
     """The hit is what a programme, a lesson or a question is about ("a documentary about domestic
     violence", "questions sur la violence conjugale"), not something happening to anyone."""
-    return any(0 <= start - end <= TOPIC_GAP for _, end in markers.get("topic", []))
+    return any(_names(markers, end, start, clause) for _, end in markers.get("topic", []))
 
 
-def mentions_a_topic(markers: Dict[str, List[Span]], start: int) -> bool:
+def mentions_a_topic(markers: Dict[str, List[Span]], start: int, clause: Sequence[int]) -> bool:
     """The hit is what someone asks about, studies or trains in ("what happens to my messages if I
     mention self-harm?", "my thesis on suicide risk"), and nothing in the message turns it to now
     ("again", "tonight", "lately I've been"). It lowers one step: a gentle check to none, the crisis
     card to a gentle check ("if I talk about suicidal thoughts here, is someone told?")."""
     if markers.get("returning"):
         return False
-    return any(0 <= start - end <= TOPIC_GAP for _, end in markers.get("mention", []))
+    return any(_names(markers, end, start, clause) for _, end in markers.get("mention", []))
+
+
+def _names(markers: Dict[str, List[Span]], end: int, start: int, clause: Sequence[int]) -> bool:
+    """The words at ``start`` follow the marker ending at ``end`` closely, in the same clause, and
+    no "but" stands between: "I can't say the word, I want to die" and "the word but I want to
+    die" turn to the person."""
+    return (0 <= start - end <= TOPIC_GAP and clause[end - 1] == clause[start]
+            and not any(end <= s < start for s, _ in markers.get("contrast", [])))

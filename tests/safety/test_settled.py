@@ -431,14 +431,37 @@ FORMS_AND_WORDS_ROUND10 = [
     "El psicólogo nos preguntó si habíamos pensado en quitarnos la vida. Dijimos que no.",
     "La psy nous a demandé si on avait des idées suicidaires, on a dit non tous les deux.",
     "Does the bot react to the word suicide in a question about a novel?",
-    "What's the difference between self-harm and suicidal ideation? It's for a nursing exam.",
-    "¿Cuál es la diferencia entre autolesión e ideación suicida? Es para un examen.",
+]
+# A definition asked for is a mention: one step lower (the card becomes a question), never silence.
+DEFINITIONS_ROUND10 = [
+    "What's the difference between suicidal ideation and self-harm? It's for a nursing exam.",
+    "¿Cuál es la diferencia entre ideación suicida y autolesión? Es para un examen.",
+]
+# Found by the re-read of round 10: a mention or a date must not reach across a "but", a comma or
+# into someone else's emergency now.
+STILL_CRISIS_REREAD = [
+    "I can't say the word but I want to die",
+    "I can't even say the word, I want to die",
+    "My husband isn't breathing, he had a heart attack two years ago",
+    "He's not breathing, I did a first aid course years ago but I can't remember what to do",
+    "Mi marido no respira, tuvo un infarto hace dos años",
+    "My wife collapsed and isn't breathing, we were watching a movie",
 ]
 
 
 @pytest.mark.parametrize("text", TOLD_AS_OVER_ROUND10 + FORMS_AND_WORDS_ROUND10)
 def test_round10_a_past_told_as_over_a_form_or_a_word_asked_about_is_no_concern(detector: Any, text: str) -> None:
     assert detector.lexicon_assess(text).level == "none"
+
+
+@pytest.mark.parametrize("text", DEFINITIONS_ROUND10)
+def test_round10_a_definition_asked_for_is_no_crisis_card(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "crisis"
+
+
+@pytest.mark.parametrize("text", STILL_CRISIS_REREAD)
+def test_a_mention_or_a_later_date_never_silences_a_crisis_now(detector: Any, text: str) -> None:
+    assert detector.assess(text).level == "crisis"
 
 
 @pytest.mark.parametrize("text,level", STILL_WORRYING_ROUND10)
