@@ -82,6 +82,10 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # 0.979, crisis on safe 0.021, check on safe 0.150 (round 9 on it: 0.983 / 0.021 / 0.235); the
     # safety fixes after it: 0.992 / 0.004 / 0.154
     "batch18": {"recall": 0.95, "crisis_on_safe": 0.02, "check_on_safe": 0.16},
+    # batch 19, first score (2026-12-01, the fixes after batch 18 and the re-read, batches 1-18 as
+    # examples): recall 0.962, crisis on safe 0.009, check on safe 0.085 (round 9 on it: 0.970 /
+    # 0.013 / 0.115); the safety fixes after it: 0.996 / 0.009 / 0.090
+    "batch19": {"recall": 0.95, "crisis_on_safe": 0.02, "check_on_safe": 0.10},
 }
 
 

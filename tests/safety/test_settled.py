@@ -584,3 +584,22 @@ def test_danger_found_by_batch_18_gets_help(detector: Any, text: str, level: str
 @pytest.mark.parametrize("text", NO_CONCERN_BATCH18)
 def test_an_age_now_and_a_therapist_who_always_asks_are_no_concern(detector: Any, text: str) -> None:
     assert detector.lexicon_assess(text).level == "none"
+
+
+# Found by blind batch 19 (scored once with everything above, then fixed, so batch 19 is seen);
+# the project's own wording.
+STILL_WORRYING_BATCH19 = [
+    ("c'est fini, j'ai avalé toute ma pharmacie, adieu tout le monde", "crisis"),
+    ("wasp sting and my throat is closing up", "crisis"),
+    ("Ha grad e ganzi Packig Tablette gschluckt", "crisis"),
+    ("la petite était seule, la fenêtre grande ouverte au cinquième", "crisis"),
+    ("hab mein Fahrrad verschenkt, brauch ich eh nicht mehr lange", "check"),
+    ("a headache like a thunderclap, out of nowhere", "check"),
+    ("er fährt mit den Kindern betrunken nach Hause", "check"),
+    ("vamos pa su casa con un bate", "check"),
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH19)
+def test_danger_found_by_batch_19_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
