@@ -143,7 +143,7 @@ class SafetyDetector:
                 for matcher in self._matchers:  # every language: people mix them ("honestly quiero morir")
                     with self._lock:
                         hits = matcher.find(reading.text)
-                    tagged.extend((matcher.lang.code, h._replace(match=reading.span(part, h.start, h.end)))
+                    tagged.extend((matcher.lang.code, h._replace(match=_match_of(reading, part, h)))
                                   for h in hits)
                 found.extend(self._own_language_decides(part, tagged))
             found.extend(self._spelled_hits(part, norm, found))
@@ -198,10 +198,13 @@ class SafetyDetector:
             # he'd break my arm" is still judged.
             # A message that tells its crisis as over (dated in the past, said to be resolved,
             # nothing coming back) is none for the lexicon; the model alone does not raise it either.
+            # Only what follows the story is read then ("I got help. The pills are lined up.").
             told_over = verdict.level == "none" and any(h.rule_id == SETTLED_RULE for h in hits)
-            if self.second_opinion is not None and text.strip() and not told_over:
-                verdict = combine(verdict, self.second_opinion.opinion(_without_idioms(text, hits)),
-                                  self.second_opinion.thresholds, self.second_opinion.min_words_alone)
+            if self.second_opinion is not None and text.strip():
+                read = _after_the_story(hits) if told_over else _without_idioms(text, hits)
+                if read.strip():
+                    verdict = combine(verdict, self.second_opinion.opinion(read),
+                                      self.second_opinion.thresholds, self.second_opinion.min_words_alone)
             return verdict
         except Exception as exc:  # a broken message must not break the safety net
             # no traceback: an exception message could quote the person's words
@@ -244,10 +247,23 @@ def load_second_opinion() -> Optional[SecondOpinion]:
         return None
 
 
+def _match_of(reading: Normalised, part: str, hit: Hit) -> str:
+    """The words the person wrote for a hit; for the settled mark, everything after the story."""
+    if hit.rule_id == SETTLED_RULE:
+        return reading.span(part, hit.start, len(reading.text)).strip()
+    return reading.span(part, hit.start, hit.end)
+
+
+def _after_the_story(hits: List[Hit]) -> str:
+    """What the person wrote after a story told as over (the settled mark's match)."""
+    tails = [h.match for h in hits if h.rule_id == SETTLED_RULE]
+    return max(tails, key=len) if tails else ""  # languages may end the story at different places
+
+
 def _without_idioms(text: str, hits: List[Hit]) -> str:
     """The message without the sentences that hold an excluded idiom (a sentence's other words
     lean on the idiom: "he won't wake up early for the school run")."""
-    idioms = {h.match for h in hits if h.level == "none" and not h.category and h.match}
+    idioms = {h.match for h in hits if h.level == "none" and not h.category and h.match and h.rule_id != SETTLED_RULE}
     if not idioms:
         return text
     return " ".join(s for s in sentences(text) if not any(i in s for i in idioms))

@@ -196,7 +196,7 @@ class LanguageMatcher:
                 level = {"crisis": "check", "check": "none"}.get(level, level)
             hits.append(Hit(level, category, doc[start].idx, last.idx + len(last.text), entry.id, negated))
         framed = settled and any(name in markers for name in _FRAMES)
-        return hits + idioms + ([Hit("none", "", 0, 0, SETTLED_RULE, False)] if framed else [])
+        return hits + idioms + ([_settled_hit(doc, markers, sentence)] if framed else [])
 
     def _settled_mark(self, doc: Any, markers: Dict[str, List[Tuple[int, int]]]) -> List[Hit]:
         """The settled mark for a message without lexicon hits (the second opinion may still have
@@ -204,7 +204,7 @@ class LanguageMatcher:
         if "resolved" not in markers or not any(name in markers for name in _FRAMES):
             return []
         _, sentence = _segments(doc, self.lang.clause_breaks)
-        return [Hit("none", "", 0, 0, SETTLED_RULE, False)] if is_settled(markers, sentence) else []
+        return [_settled_hit(doc, markers, sentence)] if is_settled(markers, sentence) else []
 
     @staticmethod
     def _told_as_over(sentence: List[int], marker_sents: Dict[str, Set[int]], start: int, end: int) -> bool:
@@ -265,6 +265,22 @@ class LanguageMatcher:
         if negated:
             level = "check"
         return level, negated
+
+
+def _settled_hit(doc: Any, markers: Dict[str, List[Tuple[int, int]]], sentence: List[int]) -> Hit:
+    """The settled mark, placed where the story told as over ends: the end of the last sentence
+    that dates, frames or resolves it. What comes after ("I got help. The pills are lined up on the
+    table.") is not part of the story, and the second opinion still reads it."""
+    last = max((e for name in ("resolved", "fiction", *_FRAMES) for _, e in markers.get(name, [])), default=0)
+    if not last:
+        return Hit("none", "", 0, 0, SETTLED_RULE, False)
+    j, here = last, sentence[last - 1]
+    while j < len(doc) and sentence[j] == here and not doc[j].is_punct:
+        j += 1
+    while j < len(doc) and doc[j].is_punct:  # the sentence's own full stop
+        j += 1
+    end = doc[j - 1].idx + len(doc[j - 1].text)
+    return Hit("none", "", end, end, SETTLED_RULE, False)
 
 
 def _framed_only_after(markers: Dict[str, List[Tuple[int, int]]], clause: List[int], sentence: List[int],

@@ -603,3 +603,18 @@ STILL_WORRYING_BATCH19 = [
 @pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH19)
 def test_danger_found_by_batch_19_gets_help(detector: Any, text: str, level: str) -> None:
     assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+# Found after batch 19, reading the settled path again: a story told as over used to stop the second
+# opinion from reading anything, so what came after it was never read ("I got help. The pills are
+# lined up on the table." was nothing before this session too). What follows the story is read now.
+AFTER_THE_STORY = [
+    "I tried to kill myself years ago. I got help. The pills are lined up on the table.",
+    "Hace años me cortaba. Me fui de casa. Tengo la cuchilla en la mano.",
+    "My ex hit me years ago and I left him. He found my address and he's outside with a knife.",
+]
+
+
+@pytest.mark.parametrize("text", AFTER_THE_STORY)
+def test_what_follows_a_story_told_as_over_is_still_read(detector: Any, text: str) -> None:
+    assert detector.assess(text).level != "none"
