@@ -197,8 +197,8 @@ class SafetyDetector:
             # killing me"): it reads the rest of the message, so "this traffic is killing me. he said
             # he'd break my arm" is still judged.
             # A message that tells its crisis as over (dated in the past, said to be resolved,
-            # nothing coming back) is none for the lexicon; the model alone does not raise it either.
-            # Only what follows the story is read then ("I got help. The pills are lined up.").
+            # nothing coming back) is none for the lexicon, and the model does not read the story
+            # either: only what follows it ("I got help. The pills are lined up on the table.").
             told_over = verdict.level == "none" and any(h.rule_id == SETTLED_RULE for h in hits)
             if self.second_opinion is not None and text.strip():
                 read = _after_the_story(hits) if told_over else _without_idioms(text, hits)

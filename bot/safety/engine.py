@@ -166,7 +166,7 @@ class LanguageMatcher:
         if back:
             marker_sents.setdefault("distance", set()).update(back | {s - 1 for s in back})
         # "I tried years ago; I got help and those thoughts are gone": a past or form-framed crisis
-        # told as over is none for the lexicon (the second opinion still reads the whole message)
+        # told as over is none for the lexicon (the second opinion reads what follows the story)
         settled = is_settled(markers, sentence)
         if settled:  # "Mi primer marido me pegaba. Me separé en 2010 y hoy vivo tranquila."
             dated = dated_by_the_next(marker_sents)
@@ -189,7 +189,7 @@ class LanguageMatcher:
             last = doc[end - 1]
             category = entry.category
             if settled and level == "check" and self._told_as_over(sentence, marker_sents, start, end):
-                level = "none"  # the second opinion may still raise it: it reads the whole message
+                level = "none"  # the story is over; the second opinion reads only what follows it
             elif names_a_topic(markers, start, clause):
                 level = "none"
             elif mentions_a_topic(markers, start, clause):  # asked about: the card becomes a gentle question
