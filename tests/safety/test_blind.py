@@ -86,6 +86,10 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # examples): recall 0.962, crisis on safe 0.009, check on safe 0.085 (round 9 on it: 0.970 /
     # 0.013 / 0.115); the safety fixes after it: 0.996 / 0.009 / 0.090
     "batch19": {"recall": 0.95, "crisis_on_safe": 0.02, "check_on_safe": 0.10},
+    # batch 20, first score (2026-12-01, the session's final state: the fixes after batch 19 and the
+    # settled path reading what follows the story, batches 1-19 as examples): recall 0.954, crisis on
+    # safe 0.038, check on safe 0.137 (round 9 on it: 0.962 / 0.047 / 0.162). Not fixed, not trained on.
+    "batch20": {"recall": 0.95, "crisis_on_safe": 0.04, "check_on_safe": 0.14},
 }
 
 
