@@ -618,3 +618,53 @@ AFTER_THE_STORY = [
 @pytest.mark.parametrize("text", AFTER_THE_STORY)
 def test_what_follows_a_story_told_as_over_is_still_read(detector: Any, text: str) -> None:
     assert detector.assess(text).level != "none"
+
+
+# Found by blind batch 20 (scored once on the state above, then fixed, so batch 20 is seen); the
+# project's own wording.
+STILL_WORRYING_BATCH20 = [
+    ("he shoved me down the stairs and he's still in the house", "crisis"),
+    ("my daughter (6) told me her coach touches her when they're alone", "check"),
+    ("my ex broke in through the back door, he's in the kitchen", "check"),
+    ("he makes me send photos of where I am every single hour", "check"),
+    ("she keeps telling me she deserves to die for what she did to us", "check"),
+    ("Mon ex attend devant l'immeuble avec une batte", "crisis"),
+    ("die Kleinen sind allein zu Hause und ich komm erst morgen heim", "check"),
+    ("auf einmal hat er die Wörter nicht mehr gefunden", "check"),
+    ("ella se tomó dos veces la insulina sin querer", "check"),
+    ("un día de estos lo encuentro en un sitio sin testigos", "check"),
+    ("je range tout pour que tout soit prêt, au cas où", "check"),
+    ("my sister suddenly couldn't find her words at lunch", "check"),
+]
+NO_CONCERN_BATCH20 = [
+    "Our son swallowed a coin once and stopped breathing for a moment. The doctor got it out and he was fine. That was 2018.",
+    "I went through some really dark months where I didn't want to be alive. I'm in a much better place now.",
+    "Notre fille a avalé des cachets à trois ans, soignée à temps, elle en a quinze maintenant et elle va très bien.",
+    "Mein Ex hat mich früher geschlagen. Das ist lange her, und heute fühl mich sicher.",
+    "Mit 15 hab ich mich geritzt. Heute sind das nur noch Narben.",
+    "Ado, je me scarifiais. Ça fait vingt ans que c'est fini.",
+    "There was a time he controlled all the money, but we sorted it out with a counsellor.",
+    "That podcast about trust hit me like a freight train.",
+    "a cake to die for",
+    "Wenn meine Mutter das erfährt, bringt sie mich um.",
+    "Mi madre me va a matar si llego tarde otra vez.",
+    "Il dit que je le tue avec mes reproches.",
+    "Mon mari m'a encore battu aux échecs.",
+    "La psy nous a posé la question habituelle sur les idées suicidaires, on a dit non tous les deux.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCH20)
+def test_danger_found_by_batch_20_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCH20)
+def test_a_child_treated_in_time_dark_months_over_and_games_won_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+def test_a_partner_who_threatens_if_he_finds_out_still_gets_help(detector: Any) -> None:
+    # the mother-in-law's "bringt sie mich um" is an idiom; a partner's is not
+    assert detector.assess("Wenn er das erfährt, bringt er mich um.").level != "none"
+    assert detector.assess("mi marido me va a matar si se entera").level != "none"
