@@ -90,6 +90,13 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # settled path reading what follows the story, batches 1-19 as examples): recall 0.954, crisis on
     # safe 0.038, check on safe 0.137 (round 9 on it: 0.962 / 0.047 / 0.162). Not fixed, not trained on.
     "batch20": {"recall": 0.95, "crisis_on_safe": 0.04, "check_on_safe": 0.14},
+    # batch 21, first score (2026-12-01, the fixes after batch 20, batches 1-20 as examples): recall
+    # 0.975, crisis on safe 0.013, check on safe 0.115 (session 10's final state on it: 0.970 / 0.013 /
+    # 0.115); fixed and trained on since.
+    "batch21": {"recall": 0.96, "crisis_on_safe": 0.02, "check_on_safe": 0.12},
+    # batch 22, first score (same state, scored beside batch 21): recall 0.945, crisis on safe 0.026,
+    # check on safe 0.081 (session 10's final state: 0.941 / 0.026 / 0.081); fixed and trained on since.
+    "batch22": {"recall": 0.94, "crisis_on_safe": 0.03, "check_on_safe": 0.09},
 }
 
 

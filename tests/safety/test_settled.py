@@ -668,3 +668,60 @@ def test_a_partner_who_threatens_if_he_finds_out_still_gets_help(detector: Any) 
     # the mother-in-law's "bringt sie mich um" is an idiom; a partner's is not
     assert detector.assess("Wenn er das erfährt, bringt er mich um.").level != "none"
     assert detector.assess("mi marido me va a matar si se entera").level != "none"
+
+
+# Found by blind batches 21 and 22 (scored once on the state above, then fixed, so both are seen);
+# the project's own wording.
+STILL_WORRYING_BATCHES21_22 = [
+    ("he went to the garage and came back with a hammer, now he's standing in the hall", "crisis"),
+    ("si je la croise je lui colle une beigne", "check"),
+    ("my sister's boy has been cutting himself, his mum doesn't know", "check"),
+    ("a mi padre le duele el pecho desde esta mañana", "check"),
+    ("dice que me va a enseñar lo que es bueno", "check"),
+    ("sometimes my vision goes black when I stand up and I have to hold the wall", "check"),
+    ("il m'a mis un coup de tête", "crisis"),
+    ("te podria matar por esto", "check"),
+    ("he left our 3 and 5 year olds home alone to go to the pub", "check"),
+    ("elle prend ses somnifères avec du vin tous les soirs", "check"),
+    ("he spanks our 3yo with a belt", "check"),
+    ("I'd kill her if she ever calls him again", "check"),
+    ("I want to kill his mother, I've bought rat poison to put in her drink", "crisis"),
+    ("I'm afraid I'll lose my temper with my daughter", "check"),
+    ("mon fils se fait vomir après chaque repas", "check"),
+    ("No podía respirar, sentía que me ahogaba", "check"),
+    ("Ich würde ihn, ehrlich gesagt, am liebsten umbringen", "check"),
+]
+NO_CONCERN_BATCHES21_22 = [
+    "If he snores again I'll smother him with the pillow.",
+    "Me pinché con una espina del rosal, mucha sangre para lo que fue.",
+    "Bumped my head on the kitchen shelf this morning, ouch.",
+    "Hit me baby one more time was on the radio.",
+    "I can't breathe through my nose with this cold.",
+    "Je respire plus que par la bouche avec ce rhume.",
+    "I fainted during my blood test again, it always happens.",
+    "I had a seizure years ago, it never happened again.",
+    "I overdosed once at university. That was 12 years ago. Sober and stable since.",
+    "There was a story on the news about a domestic violence case in our town.",
+    "Vi en las noticias otro caso de violencia de género.",
+    "Cuando tenía diecinueve años tomé una sobredosis. Hoy tengo cincuenta y llevo muchísimo tiempo bien.",
+    "Ado, je me scarifiais. Ça fait longtemps que j'ai arrêté.",
+    "Als Jugendlicher hab ich mich geritzt. Das ist lange her, die Narben sind verblasst.",
+    "After my divorce I was suicidal for a while. That was 2012. I got through it.",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCHES21_22)
+def test_danger_found_by_batches_21_and_22_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCHES21_22)
+def test_a_blocked_nose_a_bump_a_song_and_a_past_got_through_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+def test_a_headbutt_and_a_partner_who_bangs_her_head_still_get_help(detector: Any) -> None:
+    # "sur un coup de tête" is a whim and "banged my head on the cupboard" one's own bump; not these
+    assert detector.assess("il m'a donné un coup de tête").level == "crisis"
+    assert detector.assess("he banged my head on the table").level == "crisis"
+    assert detector.assess("j'ai quitté mon boulot sur un coup de tête").level == "none"
