@@ -97,6 +97,13 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 22, first score (same state, scored beside batch 21): recall 0.945, crisis on safe 0.026,
     # check on safe 0.081 (session 10's final state: 0.941 / 0.026 / 0.081); fixed and trained on since.
     "batch22": {"recall": 0.94, "crisis_on_safe": 0.03, "check_on_safe": 0.09},
+    # batch 23, first score (2026-12-01, the fixes after batches 21-22, batches 1-22 as examples):
+    # recall 0.966, crisis on safe 0.026, check on safe 0.120 (session 10's final state on it: 0.958 /
+    # 0.026 / 0.137); fixed and trained on since.
+    "batch23": {"recall": 0.95, "crisis_on_safe": 0.03, "check_on_safe": 0.13},
+    # batch 24, first score (same state, beside batch 23): recall 0.954, crisis on safe 0.026, check on
+    # safe 0.090 (session 10's final state: 0.954 / 0.026 / 0.107); fixed and trained on since.
+    "batch24": {"recall": 0.95, "crisis_on_safe": 0.03, "check_on_safe": 0.10},
 }
 
 

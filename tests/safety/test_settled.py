@@ -725,3 +725,49 @@ def test_a_headbutt_and_a_partner_who_bangs_her_head_still_get_help(detector: An
     assert detector.assess("il m'a donné un coup de tête").level == "crisis"
     assert detector.assess("he banged my head on the table").level == "crisis"
     assert detector.assess("j'ai quitté mon boulot sur un coup de tête").level == "none"
+
+
+# Found by blind batches 23 and 24 (scored once on the state above, then fixed, so both are seen);
+# the project's own wording.
+STILL_WORRYING_BATCHES23_24 = [
+    ("my chest is tight and I can't catch my breath", "check"),
+    ("the baby got out of the gate and I can't find her", "check"),
+    ("I honestly don't feel like I can keep the kids safe tonight", "check"),
+    ("he's too rough with our boys when he's had a drink", "check"),
+    ("nobody would miss her if she was gone, I've thought about how", "check"),
+    ("I keep imagining what I'd do to him if I caught him alone", "check"),
+    ("I want to sleep and not wake up for a long time", "check"),
+    ("doubled my dose tonight because nothing helps", "check"),
+    ("she's been sick all night and it's killing her on the right side", "check"),
+    ("wenn ich den erwische, schlag ich ihn zusammen", "check"),
+    ("Dem würd ich gern eine reinhauen", "check"),
+    ("si je le croise je lui refais le portrait", "check"),
+    ("j'ai doublé la dose ce soir", "check"),
+    ("me tiró un plato a la cabeza", "crisis"),
+]
+NO_CONCERN_BATCHES23_24 = [
+    "my kids have never been hit and never will be",
+    "our cat is plotting to kill me by sleeping on the stairs",
+    "he said he'll kill me if I eat the last slice",
+    "Mum had a stroke last year, she's fully recovered and back to work.",
+    "Meine erste Frau hat mich geschlagen. Das ist über fünfzehn Jahre her, mit meiner jetzigen Partnerin ist alles gut.",
+    "Im Anamnesebogen stand die Frage nach Suizidgedanken, ich hab nein angekreuzt.",
+    "On a rempli une échelle de dépression avec une question sur les idées suicidaires, j'ai coché non.",
+    "Il dit qu'il va m'étrangler si je chante encore dans la douche.",
+    "el trabajo me tiene con la soga al cuello",
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_BATCHES23_24)
+def test_danger_found_by_batches_23_and_24_gets_help(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
+
+
+@pytest.mark.parametrize("text", NO_CONCERN_BATCHES23_24)
+def test_a_child_never_hit_a_pet_a_cookie_and_a_form_are_no_concern(detector: Any, text: str) -> None:
+    assert detector.lexicon_assess(text).level == "none"
+
+
+def test_a_negation_inside_a_phrase_about_a_child_is_read_but_a_report_is_not_lost(detector: Any) -> None:
+    assert detector.assess("my kids have been hit").level == "crisis"
+    assert detector.assess("my son has been hurt by his father").level == "crisis"
