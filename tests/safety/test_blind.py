@@ -104,6 +104,13 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 24, first score (same state, beside batch 23): recall 0.954, crisis on safe 0.026, check on
     # safe 0.090 (session 10's final state: 0.954 / 0.026 / 0.107); fixed and trained on since.
     "batch24": {"recall": 0.95, "crisis_on_safe": 0.03, "check_on_safe": 0.10},
+    # batch 25, first score (2026-12-01, the session's final state: the fixes after batches 23-24,
+    # batches 1-24 as examples): recall 0.979, crisis on safe 0.021, check on safe 0.090 (session 10's
+    # final state on it: 0.975 / 0.021 / 0.103). Not fixed, not trained on.
+    "batch25": {"recall": 0.97, "crisis_on_safe": 0.025, "check_on_safe": 0.095},
+    # batch 26, first score (same state, beside batch 25): recall 0.966, crisis on safe 0.009, check on
+    # safe 0.090 (session 10's final state: 0.954 / 0.009 / 0.107). Not fixed, not trained on.
+    "batch26": {"recall": 0.96, "crisis_on_safe": 0.015, "check_on_safe": 0.095},
 }
 
 
