@@ -771,3 +771,19 @@ def test_a_child_never_hit_a_pet_a_cookie_and_a_form_are_no_concern(detector: An
 def test_a_negation_inside_a_phrase_about_a_child_is_read_but_a_report_is_not_lost(detector: Any) -> None:
     assert detector.assess("my kids have been hit").level == "crisis"
     assert detector.assess("my son has been hurt by his father").level == "crisis"
+
+
+# Found by re-reading session 11's change: forms that were none (some before this session too).
+STILL_WORRYING_REREAD11 = [
+    ("let me tell you the story of how he beat me last night", "crisis"),
+    ("he hit me like a punching bag", "crisis"),
+    ("en caso de que me mate, mis hijos están con mi madre", "check"),
+    ("il m'a dit qu'il me tuerait si je parlais", "crisis"),
+    ("everybody would be happier if I was dead", "crisis"),
+    ("Me quiero morir. Ahora tengo 30 pastillas en la mano.", "crisis"),
+]
+
+
+@pytest.mark.parametrize("text,level", STILL_WORRYING_REREAD11)
+def test_a_topic_word_an_idiom_or_an_age_never_silences_what_follows(detector: Any, text: str, level: str) -> None:
+    assert RANK[detector.assess(text).level] >= RANK[level]
