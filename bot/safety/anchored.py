@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+import numpy
+
 _ATTRS = ("LOWER", "LEMMA", "ORTH", "NORM")
 
 
@@ -49,6 +51,7 @@ class AnchoredMatcher:
         self._reach: Dict[int, Optional[Tuple[int, int]]] = {}
         self._always: Optional[Any] = None
         self._index: Dict[str, Dict[int, List[Any]]] = {}  # attr -> word hash -> matchers
+        self._sorted: Dict[str, Any] = {}  # attr -> sorted array of its anchor hashes (built on first call)
         self.patterns: List[Tuple[str, List[Dict[str, Any]]]] = []  # everything added, for tests
 
     def _matcher(self) -> Any:
@@ -74,6 +77,7 @@ class AnchoredMatcher:
                 by_word = self._index.setdefault(anchor[0], {})
                 for word in anchor[1]:
                     by_word.setdefault(self.vocab.strings.add(word), []).append(matcher)
+                self._sorted.clear()
             matcher.add(key, [pattern])
             bounded = all(spec.get("OP") not in ("+", "*") for spec in pattern)
             old = self._reach.get(id(matcher), (0, 0))
@@ -81,6 +85,18 @@ class AnchoredMatcher:
                 self._reach[id(matcher)] = (max(old[0], index), max(old[1], len(pattern) - index - 1))
             else:
                 self._reach[id(matcher)] = None
+
+    @property
+    def has_unanchored(self) -> bool:
+        """Whether some pattern has no anchor (it runs on every text)."""
+        return self._always is not None
+
+    def anchor_words(self) -> Dict[str, Set[str]]:
+        """attr -> every anchor word of that attribute."""
+        out: Dict[str, Set[str]] = {}
+        for attr, words in self._groups:
+            out.setdefault(attr, set()).update(words)
+        return out
 
     def __len__(self) -> int:
         """Number of matcher groups."""
@@ -99,8 +115,12 @@ class AnchoredMatcher:
         todo: Dict[int, Tuple[Any, List[int]]] = {}
         for col, attr in enumerate(attrs):
             index = self._index[attr]
-            for pos, word in enumerate(table[:, col].tolist()):
-                for matcher in index.get(word, ()):
+            column = table[:, col]
+            # Which tokens are anchors: a binary search in the sorted anchor hashes, not a Python loop
+            anchors = self._anchors(attr)
+            at = numpy.minimum(numpy.searchsorted(anchors, column), len(anchors) - 1)
+            for pos in numpy.flatnonzero(anchors[at] == column).tolist():
+                for matcher in index[int(column[pos])]:
                     todo.setdefault(id(matcher), (matcher, []))[1].append(pos)
         matches: Set[Tuple[int, int, int]] = set()
         if self._always is not None:
@@ -114,6 +134,13 @@ class AnchoredMatcher:
             for start, end in _windows(positions, reach, n):
                 matches.update((m, s + start, e + start) for m, s, e in matcher(doc[start:end]))
         return sorted(matches, key=lambda m: (m[1], m[2], m[0]))
+
+    def _anchors(self, attr: str) -> Any:
+        """The anchor word hashes of ``attr``, sorted (uint64, as spaCy's arrays)."""
+        found = self._sorted.get(attr)
+        if found is None:
+            found = self._sorted[attr] = numpy.array(sorted(self._index[attr]), dtype="uint64")
+        return found
 
 
 def _windows(positions: List[int], reach: Tuple[int, int], n: int) -> List[Tuple[int, int]]:

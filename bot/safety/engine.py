@@ -10,6 +10,7 @@ from bot.safety.lexicon import (
 )
 from bot.safety.patterns import Compiler
 from bot.safety.anchored import AnchoredMatcher
+from bot.safety.gate import WordGate
 from bot.safety.normalise import Normaliser
 from bot.safety.settled import dated_by_the_next, is_settled, mentions_a_topic, names_a_topic
 
@@ -90,30 +91,42 @@ class LanguageMatcher:
         build_rules(lang, self.compiler)
         self.entries: List[Entry] = lang.entries
         self.exclusions: List[Exclusion] = lang.exclusions
-        self.matcher = AnchoredMatcher(self.nlp.vocab, self.nlp.Defaults.stop_words | _COMMON | lang.common_words)
+        # Three matchers, run in turn and only when needed (markers are often common words: "i",
+        # "and", "when"; matching them costs more than the rest): the lexicon's entries and
+        # exclusions on every message; the markers that date a story ("years ago") where no entry
+        # matched; every other marker where an entry or a date did (see :meth:`matches`).
+        common = self.nlp.Defaults.stop_words | _COMMON | lang.common_words
+        self.matcher = AnchoredMatcher(self.nlp.vocab, common)
+        self.frame_matcher = AnchoredMatcher(self.nlp.vocab, common)
+        self.context_matcher = AnchoredMatcher(self.nlp.vocab, common)
         self._keys: Dict[int, Tuple[str, Any]] = {}
         for e in lang.entries:
-            self._add(f"E:{e.id}", ("entry", e), e.patterns)
+            self._add(self.matcher, f"E:{e.id}", ("entry", e), e.patterns)
         for x in lang.exclusions:
-            self._add(f"X:{x.id}", ("exclusion", x), x.patterns)
+            self._add(self.matcher, f"X:{x.id}", ("exclusion", x), x.patterns)
         for name, pats in lang.markers.items():
             where = f"{lang.code}/_language.yml markers.{name}"
-            self._add(f"M:{name}", ("marker", name), self.compiler.compile(pats, where))
+            tier = self.frame_matcher if name in _FRAMES else self.context_matcher
+            self._add(tier, f"M:{name}", ("marker", name), self.compiler.compile(pats, where))
         self.rule_count = len(lang.entries)
         # The lookup lemmatizer is context-free (lemma = table[token text]), so we
         # apply its table to the whole doc at once: same lemmas, ~5x less time.
         strings = self.nlp.vocab.strings
         self._lemma_of: Optional[Dict[int, int]] = (
             {int(k): strings.add(str(v)) for k, v in table.items()} if table is not None else None)
+        # Whether this language can match a text at all, before its tokenizer runs
+        self.gate = WordGate([self.matcher, self.frame_matcher], self.nlp.tokenizer.rules,
+                             (lambda w: str(table.get(w, w))) if table is not None else (lambda w: w))
         self.words = _pattern_words(lang.entries, lang.exclusions)
         self.entry_words = _pattern_words(lang.entries, [])  # the words of worrying phrases only
         if table is not None:
             self.words |= {str(v) for v in table.values()}
 
-    def _add(self, key: str, target: Tuple[str, Any], patterns: Tuple[TokenPattern, ...]) -> None:
+    def _add(self, matcher: AnchoredMatcher, key: str, target: Tuple[str, Any],
+             patterns: Tuple[TokenPattern, ...]) -> None:
         """Register patterns under ``key``, naming the rule in errors."""
         try:
-            self.matcher.add(key, list(patterns))
+            matcher.add(key, list(patterns))
         except Exception as exc:  # spaCy raises several error types for bad patterns
             raise LexiconError(f"{self.lang.code}: rule {key}: {exc}") from exc
         self._keys[self.nlp.vocab.strings[key]] = target
@@ -130,10 +143,33 @@ class LanguageMatcher:
             doc.from_array([LEMMA], numpy.array(lemmas, dtype="uint64").reshape(-1, 1))
         return doc
 
+    def matches(self, doc: Any) -> List[Tuple[int, int, int]]:
+        """The (match id, start, end) of every entry and exclusion in ``doc``, and of the markers
+        where they can change a verdict: all of them once an entry matched. Without an entry, markers
+        only matter for a message that tells a crisis as over (:meth:`_settled_mark`), which needs a
+        date ("years ago", ``_FRAMES``): the others are looked for only once a date is found."""
+        matches = self.matcher(doc)
+        keys = self._keys
+        if any(keys[m][0] == "entry" for m, _, _ in matches):
+            return matches + self.frame_matcher(doc) + self.context_matcher(doc)
+        frames = self.frame_matcher(doc)
+        return matches + frames + self.context_matcher(doc) if frames else matches
+
+    def all_matches(self, doc: Any) -> List[Tuple[int, int, int]]:
+        """Every pattern's matches in ``doc``, markers included (for tests)."""
+        return self.matcher(doc) + self.frame_matcher(doc) + self.context_matcher(doc)
+
+    @property
+    def patterns(self) -> List[Tuple[str, List[Dict[str, Any]]]]:
+        """Every (key, pattern) compiled for this language."""
+        return self.matcher.patterns + self.frame_matcher.patterns + self.context_matcher.patterns
+
     def find(self, text: str) -> List[Hit]:
         """Every lexicon hit in ``text`` (already normalised)."""
+        if not self.gate.may_match(text):
+            return []
         doc = self.make_doc(text)
-        matches = self.matcher(doc)
+        matches = self.matches(doc)
         if not matches:
             return []
         found: List[Tuple[Entry, int, int]] = []

@@ -4,7 +4,7 @@ A word and character n-gram logistic regression, trained at build time from the
 project's own examples (``content/safety/training/``; see ``training.py``) and
 kept as plain JSON weights. Scoring needs no scikit-learn: the n-grams, their
 tf-idf weights and the dot product are computed here, equal to scikit-learn's
-own transform (a test checks it), in well under a millisecond.
+own transform (``tests/safety/test_second_opinion.py`` checks it).
 
 The lexicon stays the precise floor; this model may raise a message to
 ``check`` on its own, and to ``crisis`` only together with the lexicon
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
@@ -69,8 +68,17 @@ def word_ngrams(text: str, low: int, high: int) -> Iterable[str]:
             yield " ".join(tokens[i:i + n])
 
 
+_NO_IDS = np.zeros(0, dtype=np.int64)
+WORD_CACHE_SIZE = 50_000  # words whose inside-word n-grams are kept (cleared when full)
+
+
 class _Features:
-    """One tf-idf vectorizer (sublinear tf, l2 norm) with every output's weights folded in."""
+    """One tf-idf vectorizer (sublinear tf, l2 norm) with every output's weights folded in.
+
+    A text's n-grams are an array of vocabulary ids, one per occurrence. Inside-word n-grams
+    (``char_wb``) are looked up once per distinct word and kept: people reuse their words, so a
+    message costs little more than a dictionary lookup per word.
+    """
 
     def __init__(self, kind: str, ngram_range: Sequence[int], vocabulary: Mapping[str, int],
                  idf: Sequence[float], weights: Sequence[Sequence[float]]) -> None:
@@ -79,30 +87,44 @@ class _Features:
         self.index = dict(vocabulary)
         self.idf = np.asarray(idf, dtype=np.float64)
         self.weights = np.asarray(weights, dtype=np.float64).T.copy()  # (n-grams, outputs)
+        self._by_word: Dict[str, np.ndarray] = {}
 
     def grams(self, text: str) -> Iterable[str]:
         return (char_wb_ngrams if self.kind == "char_wb" else word_ngrams)(text, self.low, self.high)
 
-    def counts(self, text: str) -> Counter:
-        """How often each known n-gram occurs in ``text`` (lower-cased already)."""
+    def ids(self, text: str, tokens: Optional[List[str]] = None) -> np.ndarray:
+        """The vocabulary id of every known n-gram occurrence in ``text`` (lower-cased already);
+        for word n-grams, ``tokens`` may give the text's words, found already."""
         index = self.index
-        return Counter(index[g] for g in self.grams(text) if g in index)
+        if self.kind != "char_wb":
+            tokens = _WORD.findall(text) if tokens is None else tokens
+            grams: List[str] = []
+            for n in range(self.low, self.high + 1):
+                if n == 1:
+                    grams.extend(tokens)
+                elif n == 2:
+                    grams.extend([a + " " + b for a, b in zip(tokens, tokens[1:])])
+                else:
+                    grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+            get = index.get
+            found = [i for i in map(get, grams) if i is not None]
+            return np.array(found, dtype=np.int64) if found else _NO_IDS
+        cache = self._by_word
+        parts = []
+        for word in text.split():
+            ids = cache.get(word)
+            if ids is None:
+                if len(cache) >= WORD_CACHE_SIZE:
+                    cache.clear()
+                found = [index[g] for g in char_wb_ngrams(word, self.low, self.high) if g in index]
+                ids = cache[word] = np.array(found, dtype=np.int64) if found else _NO_IDS
+            parts.append(ids)
+        return np.concatenate(parts) if parts else _NO_IDS
 
     @property
     def additive(self) -> bool:
         """Whether a text's n-grams are the sum of its sentences' (true inside words, not across them)."""
         return self.kind == "char_wb"
-
-    def scores(self, text: str, counts: Optional[Counter] = None) -> np.ndarray:
-        """Each output's contribution: normalised tf-idf of the message's n-grams times the weights."""
-        counts = self.counts(text) if counts is None else counts
-        if not counts:
-            return np.zeros(self.weights.shape[1])
-        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        values = (1.0 + np.log(tf)) * self.idf[ids]
-        values /= np.sqrt(values @ values) or 1.0
-        return values @ self.weights[ids]
 
 
 def _sigmoid(value: float) -> float:
@@ -122,6 +144,13 @@ class SecondOpinion:
         self.thresholds: Dict[str, float] = dict(model["thresholds"])  # type: ignore[arg-type]
         self.split_chars = int(model.get("sentence_split_chars", 400))  # type: ignore[arg-type]
         self.min_words_alone = int(model.get("min_words_alone", 3))  # type: ignore[arg-type]
+        # every feature's n-grams in one id space, so a message and its sentences are scored at once
+        sizes = [len(f.idf) for f in self.features]
+        self._offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self._idf = np.concatenate([f.idf for f in self.features])
+        self._weights = np.vstack([f.weights for f in self.features])
+        self._feature_of = np.repeat(np.arange(len(self.features)), sizes)
+        self._intercepts = np.array(self.intercepts, dtype=np.float64)
         safe_words = model.get("safe_words")
         self.safe_words: Optional[List[str]] = list(safe_words) if safe_words is not None else None  # type: ignore[call-overload]
 
@@ -139,17 +168,27 @@ class SecondOpinion:
         return {gram for feature in self.features if feature.kind == "word"
                 for gram in feature.index if " " not in gram}
 
-    def _raw(self, text: str, counts: Optional[List[Optional[Counter]]] = None) -> np.ndarray:
-        totals = np.array(self.intercepts, dtype=np.float64)
-        for i, feature in enumerate(self.features):
-            totals += feature.scores(text, counts[i] if counts is not None else None)
-        return totals
+    def _score_rows(self, rows: List[np.ndarray]) -> np.ndarray:
+        """Raw outputs (rows × outputs) for texts given as n-gram id arrays in the joint id space of
+        all features: per feature, sublinear tf-idf normalised to unit length, times the weights."""
+        raw = np.tile(self._intercepts, (len(rows), 1))
+        if not any(len(r) for r in rows):
+            return raw
+        size = len(self._idf)
+        row_of = np.repeat(np.arange(len(rows)), [len(r) for r in rows])
+        keys, tf = np.unique(row_of * size + np.concatenate(rows), return_counts=True)
+        row, gram = np.divmod(keys, size)
+        values = (1.0 + np.log(tf)) * self._idf[gram]
+        group = row * len(self.features) + self._feature_of[gram]  # each vectorizer is normalised alone
+        norms = np.sqrt(np.bincount(group, weights=values * values, minlength=len(rows) * len(self.features)))
+        values /= np.where(norms > 0, norms, 1.0)[group]
+        pick = (row[None, :] == np.arange(len(rows))[:, None]) * values
+        return raw + pick @ self._weights[gram]
 
-    def _one(self, text: str, counts: Optional[List[Optional[Counter]]] = None) -> Tuple[float, float, List[float]]:
-        raw = self._raw(text, counts)
-        concern = _sigmoid(float(raw[0]))
-        acute = _sigmoid(float(raw[1])) if self._first_category == 2 else 0.0
-        return concern, acute, raw[self._first_category:].tolist()
+    def _ids(self, text: str, only: Optional[int] = None) -> np.ndarray:
+        """``text``'s n-gram ids in the joint space (of one feature when ``only`` is given)."""
+        found = [f.ids(text) + self._offsets[i] for i, f in enumerate(self.features) if only in (None, i)]
+        return np.concatenate(found) if len(found) > 1 else found[0]
 
     def opinion(self, text: str) -> Opinion:
         """The message's probability of concern (highest of the whole and each sentence)."""
@@ -157,32 +196,28 @@ class SecondOpinion:
         lowered = text.lower()
         parts = sentences(lowered)
         per_sentence = len(parts) > 1 and len(text) > self.split_chars
-        scored: List[Tuple[str, Optional[List[Optional[Counter]]]]] = []
+        rows: List[np.ndarray] = []
         if per_sentence:
-            # Sentence n-grams are counted once; inside-word n-grams of the whole are their sum.
-            part_counts = [[f.counts(p[:MAX_CHARS]) if f.additive else None for f in self.features]
-                           for p in parts[:40]]
-            scored = [(p[:MAX_CHARS], c) for p, c in zip(parts, part_counts)]
+            # Sentence n-grams are found once; inside-word n-grams of the whole are their sum.
+            # The whole's words are its sentences' words (sentences part at spaces), found once.
+            shown = [p[:MAX_CHARS] for p in parts[:40]]
+            words = [_WORD.findall(p) for p in shown]
+            by_feature = [[f.ids(p, w) + self._offsets[i] for p, w in zip(shown, words)]
+                          for i, f in enumerate(self.features)]
+            rows = [np.concatenate([ids[k] for ids in by_feature]) for k in range(len(shown))]
             if len(text) <= MAX_CHARS:
-                whole: List[Optional[Counter]] = []
-                for i, feature in enumerate(self.features):
-                    if feature.additive and len(parts) <= 40:
-                        total: Counter = Counter()
-                        for counts in part_counts:
-                            total.update(counts[i])
-                        whole.append(total)
-                    else:
-                        whole.append(None)
-                scored.insert(0, (lowered, whole))
-        elif len(text) <= MAX_CHARS:
-            scored = [(lowered, None)]
+                every = len(parts) <= 40  # then no sentence was left out or cut
+                whole = [np.concatenate(by_feature[i]) if f.additive and every
+                         else f.ids(lowered, [w for ws in words for w in ws] if every else None) + self._offsets[i]
+                         for i, f in enumerate(self.features)]
+                rows.insert(0, np.concatenate(whole))
         else:
-            scored = [(lowered[:MAX_CHARS], None)]
-        best, best_acute, best_categories = 0.0, 0.0, None
-        for part, counts in scored:
-            probability, acute, categories = self._one(part, counts)
-            if probability > best or best_categories is None:
-                best, best_acute, best_categories = probability, acute, categories
+            rows = [self._ids(lowered[:MAX_CHARS])]
+        raw = self._score_rows(rows)
+        best_row = int(np.argmax(raw[:, 0]))  # the first of the highest (sigmoid keeps the order)
+        best = _sigmoid(float(raw[best_row, 0]))
+        best_acute = _sigmoid(float(raw[best_row, 1])) if self._first_category == 2 else 0.0
+        best_categories = raw[best_row, self._first_category:].tolist()
         category = None
         if best_categories and self.categories:
             category = self.categories[max(range(len(best_categories)), key=best_categories.__getitem__)]
