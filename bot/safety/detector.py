@@ -7,7 +7,8 @@ with the category, the span the person wrote, and the rule that fired.
 Context rules, kept conservative (they soften, never silence, what is about
 the writer):
 
-* negation close before a phrase ("I'm not going to kill myself") turns
+* negation close before a phrase ("I'm not going to kill myself"), or inside
+  a gap its pattern allows ("my kids told me he never touched them"), turns
   ``crisis`` into ``check`` with ``negated=True``; double negation and "why"
   ("no reason not to...") do not soften;
 * a phrase about someone else ("my sister wants to die") is at most ``check``,

@@ -109,6 +109,9 @@ class LanguageMatcher:
             tier = self.frame_matcher if name in _FRAMES else self.context_matcher
             self._add(tier, f"M:{name}", ("marker", name), self.compiler.compile(pats, where))
         self.rule_count = len(lang.entries)
+        # entries whose own words hold a negation ("I don't want to live"): a negator inside their
+        # match is part of the phrase, not a denial of it
+        self._negation_inside = {e.id for e in lang.entries if _pattern_words([e], []) & set(lang.negators)}
         # The lookup lemmatizer is context-free (lemma = table[token text]), so we
         # apply its table to the whole doc at once: same lemmas, ~5x less time.
         strings = self.nlp.vocab.strings
@@ -272,9 +275,14 @@ class LanguageMatcher:
                         negated = True
                         break
                     j += 1
+            # a negation inside the match, where a pattern's gap let it in: "my kids have never been hit"
+            inside = [doc[j] for j in range(start + 1, end - 1)] if entry.id not in self._negation_inside else []
+            if not negated and any(t.lower_ in lang.negators or t.lemma_ in lang.negators for t in inside):
+                negated = True
             if negated:
-                count = sum(1 for t in prefix if t.lower_ in lang.negators or t.lemma_ in lang.negators)
-                if count >= 2 or any(t.lower_ in lang.negation_cancel for t in prefix):
+                near = prefix + inside
+                count = sum(1 for t in near if t.lower_ in lang.negators or t.lemma_ in lang.negators)
+                if count >= 2 or any(t.lower_ in lang.negation_cancel for t in near):
                     negated = False
         who = entry.subject
         if who in ("self", "anyone") and doc[start].lower_ not in lang.self_words:

@@ -113,6 +113,8 @@ def test_slang_spelling_and_typos(detector: Any, text: str, category: str) -> No
 @pytest.mark.parametrize("text", [
     "I'm not going to kill myself", "I would never hurt myself", "i dont want to die",
     "I'm not suicidal, just tired", "he has never hit me",
+    # inside a pattern's gap (engine._judge), not only before the phrase
+    "my kids told me he never touched them", "he threatened he would never hurt the kids",
 ])
 def test_negation_is_a_soft_check_never_silence(detector: Any, text: str) -> None:
     """A negated phrase is `check` with negated=True."""
