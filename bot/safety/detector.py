@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -43,6 +44,7 @@ LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
 # tail (so a crisis phrase at the end of a long message is always seen).
 MAX_SCAN_CHARS = 60_000
 HEAD_TAIL_CHARS = 30_000
+RECENT_VERDICTS = 8  # verdicts kept for a message assessed again at once (see SafetyDetector.__init__)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,9 @@ class SafetyDetector:
         self._priority = {c: i for i, c in enumerate(priority)}
         self.load_seconds = load_seconds
         self._lock = threading.Lock()  # spaCy's tokenizer cache and vocab grow as words arrive
+        # The same message is often assessed twice in one process within a turn (rasa's channel flags
+        # it, then the NLU pipeline's SafetyGuard reads it): the last few verdicts are kept, in memory only.
+        self._recent = lru_cache(maxsize=RECENT_VERDICTS)(self._assess)
 
     @classmethod
     def from_directory(cls, path: Optional[Union[str, Path]] = None,
@@ -190,6 +195,13 @@ class SafetyDetector:
         """Assess one message: the lexicon, softeners, then the second opinion; never raises."""
         try:
             text = _as_text(text)
+        except Exception as exc:  # an object that cannot even be read as text
+            log.error("safety detector could not read a message (%s)", type(exc).__name__)
+            return NO_CONCERN
+        return self._recent(text)
+
+    def _assess(self, text: str) -> Assessment:
+        try:
             hits = self.hits(text)
             verdict = self._verdict(hits)
             if verdict.level == "crisis" and self._softeners is not None and self._softeners.soften(text, verdict.match):

@@ -289,6 +289,17 @@ def test_a_language_is_skipped_only_when_it_cannot_match(detector: Any) -> None:
     assert skipped > len(texts)  # most languages are skipped for most messages
 
 
+def test_a_message_assessed_twice_at_once_is_read_once(detector: Any) -> None:
+    """rasa's channel and its NLU pipeline both ask about the same message: the second asks the memo."""
+    text = "i took all of my pills an hour ago and now i feel really strange"
+    before = detector._recent.cache_info()
+    first = detector.assess(text)
+    assert detector.assess(text.encode("utf-8")) == first
+    after = detector._recent.cache_info()
+    assert after.hits == before.hits + 1 and after.misses == before.misses + 1
+    assert first.level == "crisis"
+
+
 def test_threads_share_one_detector(detector: Any, labelled: Dict[str, List[Any]]) -> None:
     """Concurrent use gives the same verdicts as sequential use."""
     from concurrent.futures import ThreadPoolExecutor
