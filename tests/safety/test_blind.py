@@ -111,6 +111,14 @@ FLOORS: Dict[str, Dict[str, float]] = {
     # batch 26, first score (same state, beside batch 25): recall 0.966, crisis on safe 0.009, check on
     # safe 0.090 (session 10's final state: 0.954 / 0.009 / 0.107). Not fixed, not trained on.
     "batch26": {"recall": 0.96, "crisis_on_safe": 0.015, "check_on_safe": 0.095},
+    # batch 27, first score (2026-12-01, session 12's final state: the same verdicts as session 11's on
+    # every message the project held, plus negation inside a pattern's gap): recall 0.983, crisis on
+    # safe 0.009, check on safe 0.115 (over the 10% target: German safe messages 24%, affair arguments
+    # and crises told as over 27%). Not fixed, not trained on.
+    "batch27": {"recall": 0.975, "crisis_on_safe": 0.015, "check_on_safe": 0.12},
+    # batch 28, first score (same state, beside batch 27): recall 0.987, crisis on safe 0.013, check on
+    # safe 0.064. Not fixed, not trained on.
+    "batch28": {"recall": 0.98, "crisis_on_safe": 0.02, "check_on_safe": 0.07},
 }
 
 
