@@ -60,14 +60,6 @@ def char_wb_ngrams(text: str, low: int, high: int) -> Iterable[str]:
                 break
 
 
-def word_ngrams(text: str, low: int, high: int) -> Iterable[str]:
-    """scikit-learn's ``word`` analyzer with ``token_pattern`` ``\\b\\w+\\b``."""
-    tokens = _WORD.findall(text)
-    for n in range(low, high + 1):
-        for i in range(len(tokens) - n + 1):
-            yield " ".join(tokens[i:i + n])
-
-
 _NO_IDS = np.zeros(0, dtype=np.int64)
 WORD_CACHE_SIZE = 50_000  # words whose inside-word n-grams are kept (cleared when full)
 
@@ -89,12 +81,10 @@ class _Features:
         self.weights = np.asarray(weights, dtype=np.float64).T.copy()  # (n-grams, outputs)
         self._by_word: Dict[str, np.ndarray] = {}
 
-    def grams(self, text: str) -> Iterable[str]:
-        return (char_wb_ngrams if self.kind == "char_wb" else word_ngrams)(text, self.low, self.high)
-
     def ids(self, text: str, tokens: Optional[List[str]] = None) -> np.ndarray:
         """The vocabulary id of every known n-gram occurrence in ``text`` (lower-cased already);
-        for word n-grams, ``tokens`` may give the text's words, found already."""
+        for word n-grams (scikit-learn's ``word`` analyzer, ``token_pattern`` ``\\b\\w+\\b``),
+        ``tokens`` may give the text's words, found already."""
         index = self.index
         if self.kind != "char_wb":
             tokens = _WORD.findall(text) if tokens is None else tokens
@@ -149,6 +139,8 @@ class SecondOpinion:
         self._offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self._idf = np.concatenate([f.idf for f in self.features])
         self._weights = np.vstack([f.weights for f in self.features])
+        for feature, start, size in zip(self.features, self._offsets.tolist(), sizes):
+            feature.weights = self._weights[start:start + size]  # a view: the weights are held once
         self._feature_of = np.repeat(np.arange(len(self.features)), sizes)
         self._intercepts = np.array(self.intercepts, dtype=np.float64)
         safe_words = model.get("safe_words")
