@@ -118,8 +118,7 @@ class LanguageMatcher:
         self._lemma_of: Optional[Dict[int, int]] = (
             {int(k): strings.add(str(v)) for k, v in table.items()} if table is not None else None)
         # Whether this language can match a text at all, before its tokenizer runs
-        self.gate = WordGate([self.matcher, self.frame_matcher], self.nlp.tokenizer.rules,
-                             (lambda w: str(table.get(w, w))) if table is not None else (lambda w: w))
+        self.gate = WordGate([self.matcher, self.frame_matcher], self.nlp.tokenizer.rules, lemma)
         self.words = _pattern_words(lang.entries, lang.exclusions)
         self.entry_words = _pattern_words(lang.entries, [])  # the words of worrying phrases only
         if table is not None:

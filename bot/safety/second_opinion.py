@@ -177,10 +177,9 @@ class SecondOpinion:
         pick = (row[None, :] == np.arange(len(rows))[:, None]) * values
         return raw + pick @ self._weights[gram]
 
-    def _ids(self, text: str, only: Optional[int] = None) -> np.ndarray:
-        """``text``'s n-gram ids in the joint space (of one feature when ``only`` is given)."""
-        found = [f.ids(text) + self._offsets[i] for i, f in enumerate(self.features) if only in (None, i)]
-        return np.concatenate(found) if len(found) > 1 else found[0]
+    def _ids(self, text: str) -> np.ndarray:
+        """``text``'s n-gram ids in the joint space of all features."""
+        return np.concatenate([f.ids(text) + self._offsets[i] for i, f in enumerate(self.features)])
 
     def opinion(self, text: str) -> Opinion:
         """The message's probability of concern (highest of the whole and each sentence)."""
